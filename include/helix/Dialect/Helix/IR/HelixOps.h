@@ -1,0 +1,18 @@
+//===- HelixOps.h - helix ops -----------------------------------*- C++ -*-===//
+#ifndef HELIX_DIALECT_HELIX_IR_HELIXOPS_H
+#define HELIX_DIALECT_HELIX_IR_HELIXOPS_H
+
+#include "helix/Dialect/Helix/IR/HelixAttrs.h"
+#include "helix/Dialect/Helix/IR/HelixDialect.h"
+#include "helix/Dialect/Helix/IR/HelixInterfaces.h"
+#include "helix/Dialect/Helix/IR/HelixTypes.h"
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#define GET_OP_CLASSES
+#include "helix/Dialect/Helix/IR/HelixOps.h.inc"
+
+#endif // HELIX_DIALECT_HELIX_IR_HELIXOPS_H

@@ -1,0 +1,46 @@
+//===- HelixTypes.cpp - helix type verifiers ------------------------------===//
+#include "helix/Dialect/Helix/IR/HelixOps.h"
+
+using namespace mlir;
+using namespace helix;
+
+static LogicalResult verifyCacheElementType(
+    function_ref<InFlightDiagnostic()> emitError, Type elementType) {
+  if (!elementType.isF32() && !elementType.isBF16() && !elementType.isF16())
+    return emitError() << "cache element_type must be f32, bf16 or f16, got "
+                       << elementType;
+  return success();
+}
+
+static int64_t byteWidth(Type type) {
+  return (type.getIntOrFloatBitWidth() + 7) / 8;
+}
+
+LogicalResult KvCacheType::verify(function_ref<InFlightDiagnostic()> emitError,
+                                  int64_t layers, int64_t kvHeads,
+                                  int64_t headDim, Type elementType) {
+  if (layers <= 0 || kvHeads <= 0 || headDim <= 0)
+    return emitError() << "kv_cache sizes must be positive (layers = " << layers
+                       << ", kv_heads = " << kvHeads
+                       << ", head_dim = " << headDim << ")";
+  return verifyCacheElementType(emitError, elementType);
+}
+
+int64_t KvCacheType::getBytesPerTokenPerLayer() const {
+  return 2 * getKvHeads() * getHeadDim() * byteWidth(getElementType());
+}
+
+LogicalResult
+LatentCacheType::verify(function_ref<InFlightDiagnostic()> emitError,
+                        int64_t layers, int64_t kvLoraRank, int64_t ropeDim,
+                        Type elementType) {
+  if (layers <= 0 || kvLoraRank <= 0 || ropeDim <= 0)
+    return emitError() << "latent_cache sizes must be positive (layers = "
+                       << layers << ", kv_lora_rank = " << kvLoraRank
+                       << ", rope_dim = " << ropeDim << ")";
+  return verifyCacheElementType(emitError, elementType);
+}
+
+int64_t LatentCacheType::getBytesPerTokenPerLayer() const {
+  return (getKvLoraRank() + getRopeDim()) * byteWidth(getElementType());
+}

@@ -1,0 +1,23 @@
+//===- VerifyUtils.h - shape checks shared by helix op verifiers -*- C++ -*-===//
+#ifndef HELIX_LIB_DIALECT_HELIX_IR_VERIFYUTILS_H
+#define HELIX_LIB_DIALECT_HELIX_IR_VERIFYUTILS_H
+
+#include "mlir/IR/Operation.h"
+
+namespace helix {
+/// Fails unless every value is a ranked tensor whose static leading (batch)
+/// dimensions agree.
+mlir::LogicalResult verifySameBatch(mlir::Operation *op,
+                                    mlir::ValueRange values);
+/// The static size of the last dimension of a ranked tensor value.
+int64_t featureDim(mlir::Value value);
+/// Fails with "expects <what> to have <expected> columns" unless the last
+/// dimension of `value` is static and equal to `expected`.
+mlir::LogicalResult verifyFeatureDim(mlir::Operation *op, mlir::Value value,
+                                     int64_t expected, llvm::StringRef what);
+/// Fails unless `layer` indexes one of the cache's `layers`.
+mlir::LogicalResult verifyLayerIndex(mlir::Operation *op, int64_t layer,
+                                     int64_t layers);
+} // namespace helix
+
+#endif // HELIX_LIB_DIALECT_HELIX_IR_VERIFYUTILS_H

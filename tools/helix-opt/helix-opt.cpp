@@ -1,0 +1,17 @@
+//===- helix-opt.cpp - the helix optimizer driver -------------------------===//
+#include "helix/Dialect/Helix/IR/HelixDialect.h"
+#include "helix/Dialect/Helix/Transforms/Passes.h"
+
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/Tools/mlir-opt/MlirOptMain.h"
+#include "mlir/Transforms/Passes.h"
+
+int main(int argc, char **argv) {
+  mlir::DialectRegistry registry;
+  registry.insert<helix::HelixDialect, mlir::arith::ArithDialect,
+                  mlir::func::FuncDialect, mlir::tensor::TensorDialect>();
+  mlir::registerTransformsPasses();
+  helix::registerHelixPasses();
+  return mlir::asMainReturnCode(
+      mlir::MlirOptMain(argc, argv, "Helix optimizer driver\n", registry));
+}
