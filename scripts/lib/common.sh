@@ -1,0 +1,65 @@
+# Shared by scripts/test.sh and scripts/demo.sh: install what is missing,
+# configure and build. Source it; it defines functions and changes nothing.
+
+HELIX_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+HELIX_JOBS=${HELIX_JOBS:-$(nproc 2>/dev/null || echo 2)}
+
+# Debian 12 packages the build, the tests and the demo use. LLVM/MLIR 22 come
+# from bookworm-security (plain bookworm stops at 19).
+HELIX_APT_PACKAGES=(
+  ca-certificates cmake ninja-build ccache git
+  clang-22 lld-22 llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
+  nlohmann-json3-dev libgtest-dev
+  python3 python3-numpy
+  libopenmpi-dev openmpi-bin
+  gnuplot-nox
+)
+
+helix_log() { printf '==> %s\n' "$*" >&2; }
+
+# Installs the packages above that are not installed yet; no apt run (and no
+# network) when everything is present.
+helix_install_deps() {
+  local missing=()
+  local pkg
+  for pkg in "${HELIX_APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" ||
+      missing+=("$pkg")
+  done
+  if ((${#missing[@]} == 0)); then
+    helix_log "all ${#HELIX_APT_PACKAGES[@]} packages present; skipping apt"
+    return 0
+  fi
+  helix_log "installing: ${missing[*]}"
+  local sudo=()
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "error: need root or sudo to install: ${missing[*]}" >&2; return 1; }
+    sudo=(sudo)
+  fi
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+      --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# helix_configure BUILD_DIR [extra cmake args...]
+helix_configure() {
+  local dir=$1
+  shift
+  local launcher=()
+  command -v ccache >/dev/null && launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  if [ ! -f "$dir/build.ninja" ] || [ "$#" -gt 0 ]; then
+    helix_log "configuring $dir"
+    cmake -G Ninja -S "$HELIX_ROOT" -B "$dir" \
+      -DCMAKE_BUILD_TYPE=Release \
+      -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 \
+      -DCMAKE_EXE_LINKER_FLAGS=-fuse-ld=lld -DCMAKE_SHARED_LINKER_FLAGS=-fuse-ld=lld \
+      -DPython3_EXECUTABLE=/usr/bin/python3 \
+      "${launcher[@]}" "$@" >/dev/null
+  fi
+}
+
+# helix_build BUILD_DIR
+helix_build() {
+  helix_log "building $1 with $HELIX_JOBS jobs"
+  cmake --build "$1" -j "$HELIX_JOBS"
+}

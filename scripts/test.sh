@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds into build/ and runs every test (lit,
+# GoogleTest, end-to-end) through ctest. `--sanitize` does the same in
+# build-sanitize/ with AddressSanitizer + UndefinedBehaviorSanitizer.
+set -euo pipefail
+source "$(dirname "$0")/lib/common.sh"
+
+build_dir="$HELIX_ROOT/build"
+cmake_args=()
+case "${1:-}" in
+  "") ;;
+  --sanitize)
+    build_dir="$HELIX_ROOT/build-sanitize"
+    cmake_args=(-DHELIX_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo)
+    export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+    export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+    ;;
+  -h|--help) echo "usage: $0 [--sanitize]"; exit 0 ;;
+  *) echo "error: unknown option '$1' (usage: $0 [--sanitize])" >&2; exit 2 ;;
+esac
+
+helix_install_deps
+helix_configure "$build_dir" "${cmake_args[@]}"
+helix_build "$build_dir"
+
+helix_log "running tests in $build_dir"
+log="$build_dir/ctest.log"
+status=0
+(cd "$build_dir" && ctest --output-on-failure -j "$HELIX_JOBS") 2>&1 | tee "$log" || status=$?
+passed=$(grep -cE '^ *[0-9]+/[0-9]+ Test +#[0-9]+: .* Passed' "$log" || true)
+failed=$(grep -cE '^ *[0-9]+/[0-9]+ Test +#[0-9]+: .*(\*\*\*|Failed|Not Run|Timeout)' "$log" || true)
+echo "helix test summary: $passed passed, $failed failed"
+exit "$status"
