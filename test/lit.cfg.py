@@ -12,7 +12,8 @@ config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.helix_obj_root, "test")
 
 config.substitutions.append(("%configs", os.path.join(config.test_source_root, "Inputs", "configs")))
-config.substitutions.append(("%PATH%", config.environment["PATH"]))
+config.substitutions.append(("%helix_src_root", config.helix_src_root))
+config.substitutions.append(("%helix_obj_root", config.helix_obj_root))
 
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()

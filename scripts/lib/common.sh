@@ -53,7 +53,7 @@ helix_configure() {
       -DCMAKE_BUILD_TYPE=Release \
       -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 \
       -DCMAKE_EXE_LINKER_FLAGS=-fuse-ld=lld -DCMAKE_SHARED_LINKER_FLAGS=-fuse-ld=lld \
-      -DPython3_EXECUTABLE=/usr/bin/python3 \
+      -DPython3_EXECUTABLE=/usr/bin/python3 -DHELIX_WERROR=ON \
       "${launcher[@]}" "$@" >/dev/null
   fi
 }

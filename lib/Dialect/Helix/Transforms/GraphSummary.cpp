@@ -5,6 +5,7 @@
 #include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
 
 namespace helix {
@@ -31,6 +32,16 @@ std::optional<CacheFacts> cacheFacts(Type type) {
     return CacheFacts{latent.getLayers(), latent.getBytesPerTokenPerLayer(),
                       latent.getElementType()};
   return std::nullopt;
+}
+
+/// "405.85 B ", "4.16 M ", or "" below a thousand.
+std::string humanCount(int64_t count) {
+  static const std::pair<double, const char *> units[] = {
+      {1e9, "B"}, {1e6, "M"}, {1e3, "K"}};
+  for (const auto &[scale, suffix] : units)
+    if (count >= scale)
+      return llvm::formatv("{0:F2} {1} ", count / scale, suffix).str();
+  return "";
 }
 
 struct HelixGraphSummaryPass
@@ -65,9 +76,8 @@ struct HelixGraphSummaryPass
     int64_t parameters = 0;
     for (const auto &entry : weights)
       parameters += entry.second;
-    os << "parameters:         " << parameters << " ("
-       << llvm::format("%.2f", parameters / 1e9) << " B in "
-       << weights.size() << " tensors)\n";
+    os << "parameters:         " << parameters << " (" << humanCount(parameters)
+       << "in " << weights.size() << " tensors)\n";
     if (cache) {
       os << "kv bytes per token: "
          << cache->layers * cache->bytesPerTokenPerLayer << " ("

@@ -6,7 +6,7 @@
 // CHECK-NEXT: layers:             1
 // CHECK-NEXT: hidden size:        8
 // CHECK-NEXT: vocabulary:         10
-// CHECK-NEXT: parameters:         112 (0.00 B in 2 tensors)
+// CHECK-NEXT: parameters:         112 (in 2 tensors)
 // CHECK-NEXT: kv bytes per token: 16 (16 per layer, bf16)
 // CHECK-NEXT: ops per decode step:
 // CHECK-DAG:  helix.embed             1
