@@ -15,7 +15,8 @@ config.substitutions.append(("%configs", os.path.join(config.test_source_root, "
 config.substitutions.append(("%helix_src_root", config.helix_src_root))
 config.substitutions.append(("%helix_obj_root", config.helix_obj_root))
 
-llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
+llvm_config.with_system_environment(
+    ["HOME", "INCLUDE", "LIB", "TMP", "TEMP", "ASAN_OPTIONS", "UBSAN_OPTIONS"])
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.add_tool_substitutions(

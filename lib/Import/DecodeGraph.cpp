@@ -56,7 +56,8 @@ private:
                                llvm::APFloat(config.rmsNormEps));
   }
   Value linear(Value input, const std::string &weight, int64_t outFeatures) {
-    return LinearOp::create(b, loc, activation(outFeatures), input, weight);
+    return LinearOp::create(b, loc, activation(outFeatures), input, weight,
+                            /*slice=*/nullptr);
   }
   Value rope(Value input, int64_t heads, int64_t headDim, int64_t rotaryDim) {
     return RopeOp::create(b, loc, input.getType(), input, positions, heads,
@@ -95,7 +96,8 @@ private:
     Value v = linear(normed, attn + "v_proj.weight", kvWidth);
     q = rope(q, config.numHeads, d, d);
     k = rope(k, config.numKvHeads, d, d);
-    cache = KvAppendOp::create(b, loc, cache, index, k, v, positions);
+    cache = KvAppendOp::create(b, loc, cache, index, k, v, positions,
+                               /*owner=*/Value(), /*rank=*/Value());
     Value o = GqaAttentionOp::create(b, loc, activation(qWidth), q, cache, index,
                                        positions, config.numHeads,
                                        llvm::APFloat(config.attentionScale()));
@@ -124,7 +126,8 @@ private:
     Value keyRope = rope(columns(compressed, mla.kvLoraRank, mla.qkRopeHeadDim),
                          1, mla.qkRopeHeadDim, mla.qkRopeHeadDim);
     cache = LatentAppendOp::create(b, loc, cache, index, latent, keyRope,
-                                     positions);
+                                   positions, /*owner=*/Value(),
+                                   /*rank=*/Value());
     Value o = MlaAttentionOp::create(
         b, loc, activation(heads * mla.vHeadDim), q, cache, index, positions,
         attn + "kv_b_proj.weight", heads, mla.qkNopeHeadDim, mla.vHeadDim,
@@ -134,7 +137,7 @@ private:
 
   Value denseMlp(const std::string &prefix, Value normed) {
     return SwigluMlpOp::create(b, loc, normed.getType(), normed, prefix,
-                                 config.intermediateSize);
+                               config.intermediateSize, /*slice=*/nullptr);
   }
 
   Value moe(const std::string &prefix, Value normed) {
@@ -148,7 +151,9 @@ private:
     return MoeExpertsOp::create(
         b, loc, normed.getType(), normed, route.getExpertIds(),
         route.getExpertWeights(), prefix, moe.numRoutedExperts,
-        moe.intermediateSize, moe.intermediateSize * moe.numSharedExperts);
+        moe.intermediateSize, moe.intermediateSize * moe.numSharedExperts,
+        /*expert_slice=*/nullptr, /*width_slice=*/nullptr,
+        /*shared_slice=*/nullptr);
   }
 
   OpBuilder &b;
@@ -171,9 +176,11 @@ Type cacheType(MLIRContext &context, const ModelConfig &config) {
   if (config.mla)
     return LatentCacheType::get(&context, config.numLayers,
                                 config.mla->kvLoraRank,
-                                config.mla->qkRopeHeadDim, element);
+                                config.mla->qkRopeHeadDim, element,
+                                /*tokenShards=*/1, /*block=*/1);
   return KvCacheType::get(&context, config.numLayers, config.numKvHeads,
-                          config.headDim, element);
+                          config.headDim, element, /*tokenShards=*/1,
+                          /*block=*/1);
 }
 
 } // namespace

@@ -8,7 +8,7 @@ HELIX_JOBS=${HELIX_JOBS:-$(nproc 2>/dev/null || echo 2)}
 # from bookworm-security (plain bookworm stops at 19).
 HELIX_APT_PACKAGES=(
   ca-certificates cmake ninja-build ccache git
-  clang-22 lld-22 llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
+  clang-22 lld-22 libclang-rt-22-dev llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
   nlohmann-json3-dev libgtest-dev
   python3 python3-numpy
   libopenmpi-dev openmpi-bin

@@ -18,6 +18,11 @@ static LogicalResult verifyScale(Operation *op, FloatAttr scale) {
 LogicalResult KvAppendOp::verify() {
   KvCacheType cache = getCache().getType();
   int64_t width = cache.getKvHeads() * cache.getHeadDim();
+  if (failed(verifyOwnership(*this, cache.getTokenShards(), !!getOwner(),
+                             !!getRank())))
+    return failure();
+  if (cache.getTokenShards() > 1 && !getOwner())
+    return emitOpError("needs the owner on a token-sharded cache");
   if (failed(verifyLayerIndex(*this, getLayer(), cache.getLayers())) ||
       failed(verifyFeatureDim(*this, getKey(), width, "key (kv_heads x head_dim)")) ||
       failed(verifyFeatureDim(*this, getValue(), width,
@@ -28,6 +33,9 @@ LogicalResult KvAppendOp::verify() {
 
 LogicalResult GqaAttentionOp::verify() {
   KvCacheType cache = getCache().getType();
+  if (cache.getTokenShards() != 1)
+    return emitOpError("reads whole sequences; a token-sharded cache needs "
+                       "helix.gqa_partial_attention");
   int64_t numHeads = getNumHeads();
   if (numHeads % cache.getKvHeads() != 0)
     return emitOpError("num_heads (")
@@ -50,6 +58,11 @@ LogicalResult GqaAttentionOp::verify() {
 
 LogicalResult LatentAppendOp::verify() {
   LatentCacheType cache = getCache().getType();
+  if (failed(verifyOwnership(*this, cache.getTokenShards(), !!getOwner(),
+                             !!getRank())))
+    return failure();
+  if (cache.getTokenShards() > 1 && !getOwner())
+    return emitOpError("needs the owner on a token-sharded cache");
   if (failed(verifyLayerIndex(*this, getLayer(), cache.getLayers())) ||
       failed(verifyFeatureDim(*this, getLatent(), cache.getKvLoraRank(),
                               "latent (kv_lora_rank)")) ||
@@ -61,6 +74,9 @@ LogicalResult LatentAppendOp::verify() {
 
 LogicalResult MlaAttentionOp::verify() {
   LatentCacheType cache = getCache().getType();
+  if (cache.getTokenShards() != 1)
+    return emitOpError("reads whole sequences; a token-sharded cache needs "
+                       "helix.mla_partial_attention");
   int64_t heads = getNumHeads();
   int64_t qkWidth = heads * (getQkNopeHeadDim() + cache.getRopeDim());
   if (failed(verifyLayerIndex(*this, getLayer(), cache.getLayers())) ||

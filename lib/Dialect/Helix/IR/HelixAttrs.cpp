@@ -44,3 +44,19 @@ LogicalResult ModelAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                        << weightDtype;
   return success();
 }
+
+LogicalResult LayoutAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                 int64_t kvp, int64_t tpa, int64_t tpf,
+                                 int64_t ep, int64_t microbatches,
+                                 int64_t kvBlock) {
+  if (kvp < 1 || tpa < 1 || tpf < 1 || ep < 1 || microbatches < 1 ||
+      kvBlock < 1)
+    return emitError() << "layout factors must be >= 1 (kvp = " << kvp
+                       << ", tpa = " << tpa << ", tpf = " << tpf
+                       << ", ep = " << ep << ", microbatches = " << microbatches
+                       << ", kv_block = " << kvBlock << ")";
+  if (kvp * tpa != tpf * ep)
+    return emitError() << "layout needs kvp*tpa (" << kvp * tpa
+                       << ") == tpf*ep (" << tpf * ep << ")";
+  return success();
+}

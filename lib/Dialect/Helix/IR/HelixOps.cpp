@@ -1,6 +1,7 @@
 //===- HelixOps.cpp - embedding, norm, projection, RoPE and sampling ops --===//
 #include "helix/Dialect/Helix/IR/HelixOps.h"
 #include "VerifyUtils.h"
+#include "helix/Dialect/Helix/IR/HelixSlices.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
@@ -50,12 +51,18 @@ LogicalResult LinearOp::verify() {
   if (ShapedType::isDynamic(featureDim(getInput())) ||
       ShapedType::isDynamic(featureDim(getResult())))
     return emitOpError("expects static input and output features");
+  if (failed(verifySlice(*this, getSliceAttr(), /*maxDim=*/1)))
+    return failure();
   return verifySameBatch(*this, {getInput(), getResult()});
 }
 
 void LinearOp::getWeights(SmallVectorImpl<WeightRef> &weights) {
-  weights.push_back({getWeight().str(),
-                     {featureDim(getResult()), featureDim(getInput())}});
+  WeightRef ref{getWeight().str(),
+                {featureDim(getResult()), featureDim(getInput())}};
+  ref.slice = toWeightSlice(*this, getSliceAttr());
+  if (ref.slice)
+    ref.shape[ref.slice->dim] *= ref.slice->parts;
+  weights.push_back(std::move(ref));
 }
 
 //===----------------------------------------------------------------------===//

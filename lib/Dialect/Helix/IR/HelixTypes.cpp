@@ -16,13 +16,25 @@ static int64_t byteWidth(Type type) {
   return (type.getIntOrFloatBitWidth() + 7) / 8;
 }
 
+static LogicalResult verifyTokenSharding(
+    function_ref<InFlightDiagnostic()> emitError, int64_t tokenShards,
+    int64_t block) {
+  if (tokenShards < 1 || block < 1)
+    return emitError() << "cache token_shards and block must be >= 1, got "
+                       << tokenShards << " and " << block;
+  return success();
+}
+
 LogicalResult KvCacheType::verify(function_ref<InFlightDiagnostic()> emitError,
                                   int64_t layers, int64_t kvHeads,
-                                  int64_t headDim, Type elementType) {
+                                  int64_t headDim, Type elementType,
+                                  int64_t tokenShards, int64_t block) {
   if (layers <= 0 || kvHeads <= 0 || headDim <= 0)
     return emitError() << "kv_cache sizes must be positive (layers = " << layers
                        << ", kv_heads = " << kvHeads
                        << ", head_dim = " << headDim << ")";
+  if (failed(verifyTokenSharding(emitError, tokenShards, block)))
+    return failure();
   return verifyCacheElementType(emitError, elementType);
 }
 
@@ -33,11 +45,13 @@ int64_t KvCacheType::getBytesPerTokenPerLayer() const {
 LogicalResult
 LatentCacheType::verify(function_ref<InFlightDiagnostic()> emitError,
                         int64_t layers, int64_t kvLoraRank, int64_t ropeDim,
-                        Type elementType) {
+                        Type elementType, int64_t tokenShards, int64_t block) {
   if (layers <= 0 || kvLoraRank <= 0 || ropeDim <= 0)
     return emitError() << "latent_cache sizes must be positive (layers = "
                        << layers << ", kv_lora_rank = " << kvLoraRank
                        << ", rope_dim = " << ropeDim << ")";
+  if (failed(verifyTokenSharding(emitError, tokenShards, block)))
+    return failure();
   return verifyCacheElementType(emitError, elementType);
 }
 

@@ -1,5 +1,6 @@
 //===- VerifyUtils.cpp - shape checks shared by helix op verifiers --------===//
 #include "VerifyUtils.h"
+#include "helix/Dialect/Helix/IR/HelixSlices.h"
 
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Diagnostics.h"
@@ -46,6 +47,33 @@ LogicalResult verifyLayerIndex(Operation *op, int64_t layer, int64_t layers) {
     return op->emitOpError("layer ")
            << layer << " is out of range for a cache of " << layers
            << " layers";
+  return success();
+}
+
+LogicalResult verifySlice(Operation *op, Attribute attr, int64_t maxDim) {
+  auto slice = dyn_cast_or_null<SliceAttr>(attr);
+  if (!slice)
+    return success();
+  if (slice.getDim() < 0 || slice.getDim() > maxDim)
+    return op->emitOpError("slice dim ")
+           << slice.getDim() << " is out of range 0.." << maxDim;
+  if (!lookupSliceGrid(op, slice))
+    return op->emitOpError("slice refers to unknown grid ") << slice.getGrid();
+  if (slice.getAxes().empty() || sliceParts(op, slice) == 0)
+    return op->emitOpError("slice axes must be static axes of grid ")
+           << slice.getGrid();
+  return success();
+}
+
+LogicalResult verifyOwnership(Operation *op, int64_t tokenShards, bool hasOwner,
+                              bool hasRank) {
+  if (tokenShards > 1 && !hasRank)
+    return op->emitOpError("needs the KVP rank on a cache sharded over ")
+           << tokenShards << " ranks";
+  if (hasOwner && !hasRank)
+    return op->emitOpError("owner needs the KVP rank");
+  if (tokenShards == 1 && (hasOwner || hasRank))
+    return op->emitOpError("owner and rank apply only to token-sharded caches");
   return success();
 }
 

@@ -2,6 +2,7 @@
 #ifndef HELIX_LIB_DIALECT_HELIX_IR_VERIFYUTILS_H
 #define HELIX_LIB_DIALECT_HELIX_IR_VERIFYUTILS_H
 
+#include "mlir/IR/Attributes.h"
 #include "mlir/IR/Operation.h"
 
 namespace helix {
@@ -18,6 +19,14 @@ mlir::LogicalResult verifyFeatureDim(mlir::Operation *op, mlir::Value value,
 /// Fails unless `layer` indexes one of the cache's `layers`.
 mlir::LogicalResult verifyLayerIndex(mlir::Operation *op, int64_t layer,
                                      int64_t layers);
+/// Fails unless `slice` (if any) cuts a dimension <= maxDim and names a
+/// grid that exists, with valid axes.
+mlir::LogicalResult verifySlice(mlir::Operation *op, mlir::Attribute slice,
+                                int64_t maxDim);
+/// Fails unless a token-sharded cache comes with owner and rank operands and
+/// an unsharded one without them.
+mlir::LogicalResult verifyOwnership(mlir::Operation *op, int64_t tokenShards,
+                                    bool hasOwner, bool hasRank);
 } // namespace helix
 
 #endif // HELIX_LIB_DIALECT_HELIX_IR_VERIFYUTILS_H

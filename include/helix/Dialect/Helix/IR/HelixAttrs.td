@@ -101,4 +101,51 @@ def Helix_ModelAttr : AttrDef<Helix_Dialect, "Model"> {
   let genVerifyDecl = 1;
 }
 
+def Helix_LayoutAttr : AttrDef<Helix_Dialect, "Layout"> {
+  let mnemonic = "layout";
+  let summary = "The Helix layout of a sharded module";
+  let description = [{
+    How the N = kvp x tpa = tpf x ep ranks are used, set on the module as
+    `helix.layout` by `helix-set-layout`. Attention runs on the grid
+    `@helix_attention` of shape `kvp x tpa` (rank = kvp_index * tpa +
+    tpa_index); the FFN on `@helix_ffn` of shape `ep x tpf` (rank = ep_index *
+    tpf + tpf_index). `microbatches` is the HOP-B pipeline depth and
+    `kv_block` the number of consecutive tokens one KVP rank receives before
+    the next rank's turn.
+
+    ```mlir
+    #helix.layout<kvp = 8, tpa = 8, tpf = 64, ep = 1, microbatches = 2, kv_block = 16>
+    ```
+  }];
+  let parameters = (ins "int64_t":$kvp, "int64_t":$tpa, "int64_t":$tpf,
+                        "int64_t":$ep, "int64_t":$microbatches,
+                        "int64_t":$kv_block);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    int64_t getWorldSize() const { return getKvp() * getTpa(); }
+  }];
+}
+
+def Helix_SliceAttr : AttrDef<Helix_Dialect, "Slice"> {
+  let mnemonic = "slice";
+  let summary = "Which block of a checkpoint tensor dimension a rank reads";
+  let description = [{
+    Dimension `dim` of a tensor is cut into as many equal contiguous blocks as
+    the product of the sizes of `axes` of the device grid `grid`; a rank reads
+    the block whose index is its coordinate along `axes` (the first axis
+    major). For example the output projection of Helix attention reads
+    columns by head block `tpa_index * kvp + kvp_index`:
+
+    ```mlir
+    #helix.slice<dim = 1, grid = @helix_attention, axes = [1, 0]>
+    ```
+  }];
+  let parameters = (ins "int64_t":$dim, "::mlir::FlatSymbolRefAttr":$grid,
+                        ArrayRefParameter<"int64_t", "grid axes">:$axes);
+  let assemblyFormat = [{
+    `<` `dim` `=` $dim `,` `grid` `=` $grid `,` `axes` `=` `[` $axes `]` `>`
+  }];
+}
+
 #endif // HELIX_DIALECT_HELIX_IR_HELIXATTRS_TD

@@ -72,8 +72,20 @@ def Helix_LinearOp : Helix_Op<"linear", [Pure,
     %q = helix.linear %n weight "model.layers.0.self_attn.q_proj.weight"
            : tensor<?x16384xf32> -> tensor<?x16384xf32>
     ```
+
+    With a `slice`, the rank reads one block of the weight: `dim = 0` (rows)
+    makes the op column-parallel (a block of the outputs), `dim = 1`
+    (columns) row-parallel (the input is the matching block and the result
+    is a partial sum that an all-reduce completes).
+
+    ```mlir
+    %o = helix.linear %m weight "model.layers.0.self_attn.o_proj.weight"
+           {slice = #helix.slice<dim = 1, grid = @helix_attention, axes = [1, 0]>}
+           : tensor<?x256xf32> -> tensor<?x16384xf32>
+    ```
   }];
-  let arguments = (ins Helix_Activation:$input, StrAttr:$weight);
+  let arguments = (ins Helix_Activation:$input, StrAttr:$weight,
+                       OptionalAttr<Helix_SliceAttr>:$slice);
   let results = (outs Helix_Activation:$result);
   let assemblyFormat = [{
     $input `weight` $weight attr-dict `:` type($input) `->` type($result)
@@ -113,7 +125,7 @@ def Helix_RopeOp : Helix_Op<"rope", [Pure,
 // Attention over explicit caches
 //===----------------------------------------------------------------------===//
 
-def Helix_KvAppendOp : Helix_Op<"kv_append", [Pure,
+def Helix_KvAppendOp : Helix_Op<"kv_append", [Pure, AttrSizedOperandSegments,
     AllTypesMatch<["cache", "result"]>]> {
   let summary = "Append the new token's keys and values to one layer's cache";
   let description = [{
@@ -121,19 +133,28 @@ def Helix_KvAppendOp : Helix_Op<"kv_append", [Pure,
     of the cache and returns the updated cache. Keys are expected after RoPE.
     Threading the cache value makes every read of the cache see the append.
 
+    On a token-sharded cache (`token_shards > 1`) the op names the owner:
+    sequence b's token is stored only by the rank whose KVP index `rank`
+    equals `owner[b]` (see `helix.kv_owner`); the other ranks skip it.
+
     ```mlir
     %kv1 = helix.kv_append %kv0[0], %k, %v at %pos
              : !helix.kv_cache<layers = 126, kv_heads = 8, head_dim = 128, element_type = bf16>,
                tensor<?x1024xf32>, tensor<?x1024xf32>, tensor<?xi64>
+    %kv2 = helix.kv_append %kv1[1], %k1, %v1 at %pos owner %own : tensor<?xi64> if kvp = %me
+             : !helix.kv_cache<layers = 126, kv_heads = 1, head_dim = 128, element_type = bf16,
+               token_shards = 8, block = 16>, tensor<?x128xf32>, tensor<?x128xf32>, tensor<?xi64>
     ```
   }];
   let arguments = (ins Helix_KvCacheType:$cache,
                        ConfinedAttr<I64Attr, [IntNonNegative]>:$layer,
                        Helix_Activation:$key, Helix_Activation:$value,
-                       Helix_Positions:$positions);
+                       Helix_Positions:$positions,
+                       Optional<Helix_Positions>:$owner, Optional<Index>:$rank);
   let results = (outs Helix_KvCacheType:$result);
   let assemblyFormat = [{
-    $cache `[` $layer `]` `,` $key `,` $value `at` $positions attr-dict `:`
+    $cache `[` $layer `]` `,` $key `,` $value `at` $positions
+    (`owner` $owner^ `:` type($owner) `if` `kvp` `=` $rank)? attr-dict `:`
     qualified(type($cache)) `,` type($key) `,` type($value) `,` type($positions)
   }];
   let hasVerifier = 1;
@@ -169,13 +190,14 @@ def Helix_GqaAttentionOp : Helix_Op<"gqa_attention", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Helix_LatentAppendOp : Helix_Op<"latent_append", [Pure,
+def Helix_LatentAppendOp : Helix_Op<"latent_append", [Pure, AttrSizedOperandSegments,
     AllTypesMatch<["cache", "result"]>]> {
   let summary = "Append the new token's MLA latent and RoPE key";
   let description = [{
     Writes the normalised latent (`kv_a_layernorm` output, `[B,
     kv_lora_rank]`) and the rotated decoupled key (`[B, rope_dim]`) of one
-    token per sequence into layer `layer` of the latent cache.
+    token per sequence into layer `layer` of the latent cache. On a
+    token-sharded cache only the owner rank stores it, as for `kv_append`.
 
     ```mlir
     %c1 = helix.latent_append %c0[0], %latent, %kpe at %pos
@@ -186,10 +208,12 @@ def Helix_LatentAppendOp : Helix_Op<"latent_append", [Pure,
   let arguments = (ins Helix_LatentCacheType:$cache,
                        ConfinedAttr<I64Attr, [IntNonNegative]>:$layer,
                        Helix_Activation:$latent, Helix_Activation:$key_rope,
-                       Helix_Positions:$positions);
+                       Helix_Positions:$positions,
+                       Optional<Helix_Positions>:$owner, Optional<Index>:$rank);
   let results = (outs Helix_LatentCacheType:$result);
   let assemblyFormat = [{
-    $cache `[` $layer `]` `,` $latent `,` $key_rope `at` $positions attr-dict
+    $cache `[` $layer `]` `,` $latent `,` $key_rope `at` $positions
+    (`owner` $owner^ `:` type($owner) `if` `kvp` `=` $rank)? attr-dict
     `:` qualified(type($cache)) `,` type($latent) `,` type($key_rope) `,` type($positions)
   }];
   let hasVerifier = 1;
@@ -247,15 +271,22 @@ def Helix_SwigluMlpOp : Helix_Op<"swiglu_mlp", [Pure,
     `[intermediate_size, hidden]`, `<prefix>.down_proj.weight` of shape
     `[hidden, intermediate_size]`).
 
+    With a `slice` (always `dim = 0`, the intermediate dimension) the rank
+    computes only its block of the intermediate width: gate/up are
+    column-parallel, down row-parallel, and the result is a partial sum for
+    an all-reduce.
+
     ```mlir
     %f = helix.swiglu_mlp %n prefix "model.layers.0.mlp"
            {intermediate_size = 53248 : i64} : tensor<?x16384xf32>
     ```
   }];
   let arguments = (ins Helix_Activation:$input, StrAttr:$prefix,
-                       ConfinedAttr<I64Attr, [IntPositive]>:$intermediate_size);
+                       ConfinedAttr<I64Attr, [IntPositive]>:$intermediate_size,
+                       OptionalAttr<Helix_SliceAttr>:$slice);
   let results = (outs Helix_Activation:$result);
   let assemblyFormat = "$input `prefix` $prefix attr-dict `:` type($input)";
+  let hasVerifier = 1;
 }
 
 def Helix_MoeRouteOp : Helix_Op<"moe_route", [Pure,
@@ -305,6 +336,12 @@ def Helix_MoeExpertsOp : Helix_Op<"moe_experts", [Pure,
     experts, present when `shared_intermediate_size > 0`, are one SwiGLU block
     `<prefix>.shared_experts.*` of that width.
 
+    After FFN sharding the rank owns the experts of `expert_slice` (its EP
+    group), the block of each expert's width given by `width_slice` (TP
+    inside the group) and the block of the shared experts' width given by
+    `shared_slice`; tokens routed elsewhere contribute nothing and the
+    result is a partial sum completed by the collectives that follow.
+
     ```mlir
     %y = helix.moe_experts %n, %ids, %w prefix "model.layers.3.mlp"
            {num_experts = 256 : i64, intermediate_size = 2048 : i64,
@@ -316,7 +353,10 @@ def Helix_MoeExpertsOp : Helix_Op<"moe_experts", [Pure,
                        2DTensorOf<[F32]>:$expert_weights, StrAttr:$prefix,
                        ConfinedAttr<I64Attr, [IntPositive]>:$num_experts,
                        ConfinedAttr<I64Attr, [IntPositive]>:$intermediate_size,
-                       ConfinedAttr<I64Attr, [IntNonNegative]>:$shared_intermediate_size);
+                       ConfinedAttr<I64Attr, [IntNonNegative]>:$shared_intermediate_size,
+                       OptionalAttr<Helix_SliceAttr>:$expert_slice,
+                       OptionalAttr<Helix_SliceAttr>:$width_slice,
+                       OptionalAttr<Helix_SliceAttr>:$shared_slice);
   let results = (outs Helix_Activation:$result);
   let assemblyFormat = [{
     $input `,` $expert_ids `,` $expert_weights `prefix` $prefix attr-dict `:`
@@ -344,5 +384,7 @@ def Helix_ArgmaxOp : Helix_Op<"argmax", [Pure]> {
   let assemblyFormat = "$logits attr-dict `:` type($logits) `->` type($result)";
   let hasVerifier = 1;
 }
+
+include "helix/Dialect/Helix/IR/HelixShardOps.td"
 
 #endif // HELIX_DIALECT_HELIX_IR_HELIXOPS_TD

@@ -20,9 +20,20 @@ def Helix_KvCacheType : Helix_Type<"KvCache", "kv_cache"> {
     ```mlir
     !helix.kv_cache<layers = 126, kv_heads = 8, head_dim = 128, element_type = bf16>
     ```
+
+    After KV ownership (`helix-kv-ownership`) the tokens are split over
+    `token_shards` ranks in round-robin blocks of `block` tokens: a rank holds
+    position p iff `(p / block) % token_shards` is its KVP index.
+
+    ```mlir
+    !helix.kv_cache<layers = 126, kv_heads = 1, head_dim = 128, element_type = bf16,
+                    token_shards = 8, block = 16>
+    ```
   }];
   let parameters = (ins "int64_t":$layers, "int64_t":$kv_heads,
-                        "int64_t":$head_dim, "::mlir::Type":$element_type);
+                        "int64_t":$head_dim, "::mlir::Type":$element_type,
+                        DefaultValuedParameter<"int64_t", "1">:$token_shards,
+                        DefaultValuedParameter<"int64_t", "1">:$block);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{
@@ -42,15 +53,36 @@ def Helix_LatentCacheType : Helix_Type<"LatentCache", "latent_cache"> {
     ```mlir
     !helix.latent_cache<layers = 61, kv_lora_rank = 512, rope_dim = 64, element_type = bf16>
     ```
+
+    `token_shards` and `block` split the tokens over KVP ranks exactly as for
+    `!helix.kv_cache`.
   }];
   let parameters = (ins "int64_t":$layers, "int64_t":$kv_lora_rank,
-                        "int64_t":$rope_dim, "::mlir::Type":$element_type);
+                        "int64_t":$rope_dim, "::mlir::Type":$element_type,
+                        DefaultValuedParameter<"int64_t", "1">:$token_shards,
+                        DefaultValuedParameter<"int64_t", "1">:$block);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{
     /// Bytes one token occupies in one layer (latent and RoPE key).
     int64_t getBytesPerTokenPerLayer() const;
   }];
+}
+
+def Helix_RequestType : Helix_Type<"Request", "request"> {
+  let summary = "A collective in flight";
+  let description = [{
+    Returned by `helix.collective_start`; `helix.collective_wait` turns it
+    into the collective's result. Between the two, the program may compute
+    anything that does not need the result: that is how HOP-B hides
+    communication.
+
+    ```mlir
+    !helix.request<tensor<8x?x2x129xf32>>
+    ```
+  }];
+  let parameters = (ins "::mlir::Type":$result_type);
+  let assemblyFormat = "`<` $result_type `>`";
 }
 
 def Helix_AnyCache : AnyTypeOf<[Helix_KvCacheType, Helix_LatentCacheType]>;
