@@ -1,4 +1,4 @@
-//===- Layout.h - Helix layout, its checks and per-rank ownership -*- C++ -*-===//
+//===- Layout.h - Helix layout, checks and per-rank ownership ---*- C++ -*-===//
 //
 // Plain C++ (no MLIR): the sharding algebra shared by the sharding passes,
 // the planner and the runtime. One Helix layout uses the same N ranks twice

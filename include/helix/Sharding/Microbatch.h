@@ -1,4 +1,4 @@
-//===- Microbatch.h - HOP-B split of the batch into micro-batches -*- C++ -*-===//
+//===- Microbatch.h - HOP-B split of a batch into micro-batches -*- C++ -*-===//
 #ifndef HELIX_SHARDING_MICROBATCH_H
 #define HELIX_SHARDING_MICROBATCH_H
 

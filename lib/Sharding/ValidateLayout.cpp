@@ -1,0 +1,122 @@
+//===- ValidateLayout.cpp - the rules a Helix layout must obey ------------===//
+#include "helix/Sharding/Layout.h"
+
+namespace helix::sharding {
+namespace {
+
+using Message = std::optional<std::string>;
+
+std::string num(int64_t value) { return std::to_string(value); }
+
+Message checkAtLeastOne(const char *name, int64_t value) {
+  if (value >= 1)
+    return std::nullopt;
+  return std::string(name) + " must be >= 1, got " + num(value);
+}
+
+Message checkFactors(const Layout &layout) {
+  for (auto [name, value] : {std::pair{"kvp", layout.kvp},
+                             {"tpa", layout.tpa},
+                             {"tpf", layout.tpf},
+                             {"ep", layout.ep},
+                             {"microbatches", layout.microbatches},
+                             {"kv-block", layout.kvBlock}})
+    if (Message message = checkAtLeastOne(name, value))
+      return message;
+  return std::nullopt;
+}
+
+/// Sizes the later rules divide by or compare against; a config parser
+/// normally guarantees them, but the library must not trust its callers.
+Message checkModel(const ModelShape &model) {
+  if (model.numHeads < 1)
+    return "model: query heads must be >= 1, got " + num(model.numHeads);
+  if (!model.mla) {
+    if (model.numKvHeads < 1)
+      return "model: KV heads must be >= 1, got " + num(model.numKvHeads);
+    if (model.numHeads % model.numKvHeads != 0)
+      return "model: query heads (" + num(model.numHeads) +
+             ") must be a multiple of KV heads (" + num(model.numKvHeads) + ")";
+  }
+  for (auto [name, value] : {std::pair{"dense FFN width", model.denseFfnWidth},
+                             {"experts", model.numExperts},
+                             {"expert width", model.expertWidth},
+                             {"shared-expert width", model.sharedExpertWidth}})
+    if (value < 0)
+      return "model: " + std::string(name) + " must be >= 0, got " + num(value);
+  if (model.numExperts > 0 && model.expertWidth < 1)
+    return "model: expert width must be >= 1 for a model with experts, got " +
+           num(model.expertWidth);
+  return std::nullopt;
+}
+
+Message checkWorldSize(const Layout &layout) {
+  int64_t attention = 0, ffn = 0;
+  if (__builtin_mul_overflow(layout.kvp, layout.tpa, &attention) ||
+      __builtin_mul_overflow(layout.tpf, layout.ep, &ffn))
+    return "kvp*tpa or tpf*ep overflows 64 bits";
+  if (attention != ffn)
+    return "kvp*tpa = " + num(attention) + " must equal tpf*ep = " + num(ffn);
+  return std::nullopt;
+}
+
+Message checkHeads(const Layout &layout, const ModelShape &model) {
+  if (model.mla) {
+    if (layout.tpa != 1)
+      return "tpa must be 1 for MLA (the latent cache is shared by all "
+             "heads), got " +
+             num(layout.tpa);
+  } else {
+    if (layout.tpa > model.numKvHeads)
+      return "tpa = " + num(layout.tpa) + " exceeds the " +
+             num(model.numKvHeads) + " KV heads";
+    if (model.numKvHeads % layout.tpa != 0)
+      return "tpa = " + num(layout.tpa) + " must divide the " +
+             num(model.numKvHeads) + " KV heads";
+  }
+  int64_t n = layout.worldSize();
+  if (model.numHeads % n != 0)
+    return "query heads (" + num(model.numHeads) +
+           ") must be divisible by N = kvp*tpa = " + num(n);
+  return std::nullopt;
+}
+
+Message checkFfn(const Layout &layout, const ModelShape &model) {
+  int64_t n = layout.worldSize();
+  if (model.denseFfnWidth % n != 0)
+    return "dense FFN width " + num(model.denseFfnWidth) +
+           " must be divisible by N = " + num(n) +
+           " (dense layers run TP over all N ranks)";
+  if (model.numExperts % layout.ep != 0)
+    return "experts (" + num(model.numExperts) +
+           ") must be divisible by ep = " + num(layout.ep);
+  if (model.expertWidth % layout.tpf != 0)
+    return "expert width " + num(model.expertWidth) +
+           " must be divisible by tpf = " + num(layout.tpf);
+  if (model.sharedExpertWidth % n != 0)
+    return "shared-expert width " + num(model.sharedExpertWidth) +
+           " must be divisible by N = " + num(n) +
+           " (shared experts are sharded over all N ranks)";
+  if (model.numExperts == 0 && layout.ep > 1)
+    return "ep = " + num(layout.ep) +
+           " needs a model with experts (this model has none)";
+  return std::nullopt;
+}
+
+} // namespace
+
+std::optional<std::string> validateLayout(const Layout &layout,
+                                          const ModelShape &model) {
+  // Sequential on purpose: later rules divide by the factors checked first.
+  if (Message message = checkFactors(layout))
+    return message;
+  if (Message message = checkModel(model))
+    return message;
+  if (Message message = checkWorldSize(layout))
+    return message;
+  if (Message message = checkHeads(layout, model))
+    return message;
+  return checkFfn(layout, model);
+}
+
+} // namespace helix::sharding
