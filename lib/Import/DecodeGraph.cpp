@@ -97,7 +97,8 @@ private:
     q = rope(q, config.numHeads, d, d);
     k = rope(k, config.numKvHeads, d, d);
     cache = KvAppendOp::create(b, loc, cache, index, k, v, positions,
-                               /*owner=*/Value(), /*rank=*/Value());
+                               /*owner=*/Value(), /*rank=*/Value(),
+                               /*row_offset=*/Value());
     Value o = GqaAttentionOp::create(b, loc, activation(qWidth), q, cache, index,
                                        positions, config.numHeads,
                                        llvm::APFloat(config.attentionScale()));
@@ -127,7 +128,7 @@ private:
                          1, mla.qkRopeHeadDim, mla.qkRopeHeadDim);
     cache = LatentAppendOp::create(b, loc, cache, index, latent, keyRope,
                                    positions, /*owner=*/Value(),
-                                   /*rank=*/Value());
+                                   /*rank=*/Value(), /*row_offset=*/Value());
     Value o = MlaAttentionOp::create(
         b, loc, activation(heads * mla.vHeadDim), q, cache, index, positions,
         attn + "kv_b_proj.weight", heads, mla.qkNopeHeadDim, mla.vHeadDim,

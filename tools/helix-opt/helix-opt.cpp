@@ -1,6 +1,7 @@
 //===- helix-opt.cpp - the helix optimizer driver -------------------------===//
 #include "helix/Dialect/Helix/IR/HelixDialect.h"
 #include "helix/Dialect/Helix/Transforms/Passes.h"
+#include "helix/Pipelines/ShardPipeline.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
@@ -9,9 +10,11 @@
 int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
   registry.insert<helix::HelixDialect, mlir::arith::ArithDialect,
-                  mlir::func::FuncDialect, mlir::tensor::TensorDialect>();
+                  mlir::func::FuncDialect, mlir::shard::ShardDialect,
+                  mlir::tensor::TensorDialect>();
   mlir::registerTransformsPasses();
   helix::registerHelixPasses();
+  helix::registerShardPipeline();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "Helix optimizer driver\n", registry));
 }

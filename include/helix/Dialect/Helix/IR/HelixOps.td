@@ -136,6 +136,8 @@ def Helix_KvAppendOp : Helix_Op<"kv_append", [Pure, AttrSizedOperandSegments,
     On a token-sharded cache (`token_shards > 1`) the op names the owner:
     sequence b's token is stored only by the rank whose KVP index `rank`
     equals `owner[b]` (see `helix.kv_owner`); the other ranks skip it.
+    `rows from %r` says that sequence b of this (micro-)batch is row `r + b`
+    of the cache (default 0): how HOP-B micro-batches address their rows.
 
     ```mlir
     %kv1 = helix.kv_append %kv0[0], %k, %v at %pos
@@ -150,11 +152,13 @@ def Helix_KvAppendOp : Helix_Op<"kv_append", [Pure, AttrSizedOperandSegments,
                        ConfinedAttr<I64Attr, [IntNonNegative]>:$layer,
                        Helix_Activation:$key, Helix_Activation:$value,
                        Helix_Positions:$positions,
-                       Optional<Helix_Positions>:$owner, Optional<Index>:$rank);
+                       Optional<Helix_Positions>:$owner, Optional<Index>:$rank,
+                       Optional<Index>:$row_offset);
   let results = (outs Helix_KvCacheType:$result);
   let assemblyFormat = [{
     $cache `[` $layer `]` `,` $key `,` $value `at` $positions
-    (`owner` $owner^ `:` type($owner) `if` `kvp` `=` $rank)? attr-dict `:`
+    (`owner` $owner^ `:` type($owner) `if` `kvp` `=` $rank)?
+    (`rows` `from` $row_offset^)? attr-dict `:`
     qualified(type($cache)) `,` type($key) `,` type($value) `,` type($positions)
   }];
   let hasVerifier = 1;
@@ -209,11 +213,13 @@ def Helix_LatentAppendOp : Helix_Op<"latent_append", [Pure, AttrSizedOperandSegm
                        ConfinedAttr<I64Attr, [IntNonNegative]>:$layer,
                        Helix_Activation:$latent, Helix_Activation:$key_rope,
                        Helix_Positions:$positions,
-                       Optional<Helix_Positions>:$owner, Optional<Index>:$rank);
+                       Optional<Helix_Positions>:$owner, Optional<Index>:$rank,
+                       Optional<Index>:$row_offset);
   let results = (outs Helix_LatentCacheType:$result);
   let assemblyFormat = [{
     $cache `[` $layer `]` `,` $latent `,` $key_rope `at` $positions
-    (`owner` $owner^ `:` type($owner) `if` `kvp` `=` $rank)? attr-dict
+    (`owner` $owner^ `:` type($owner) `if` `kvp` `=` $rank)?
+    (`rows` `from` $row_offset^)? attr-dict
     `:` qualified(type($cache)) `,` type($latent) `,` type($key_rope) `,` type($positions)
   }];
   let hasVerifier = 1;

@@ -33,7 +33,8 @@ def Helix_KvOwnerOp : Helix_Op<"kv_owner", [Pure,
   let assemblyFormat = "$positions attr-dict `:` type($positions)";
 }
 
-def Helix_GqaPartialAttentionOp : Helix_Op<"gqa_partial_attention", [Pure]> {
+def Helix_GqaPartialAttentionOp : Helix_Op<"gqa_partial_attention", [Pure,
+    AttrSizedOperandSegments]> {
   let summary = "GQA decode attention over this rank's KV slice, with LSE";
   let description = [{
     `helix.gqa_attention` restricted to the tokens this rank holds: all of
@@ -43,6 +44,7 @@ def Helix_GqaPartialAttentionOp : Helix_Op<"gqa_partial_attention", [Pure]> {
     natural-log log-sum-exp of the scaled scores, packed as `[1, B, heads,
     head_dim + 1]` (LSE last) so that one all-to-all moves both. A rank with
     no tokens for a sequence returns output 0 and LSE -inf (never NaN).
+    `rows from %r` addresses cache rows from `r`, as for `helix.kv_append`.
 
     ```mlir
     %p = helix.gqa_partial_attention %q, %kv[0] at %pos kvp = %me
@@ -55,18 +57,20 @@ def Helix_GqaPartialAttentionOp : Helix_Op<"gqa_partial_attention", [Pure]> {
   let arguments = (ins Helix_Activation:$query, Helix_KvCacheType:$cache,
                        ConfinedAttr<I64Attr, [IntNonNegative]>:$layer,
                        Helix_Positions:$positions, Optional<Index>:$rank,
+                       Optional<Index>:$row_offset,
                        ConfinedAttr<I64Attr, [IntPositive]>:$num_heads,
                        F64Attr:$scale);
   let results = (outs Helix_PackedPartials:$result);
   let assemblyFormat = [{
     $query `,` $cache `[` $layer `]` `at` $positions (`kvp` `=` $rank^)?
-    attr-dict `:` type($query) `,` qualified(type($cache)) `,` type($positions)
+    (`rows` `from` $row_offset^)? attr-dict `:` type($query) `,` qualified(type($cache)) `,` type($positions)
     `->` type($result)
   }];
   let hasVerifier = 1;
 }
 
 def Helix_MlaPartialAttentionOp : Helix_Op<"mla_partial_attention", [Pure,
+    AttrSizedOperandSegments,
     DeclareOpInterfaceMethods<Helix_WeightUserOpInterface>]> {
   let summary = "Absorbed MLA attention over this rank's latent slice, with LSE";
   let description = [{
@@ -91,7 +95,7 @@ def Helix_MlaPartialAttentionOp : Helix_Op<"mla_partial_attention", [Pure,
   let arguments = (ins Helix_Activation:$query, Helix_LatentCacheType:$cache,
                        ConfinedAttr<I64Attr, [IntNonNegative]>:$layer,
                        Helix_Positions:$positions, Optional<Index>:$rank,
-                       StrAttr:$kv_b_proj,
+                       Optional<Index>:$row_offset, StrAttr:$kv_b_proj,
                        ConfinedAttr<I64Attr, [IntPositive]>:$num_heads,
                        ConfinedAttr<I64Attr, [IntPositive]>:$qk_nope_head_dim,
                        ConfinedAttr<I64Attr, [IntPositive]>:$v_head_dim,
@@ -99,7 +103,7 @@ def Helix_MlaPartialAttentionOp : Helix_Op<"mla_partial_attention", [Pure,
   let results = (outs Helix_PackedPartials:$result);
   let assemblyFormat = [{
     $query `,` $cache `[` $layer `]` `at` $positions (`kvp` `=` $rank^)?
-    `kv_b_proj` $kv_b_proj attr-dict `:` type($query) `,` qualified(type($cache))
+    (`rows` `from` $row_offset^)? `kv_b_proj` $kv_b_proj attr-dict `:` type($query) `,` qualified(type($cache))
     `,` type($positions) `->` type($result)
   }];
   let hasVerifier = 1;

@@ -1,0 +1,37 @@
+//===- ShardPipeline.h - the whole Helix sharding pipeline ------*- C++ -*-===//
+#ifndef HELIX_PIPELINES_SHARDPIPELINE_H
+#define HELIX_PIPELINES_SHARDPIPELINE_H
+
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassOptions.h"
+
+namespace helix {
+
+struct ShardPipelineOptions
+    : public mlir::PassPipelineOptions<ShardPipelineOptions> {
+  Option<int64_t> kvp{*this, "kvp", llvm::cl::desc("KV parallelism"),
+                      llvm::cl::init(1)};
+  Option<int64_t> tpa{*this, "tpa", llvm::cl::desc("Attention tensor parallelism"),
+                      llvm::cl::init(1)};
+  Option<int64_t> tpf{*this, "tpf", llvm::cl::desc("FFN tensor parallelism"),
+                      llvm::cl::init(1)};
+  Option<int64_t> ep{*this, "ep", llvm::cl::desc("Expert parallelism"),
+                     llvm::cl::init(1)};
+  Option<int64_t> microbatches{*this, "microbatches",
+                               llvm::cl::desc("HOP-B micro-batches"),
+                               llvm::cl::init(1)};
+  Option<int64_t> kvBlock{*this, "kv-block",
+                          llvm::cl::desc("Tokens per staggered KV block"),
+                          llvm::cl::init(16)};
+};
+
+/// set-layout, shard-attention, kv-ownership, shard-ffn, verify, hopb, verify.
+void buildShardPipeline(mlir::OpPassManager &pm,
+                        const ShardPipelineOptions &options);
+
+/// Registers `helix-shard-pipeline` for helix-opt.
+void registerShardPipeline();
+
+} // namespace helix
+
+#endif // HELIX_PIPELINES_SHARDPIPELINE_H

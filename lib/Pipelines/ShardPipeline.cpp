@@ -1,0 +1,37 @@
+//===- ShardPipeline.cpp - the whole Helix sharding pipeline --------------===//
+#include "helix/Pipelines/ShardPipeline.h"
+#include "helix/Dialect/Helix/Transforms/Passes.h"
+
+#include "mlir/Pass/PassRegistry.h"
+
+using namespace mlir;
+
+namespace helix {
+
+void buildShardPipeline(OpPassManager &pm,
+                        const ShardPipelineOptions &options) {
+  HelixSetLayoutOptions layout;
+  layout.kvp = options.kvp;
+  layout.tpa = options.tpa;
+  layout.tpf = options.tpf;
+  layout.ep = options.ep;
+  layout.microbatches = options.microbatches;
+  layout.kvBlock = options.kvBlock;
+  pm.addPass(createHelixSetLayout(layout));
+  pm.addPass(createHelixShardAttention());
+  pm.addPass(createHelixKvOwnership());
+  pm.addPass(createHelixShardFfn());
+  pm.addPass(createHelixVerifySharding());
+  pm.addPass(createHelixHopb());
+  pm.addPass(createHelixVerifySharding());
+}
+
+void registerShardPipeline() {
+  PassPipelineRegistration<ShardPipelineOptions>(
+      "helix-shard-pipeline",
+      "Shard a decode step for N ranks with a Helix layout: KVP x TPA "
+      "attention with LSE merge, TP/EP FFN, staggered KV, HOP-B",
+      buildShardPipeline);
+}
+
+} // namespace helix
