@@ -3,6 +3,7 @@
 #include "helix/Dialect/Helix/Transforms/Passes.h"
 
 #include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
 
@@ -23,6 +24,8 @@ void buildShardPipeline(OpPassManager &pm,
   pm.addPass(createHelixShardFfn());
   pm.addPass(createHelixVerifySharding());
   pm.addPass(createHelixHopb());
+  // Micro-batch clones repeat rank and row arithmetic; fold the duplicates.
+  pm.addPass(createCSEPass());
   pm.addPass(createHelixVerifySharding());
 }
 

@@ -25,7 +25,8 @@ struct ShardPipelineOptions
                           llvm::cl::init(16)};
 };
 
-/// set-layout, shard-attention, kv-ownership, shard-ffn, verify, hopb, verify.
+/// set-layout, shard-attention, kv-ownership, shard-ffn, verify, hopb, cse,
+/// verify.
 void buildShardPipeline(mlir::OpPassManager &pm,
                         const ShardPipelineOptions &options);
 
