@@ -1,0 +1,43 @@
+//===- AutoLayout.h - The best Helix layout for a world size ----*- C++ -*-===//
+//
+// The entry point `helix-run --layout auto` (and the sharding pipeline's auto
+// option) calls: plain C++, no MLIR.
+//
+//===----------------------------------------------------------------------===//
+#ifndef HELIX_PLANNER_AUTOLAYOUT_H
+#define HELIX_PLANNER_AUTOLAYOUT_H
+
+#include "helix/Import/ModelConfig.h"
+#include "helix/Planner/Dtype.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace helix::planner {
+
+struct HelixLayoutChoice {
+  int64_t kvp = 1;
+  int64_t tpa = 1;
+  int64_t tpf = 1;
+  int64_t ep = 1;
+  int64_t microbatches = 1;
+  bool latentMerge = false; // MLA only: merge partials in latent space
+  double msPerToken = 0;    // the planner's estimate at the given batch
+  /// "kvp=K,tpa=T,tpf=F,ep=E" as helix-run's --layout takes it.
+  std::string layoutString() const;
+};
+
+/// The Helix layout of exactly `worldSize` GPUs (kvp*tpa = tpf*ep =
+/// worldSize) with the lowest token-to-token latency for `batch` requests of
+/// `contextTokens` tokens on `hardware` (a preset name or a JSON path),
+/// among those that fit in memory. Returns nullopt with `error` set to one
+/// line when no layout is valid or fits.
+std::optional<HelixLayoutChoice>
+chooseHelixLayout(const ModelConfig &config, const std::string &hardware,
+                  int64_t contextTokens, int64_t worldSize, std::string &error,
+                  int64_t batch = 1, Dtype dtype = Dtype::BF16);
+
+} // namespace helix::planner
+
+#endif // HELIX_PLANNER_AUTOLAYOUT_H
