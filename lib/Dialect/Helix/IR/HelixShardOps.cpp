@@ -9,11 +9,11 @@ using namespace helix;
 /// Fails unless `packed` is [1, B, heads, width + 1].
 static LogicalResult verifyPackedPartials(Operation *op, Value packed,
                                           int64_t heads, int64_t width) {
-  ArrayRef<int64_t> shape = cast<RankedTensorType>(packed.getType()).getShape();
+  auto type = cast<RankedTensorType>(packed.getType());
+  ArrayRef<int64_t> shape = type.getShape();
   if (shape[0] != 1 || shape[2] != heads || shape[3] != width + 1)
     return op->emitOpError("expects packed partials of shape [1, B, ")
-           << heads << ", " << width + 1 << "], got [" << shape[0] << ", "
-           << shape[1] << ", " << shape[2] << ", " << shape[3] << "]";
+           << heads << ", " << width + 1 << "], got " << type;
   return success();
 }
 
