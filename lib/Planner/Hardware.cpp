@@ -143,6 +143,12 @@ std::optional<Hardware> parseHardwareJson(const std::string &text,
     return std::nullopt;
   }
   Hardware hw;
+  hw.usableHbmFraction = kUsableHbm;
+  hw.kernelOverhead = kKernelOverhead;
+  hw.scaleOutBandwidth = kScaleOutBandwidth;
+  hw.scaleOutLatency = kScaleOutLatency;
+  hw.collectiveBase = kCollectiveBase;
+  hw.collectivePerDoubling = kCollectivePerDoubling;
   if (auto base = j.find("base"); base != j.end()) {
     std::optional<Hardware> preset =
         base->is_string() ? hardwarePreset(base->get<std::string>())
@@ -184,8 +190,6 @@ std::optional<Hardware> parseHardwareJson(const std::string &text,
   const char *missing = nullptr;
   if (hw.hbmBytes <= 0)
     missing = "hbm_gb";
-  else if (hw.usableHbmFraction <= 0 || hw.usableHbmFraction > 1)
-    missing = "usable_hbm_fraction (in (0, 1])";
   else if (hw.hbmBandwidth <= 0)
     missing = "hbm_bandwidth_tb_s";
   else if (hw.flopsBf16 <= 0)
@@ -196,6 +200,10 @@ std::optional<Hardware> parseHardwareJson(const std::string &text,
     missing = "link_bandwidth_gb_s";
   else if (hw.scaleOutBandwidth <= 0)
     missing = "scale_out_bandwidth_gb_s";
+  if (!missing && (hw.usableHbmFraction <= 0 || hw.usableHbmFraction > 1)) {
+    error = "hardware field 'usable_hbm_fraction' must be in (0, 1]";
+    return std::nullopt;
+  }
   if (missing) {
     error = std::string("hardware field '") + missing +
             "' is missing or not positive";
