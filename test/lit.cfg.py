@@ -20,4 +20,4 @@ llvm_config.with_system_environment(
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.add_tool_substitutions(
-    ["helix-opt", "helix-import"], [config.helix_tools_dir])
+    ["helix-opt", "helix-import", "helix-plan"], [config.helix_tools_dir])
