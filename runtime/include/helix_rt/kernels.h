@@ -1,0 +1,125 @@
+/*===- kernels.h - CPU kernels of the helix runtime ------------*- C++ -*-===*
+ *
+ * The compute the compiled decode step calls into (like IREE's ukernels):
+ * plain fp32, row-major, contiguous buffers; B is the (micro-)batch. Each
+ * kernel implements exactly the semantics of the helix op it is named
+ * after (docs/dialect.md); `helix_rt::kernels` has no state and no MLIR.
+ *
+ *===----------------------------------------------------------------------===*/
+#ifndef HELIX_RT_KERNELS_H
+#define HELIX_RT_KERNELS_H
+
+#include <cstdint>
+
+namespace helix_rt::kernels {
+
+/// out[b] = table[tokens[b]], table [vocab, hidden]. Tokens are checked by
+/// the caller (0 <= token < vocab).
+void embed(const float *table, int64_t hidden, const int64_t *tokens,
+           int64_t batch, float *out);
+
+/// out = x / sqrt(mean(x^2) + eps) * weight over rows of n.
+void rmsNorm(const float *x, const float *weight, int64_t batch, int64_t n,
+             float eps, float *out);
+
+/// out[B, n] = x[B, k] * W^T, W stored [n, k] (torch.nn.Linear layout).
+void linear(const float *x, const float *weight, int64_t batch, int64_t k,
+            int64_t n, float *out);
+
+/// out = a + b, elementwise over count values.
+void add(const float *a, const float *b, int64_t count, float *out);
+
+enum class RopeScaling : int32_t { None = 0, Llama3 = 1, Yarn = 2 };
+
+/// Everything that determines the rotary frequencies, as Hugging Face
+/// computes them (`_compute_default/llama3/yarn_parameters`).
+struct RopeParams {
+  double theta = 10000.0;
+  RopeScaling scaling = RopeScaling::None;
+  bool interleaved = false; // pairs (2i, 2i+1) instead of (i, i + rd/2)
+  double factor = 1.0;
+  double lowFreqFactor = 1.0, highFreqFactor = 4.0; // llama3
+  int64_t originalMaxPosition = 0;
+  double betaFast = 32.0, betaSlow = 1.0;  // yarn
+  double mscale = 1.0, mscaleAllDim = 0.0; // yarn attention factor
+};
+
+/// The rotary_dim/2 inverse frequencies and the factor that scales cos and
+/// sin (YaRN's attention factor; 1 otherwise).
+void ropeFrequencies(const RopeParams &params, int64_t rotaryDim,
+                     double *invFreq, double *attentionFactor);
+
+/// Rotates the last `rotaryDim` channels of each of `heads` heads of
+/// `headDim` channels in x [B, heads * headDim] by position positions[b];
+/// the first headDim - rotaryDim channels are copied.
+void rope(const float *x, const int64_t *positions, int64_t batch,
+          int64_t heads, int64_t headDim, int64_t rotaryDim,
+          const RopeParams &params, float *out);
+
+/// out = argmax over each row of logits [B, vocab]; ties -> lowest index.
+void argmax(const float *logits, int64_t batch, int64_t vocab, int64_t *out);
+
+/// Dense SwiGLU on a width block: out[B, hidden] = down(silu(gate x) * up x)
+/// with gate/up [width, hidden], down [hidden, width] (a partial sum when
+/// width is one rank's block).
+void swiglu(const float *x, const float *gate, const float *up,
+            const float *down, int64_t batch, int64_t hidden, int64_t width,
+            float *out);
+
+/// DeepSeek-V3 router (Hugging Face DeepseekV3TopkRouter): sigmoid scores,
+/// biased choice, group-limited top-k (groups ranked by the sum of their two
+/// best biased scores; other groups masked with 0.0), unbiased weights,
+/// normalised by their sum + 1e-20 when normTopkProb, times scaling.
+void moeRoute(const float *x, const float *gateWeight, const float *bias,
+              int64_t batch, int64_t hidden, int64_t experts, int64_t topK,
+              int64_t groups, int64_t topkGroup, bool normTopkProb,
+              float scaling, int64_t *ids, float *weights);
+
+/// Routed experts [firstExpert, firstExpert + numLocal) on a width block:
+/// out[b] += sum_k [ids[b,k] local] weights[b,k] * swiglu_e(x[b]).
+/// gate/up/down hold one pointer per local expert. `out` is overwritten.
+void moeExperts(const float *x, const int64_t *ids, const float *weights,
+                int64_t batch, int64_t hidden, int64_t topK,
+                int64_t firstExpert, int64_t numLocal, int64_t width,
+                const float *const *gate, const float *const *up,
+                const float *const *down, float *out);
+
+/// Partial GQA attention of B sequences over token rows given per sequence
+/// (`length[b]` cached tokens at keys[b] / values[b], each token
+/// [kvHeads, headDim]). Query head h reads KV head h / (heads / kvHeads).
+/// out [B, heads, headDim + 1]: softmax-weighted values then the natural-log
+/// LSE of the scaled scores; length 0 gives 0 and -inf.
+void gqaPartialAttention(const float *q, const float *const *keys,
+                         const float *const *values, const int64_t *length,
+                         int64_t batch, int64_t heads, int64_t kvHeads,
+                         int64_t headDim, float scale, float *out);
+
+/// Absorbed MLA partial attention. q [B, heads, nope + ropeDim]; per
+/// sequence `length[b]` cached tokens at latent[b], each [rank + ropeDim]
+/// (normalised latent, then the rotated key); kvB = kv_b_proj [heads *
+/// (nope + vDim), rank]. Scores scale * ((W_UK,h^T q_nope) . c + q_rope .
+/// k_rope); out [B, heads, rank + 1] = latent-space output then LSE.
+void mlaPartialAttention(const float *q, const float *const *latent,
+                         const int64_t *length, const float *kvB,
+                         int64_t batch, int64_t heads, int64_t nope,
+                         int64_t ropeDim, int64_t vDim, int64_t rank,
+                         float scale, float *out);
+
+/// Exact merge: in [shards, B, heads, width + 1] (output then LSE) ->
+/// out [B, heads * width]. LSE = -inf shards weigh 0; all empty gives 0.
+void lseMerge(const float *in, int64_t shards, int64_t batch, int64_t heads,
+              int64_t width, float *out);
+
+/// W_UV for a block of heads: in [B, heads * rank] -> out [B, heads * vDim];
+/// kvB points at the block's rows (heads * (nope + vDim) rows of rank).
+void mlaValueProjection(const float *in, const float *kvB, int64_t batch,
+                        int64_t heads, int64_t nope, int64_t vDim, int64_t rank,
+                        float *out);
+
+/// out[B, n] = sum over the leading `shards` of in [shards, B, n].
+void sumShards(const float *in, int64_t shards, int64_t batch, int64_t n,
+               float *out);
+
+} // namespace helix_rt::kernels
+
+#endif // HELIX_RT_KERNELS_H
