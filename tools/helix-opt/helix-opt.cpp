@@ -1,4 +1,5 @@
 //===- helix-opt.cpp - the helix optimizer driver -------------------------===//
+#include "helix/Conversion/Passes.h"
 #include "helix/Dialect/Helix/IR/HelixDialect.h"
 #include "helix/Dialect/Helix/Transforms/Passes.h"
 #include "helix/Pipelines/ShardPipeline.h"
@@ -15,6 +16,7 @@ int main(int argc, char **argv) {
   mlir::registerTransformsPasses();
   helix::registerHelixPasses();
   helix::registerShardPipeline();
+  helix::registerHelixConversionPasses();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "Helix optimizer driver\n", registry));
 }

@@ -1,0 +1,45 @@
+//===- Manifest.h - what the runtime must know about a module --*- C++ -*-===//
+#ifndef HELIX_CONVERSION_HELIXTORUNTIME_MANIFEST_H
+#define HELIX_CONVERSION_HELIXTORUNTIME_MANIFEST_H
+
+#include "helix/Dialect/Helix/IR/HelixOps.h"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace helix {
+
+/// Collects, while the step is lowered, every id the compiled code passes to
+/// the runtime, and renders them as the JSON manifest of docs/abi.md.
+class ManifestBuilder {
+public:
+  explicit ManifestBuilder(mlir::ModuleOp module) : module(module) {}
+
+  /// Id of a checkpoint tensor read with a given slice / by given owners.
+  int64_t weight(const WeightRef &ref);
+  /// Ids of all tensors an op reads, in getWeights order.
+  std::vector<int64_t> weightsOf(WeightUserOpInterface op);
+  int64_t rope(RopeAttr rope);
+  /// Id of the communicator over `axes` of `grid`.
+  int64_t group(llvm::StringRef grid, llvm::ArrayRef<int16_t> axes);
+  /// Id of an MoE block: its experts' (gate, up, down) ids and shared ids.
+  int64_t moe(MoeExpertsOp op);
+
+  /// The manifest as one JSON document.
+  std::string render() const;
+
+private:
+  mlir::ModuleOp module;
+  std::vector<std::string> weights;        // rendered entries, index = id
+  std::map<std::string, int64_t> weightIds; // rendered entry -> id
+  std::vector<std::string> ropes;
+  std::map<std::string, int64_t> ropeIds;
+  std::vector<std::string> groups;
+  std::map<std::string, int64_t> groupIds;
+  std::vector<std::string> moes;
+};
+
+} // namespace helix
+
+#endif // HELIX_CONVERSION_HELIXTORUNTIME_MANIFEST_H

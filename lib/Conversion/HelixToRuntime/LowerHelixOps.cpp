@@ -1,0 +1,200 @@
+//===- LowerHelixOps.cpp - helix compute ops -> runtime microkernel calls -===//
+//
+// One function per op family; each allocates the result buffer(s) and calls
+// the runtime entry point of docs/abi.md with the rank context, ids from the
+// manifest and attributes as scalars.
+//
+//===----------------------------------------------------------------------===//
+#include "StepBuilder.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+
+using namespace mlir;
+
+namespace helix {
+namespace {
+
+/// Operand `value` (optional) as an i64: an index value cast, or `fallback`.
+Value optionalIndex(StepBuilder &s, Location loc, Value value, int64_t fallback) {
+  return value ? s.indexToI64(loc, s.buffer(value)) : s.i64(loc, fallback);
+}
+
+Value mapped(StepBuilder &s, Value value) { return s.buffer(value); }
+
+LogicalResult lowerEmbedLike(StepBuilder &s, Operation *op) {
+  Location loc = op->getLoc();
+  auto user = cast<WeightUserOpInterface>(op);
+  std::vector<int64_t> ids = s.manifestBuilder().weightsOf(user);
+  Value in = mapped(s, op->getOperand(0));
+  Value out = s.alloc(loc, op->getResult(0).getType(), in);
+  if (auto norm = dyn_cast<RmsNormOp>(op))
+    s.call(loc, "rms_norm",
+           {s.i64(loc, ids[0]), s.f32(loc, norm.getEpsilon().convertToDouble()),
+            in, out});
+  else if (isa<EmbedOp>(op))
+    s.call(loc, "embed", {s.i64(loc, ids[0]), in, out});
+  else if (isa<LinearOp>(op))
+    s.call(loc, "linear", {s.i64(loc, ids[0]), in, out});
+  else if (isa<SwigluMlpOp>(op))
+    s.call(loc, "swiglu",
+           {s.i64(loc, ids[0]), s.i64(loc, ids[1]), s.i64(loc, ids[2]), in, out});
+  else
+    return op->emitOpError("has no runtime lowering");
+  s.mapping().map(op->getResult(0), out);
+  return success();
+}
+
+LogicalResult lowerRope(StepBuilder &s, RopeOp op) {
+  Location loc = op.getLoc();
+  Value in = mapped(s, op.getInput());
+  Value out = s.alloc(loc, op.getType(), in);
+  s.call(loc, "rope",
+         {s.i64(loc, s.manifestBuilder().rope(op.getRope())),
+          s.i64(loc, op.getHeads()), s.i64(loc, op.getHeadDim()),
+          s.i64(loc, op.getRotaryDim()), in, mapped(s, op.getPositions()), out});
+  s.mapping().map(op.getResult(), out);
+  return success();
+}
+
+/// Appends share one entry point shape: owner defaults to the positions
+/// buffer (unused) and the KVP rank to -1 ("every rank stores").
+template <typename AppendOp>
+LogicalResult lowerAppend(StepBuilder &s, AppendOp op, StringRef name) {
+  Location loc = op.getLoc();
+  Value positions = mapped(s, op.getPositions());
+  Value owner = op.getOwner() ? mapped(s, op.getOwner()) : positions;
+  s.call(loc, name,
+         {s.i64(loc, op.getLayer()), mapped(s, op->getOperand(1)),
+          mapped(s, op->getOperand(2)), positions, owner,
+          optionalIndex(s, loc, op.getRank(), -1),
+          optionalIndex(s, loc, op.getRowOffset(), 0)});
+  return success();
+}
+
+LogicalResult lowerGqa(StepBuilder &s, Operation *op) {
+  Location loc = op->getLoc();
+  if (auto attn = dyn_cast<GqaAttentionOp>(op)) {
+    Value q = mapped(s, attn.getQuery());
+    Value out = s.alloc(loc, attn.getType(), q);
+    s.call(loc, "gqa_attention",
+           {s.i64(loc, attn.getLayer()), q, mapped(s, attn.getPositions()),
+            s.i64(loc, 0), s.i64(loc, attn.getNumHeads()),
+            s.f32(loc, attn.getScale().convertToDouble()), out});
+    s.mapping().map(attn.getResult(), out);
+    return success();
+  }
+  auto attn = cast<GqaPartialAttentionOp>(op);
+  Value q = mapped(s, attn.getQuery());
+  Value out = s.alloc(loc, attn.getType(), q);
+  s.call(loc, "gqa_partial_attention",
+         {s.i64(loc, attn.getLayer()), q, mapped(s, attn.getPositions()),
+          optionalIndex(s, loc, attn.getRank(), -1),
+          optionalIndex(s, loc, attn.getRowOffset(), 0),
+          s.i64(loc, attn.getNumHeads()),
+          s.f32(loc, attn.getScale().convertToDouble()), out});
+  s.mapping().map(attn.getResult(), out);
+  return success();
+}
+
+LogicalResult lowerMla(StepBuilder &s, Operation *op) {
+  Location loc = op->getLoc();
+  int64_t kvb = s.manifestBuilder().weightsOf(cast<WeightUserOpInterface>(op))[0];
+  if (auto attn = dyn_cast<MlaAttentionOp>(op)) {
+    Value q = mapped(s, attn.getQuery());
+    Value out = s.alloc(loc, attn.getType(), q);
+    s.call(loc, "mla_attention",
+           {s.i64(loc, attn.getLayer()), s.i64(loc, kvb), q,
+            mapped(s, attn.getPositions()), s.i64(loc, 0),
+            s.i64(loc, attn.getNumHeads()), s.i64(loc, attn.getQkNopeHeadDim()),
+            s.i64(loc, attn.getVHeadDim()),
+            s.f32(loc, attn.getScale().convertToDouble()), out});
+    s.mapping().map(attn.getResult(), out);
+    return success();
+  }
+  auto attn = cast<MlaPartialAttentionOp>(op);
+  Value q = mapped(s, attn.getQuery());
+  Value out = s.alloc(loc, attn.getType(), q);
+  s.call(loc, "mla_partial_attention",
+         {s.i64(loc, attn.getLayer()), s.i64(loc, kvb), q,
+          mapped(s, attn.getPositions()),
+          optionalIndex(s, loc, attn.getRank(), -1),
+          optionalIndex(s, loc, attn.getRowOffset(), 0),
+          s.i64(loc, attn.getNumHeads()), s.i64(loc, attn.getQkNopeHeadDim()),
+          s.i64(loc, attn.getVHeadDim()),
+          s.f32(loc, attn.getScale().convertToDouble()), out});
+  s.mapping().map(attn.getResult(), out);
+  return success();
+}
+
+LogicalResult lowerMoe(StepBuilder &s, Operation *op) {
+  Location loc = op->getLoc();
+  if (auto route = dyn_cast<MoeRouteOp>(op)) {
+    std::vector<int64_t> ids =
+        s.manifestBuilder().weightsOf(cast<WeightUserOpInterface>(op));
+    Value in = mapped(s, route.getInput());
+    Value experts = s.alloc(loc, route.getExpertIds().getType(), in);
+    Value weights = s.alloc(loc, route.getExpertWeights().getType(), in);
+    s.call(loc, "moe_route",
+           {s.i64(loc, ids[0]), s.i64(loc, ids[1]), s.i64(loc, route.getTopK()),
+            s.i64(loc, route.getNGroup()), s.i64(loc, route.getTopkGroup()),
+            s.i64(loc, route.getNormTopkProb() ? 1 : 0),
+            s.f32(loc, route.getRoutedScalingFactor().convertToDouble()), in,
+            experts, weights});
+    s.mapping().map(route.getExpertIds(), experts);
+    s.mapping().map(route.getExpertWeights(), weights);
+    return success();
+  }
+  auto moe = cast<MoeExpertsOp>(op);
+  Value in = mapped(s, moe.getInput());
+  Value out = s.alloc(loc, moe.getType(), in);
+  s.call(loc, "moe_experts",
+         {s.i64(loc, s.manifestBuilder().moe(moe)), in,
+          mapped(s, moe.getExpertIds()), mapped(s, moe.getExpertWeights()), out});
+  s.mapping().map(moe.getResult(), out);
+  return success();
+}
+
+LogicalResult lowerMerge(StepBuilder &s, Operation *op) {
+  Location loc = op->getLoc();
+  Value in = mapped(s, op->getOperand(0));
+  Value out = s.alloc(loc, op->getResult(0).getType(), in);
+  if (isa<LseMergeOp>(op)) {
+    s.call(loc, "lse_merge", {in, out});
+  } else if (isa<SumShardsOp>(op)) {
+    s.call(loc, "sum_shards", {in, out});
+  } else if (isa<ArgmaxOp>(op)) {
+    s.call(loc, "argmax", {in, out});
+  } else {
+    auto proj = cast<MlaValueProjectionOp>(op);
+    int64_t kvb = s.manifestBuilder().weightsOf(cast<WeightUserOpInterface>(op))[0];
+    s.call(loc, "mla_value_projection",
+           {s.i64(loc, kvb), s.i64(loc, proj.getQkNopeHeadDim()),
+            s.i64(loc, proj.getVHeadDim()), in, out});
+  }
+  s.mapping().map(op->getResult(0), out);
+  return success();
+}
+
+} // namespace
+
+LogicalResult lowerHelixOp(StepBuilder &s, Operation *op) {
+  if (isa<EmbedOp, RmsNormOp, LinearOp, SwigluMlpOp>(op))
+    return lowerEmbedLike(s, op);
+  if (auto rope = dyn_cast<RopeOp>(op))
+    return lowerRope(s, rope);
+  if (auto append = dyn_cast<KvAppendOp>(op))
+    return lowerAppend(s, append, "kv_append");
+  if (auto append = dyn_cast<LatentAppendOp>(op))
+    return lowerAppend(s, append, "latent_append");
+  if (isa<GqaAttentionOp, GqaPartialAttentionOp>(op))
+    return lowerGqa(s, op);
+  if (isa<MlaAttentionOp, MlaPartialAttentionOp>(op))
+    return lowerMla(s, op);
+  if (isa<MoeRouteOp, MoeExpertsOp>(op))
+    return lowerMoe(s, op);
+  if (isa<LseMergeOp, SumShardsOp, ArgmaxOp, MlaValueProjectionOp>(op))
+    return lowerMerge(s, op);
+  return op->emitOpError("has no runtime lowering");
+}
+
+} // namespace helix

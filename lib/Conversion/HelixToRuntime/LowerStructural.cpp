@@ -1,0 +1,247 @@
+//===- LowerStructural.cpp - tensors, index math, owners, collectives -----===//
+//
+// What is not a microkernel is compiled here: slicing and concatenation
+// become subviews and linalg copies, residual adds linalg.add, the KV owner
+// rule an scf.for loop; collectives become communicator calls.
+//
+//===----------------------------------------------------------------------===//
+#include "StepBuilder.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+
+namespace helix {
+
+LogicalResult lowerHelixOp(StepBuilder &s, Operation *op);
+
+namespace {
+
+/// OpFoldResults of the original op, with SSA sizes mapped to the new step.
+SmallVector<OpFoldResult> mapMixed(StepBuilder &s, ArrayRef<OpFoldResult> in) {
+  SmallVector<OpFoldResult> out;
+  for (OpFoldResult ofr : in)
+    if (auto value = dyn_cast<Value>(ofr))
+      out.push_back(s.buffer(value));
+    else
+      out.push_back(ofr);
+  return out;
+}
+
+/// A contiguous copy of `view` into a fresh buffer of tensor type `type`.
+Value copyToFresh(StepBuilder &s, Location loc, Value view, Type type) {
+  OpBuilder &b = s.builder();
+  auto tensor = cast<RankedTensorType>(type);
+  auto memType = MemRefType::get(tensor.getShape(), tensor.getElementType());
+  SmallVector<Value> sizes;
+  for (int64_t d = 0; d < memType.getRank(); ++d)
+    if (memType.isDynamicDim(d))
+      sizes.push_back(memref::DimOp::create(b, loc, view, d));
+  Value fresh = s.allocBuffer(loc, memType, sizes);
+  linalg::CopyOp::create(b, loc, ValueRange{view}, ValueRange{fresh});
+  return fresh;
+}
+
+LogicalResult lowerTensorOp(StepBuilder &s, Operation *op) {
+  OpBuilder &b = s.builder();
+  Location loc = op->getLoc();
+  if (auto dim = dyn_cast<tensor::DimOp>(op)) {
+    s.mapping().map(dim.getResult(),
+                    memref::DimOp::create(b, loc, s.buffer(dim.getSource()),
+                                          s.buffer(dim.getIndex())));
+    return success();
+  }
+  if (auto slice = dyn_cast<tensor::ExtractSliceOp>(op)) {
+    Value view = memref::SubViewOp::create(
+        b, loc, s.buffer(slice.getSource()),
+        mapMixed(s, slice.getMixedOffsets()), mapMixed(s, slice.getMixedSizes()),
+        mapMixed(s, slice.getMixedStrides()));
+    Value fresh = copyToFresh(s, loc, view, slice.getType());
+    s.mapping().map(slice.getResult(), fresh);
+    return success();
+  }
+  if (auto concat = dyn_cast<tensor::ConcatOp>(op)) {
+    if (concat.getDim() != 0)
+      return op->emitOpError("runtime lowering concatenates along dim 0 only");
+    Value total = arith::ConstantIndexOp::create(b, loc, 0);
+    SmallVector<Value> offsets;
+    for (Value part : concat.getInputs()) {
+      offsets.push_back(total);
+      total = arith::AddIOp::create(
+          b, loc, total, memref::DimOp::create(b, loc, s.buffer(part), 0));
+    }
+    auto tensor = cast<RankedTensorType>(concat.getType());
+    auto memType = MemRefType::get(tensor.getShape(), tensor.getElementType());
+    Value out = s.allocBuffer(loc, memType, ValueRange{total});
+    for (auto [part, offset] : llvm::zip(concat.getInputs(), offsets)) {
+      Value src = s.buffer(part);
+      auto srcType = cast<MemRefType>(src.getType());
+      SmallVector<OpFoldResult> offs(srcType.getRank(), b.getIndexAttr(0));
+      SmallVector<OpFoldResult> sizes, strides(srcType.getRank(), b.getIndexAttr(1));
+      offs[0] = offset;
+      sizes.push_back(memref::DimOp::create(b, loc, src, 0).getResult());
+      for (int64_t d = 1; d < srcType.getRank(); ++d)
+        sizes.push_back(b.getIndexAttr(srcType.getDimSize(d)));
+      Value dst = memref::SubViewOp::create(b, loc, out, offs, sizes, strides);
+      linalg::CopyOp::create(b, loc, ValueRange{src}, ValueRange{dst});
+    }
+    s.mapping().map(concat.getResult(), out);
+    return success();
+  }
+  if (auto expand = dyn_cast<tensor::ExpandShapeOp>(op)) {
+    auto tensor = cast<RankedTensorType>(expand.getType());
+    Value out = memref::ExpandShapeOp::create(
+        b, loc, MemRefType::get(tensor.getShape(), tensor.getElementType()),
+        s.buffer(expand.getSrc()), expand.getReassociationIndices(),
+        mapMixed(s, expand.getMixedOutputShape()));
+    s.mapping().map(expand.getResult(), out);
+    return success();
+  }
+  return op->emitOpError("has no runtime lowering");
+}
+
+/// owner[b] = (positions[b] / block) % shards, as a compiled loop.
+LogicalResult lowerKvOwner(StepBuilder &s, KvOwnerOp op) {
+  OpBuilder &b = s.builder();
+  Location loc = op.getLoc();
+  Value positions = s.buffer(op.getPositions());
+  Value owner = s.alloc(loc, op.getType(), positions);
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  Value count = memref::DimOp::create(b, loc, positions, 0);
+  Value block = s.i64(loc, op.getBlock());
+  Value shards = s.i64(loc, op.getShards());
+  auto loop = scf::ForOp::create(b, loc, zero, count, one);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value i = loop.getInductionVar();
+    Value p = memref::LoadOp::create(b, loc, positions, ValueRange{i});
+    Value blockIndex = arith::DivSIOp::create(b, loc, p, block);
+    Value rank = arith::RemSIOp::create(b, loc, blockIndex, shards);
+    memref::StoreOp::create(b, loc, rank, owner, ValueRange{i});
+  }
+  s.mapping().map(op.getResult(), owner);
+  return success();
+}
+
+int64_t gridCode(StringRef grid) {
+  return grid == "helix_attention" ? 0 : grid == "helix_ffn" ? 1 : -1;
+}
+
+/// The collective's name suffix, group id and output buffer.
+FailureOr<std::tuple<StringRef, int64_t, Value>>
+prepareCollective(StepBuilder &s, Operation *op) {
+  Location loc = op->getLoc();
+  Value in = s.buffer(op->getOperand(0));
+  Value out = s.alloc(loc, op->getResult(0).getType(), in);
+  if (auto a2a = dyn_cast<shard::AllToAllOp>(op)) {
+    if (a2a.getSplitAxis() != 2 || a2a.getConcatAxis() != 0)
+      return op->emitOpError("runtime lowering supports the head-scattering "
+                             "all-to-all only (split_axis 2, concat_axis 0)");
+    return std::make_tuple(StringRef("all_to_all"),
+                           s.manifestBuilder().group(a2a.getGrid(),
+                                                     a2a.getGridAxes()),
+                           out);
+  }
+  if (auto ar = dyn_cast<shard::AllReduceOp>(op)) {
+    if (ar.getReduction() != shard::ReductionKind::Sum)
+      return op->emitOpError("runtime lowering supports sum all-reduce only");
+    return std::make_tuple(StringRef("all_reduce"),
+                           s.manifestBuilder().group(ar.getGrid(),
+                                                     ar.getGridAxes()),
+                           out);
+  }
+  auto ag = cast<shard::AllGatherOp>(op);
+  if (ag.getGatherAxis() != 0)
+    return op->emitOpError("runtime lowering gathers along axis 0 only");
+  return std::make_tuple(StringRef("all_gather"),
+                         s.manifestBuilder().group(ag.getGrid(),
+                                                   ag.getGridAxes()),
+                         out);
+}
+
+LogicalResult lowerCollective(StepBuilder &s, Operation *op) {
+  Location loc = op->getLoc();
+  auto prepared = prepareCollective(s, op);
+  if (failed(prepared))
+    return failure();
+  auto [name, group, out] = *prepared;
+  s.call(loc, name, {s.i64(loc, group), s.buffer(op->getOperand(0)), out});
+  s.mapping().map(op->getResult(0), out);
+  return success();
+}
+
+} // namespace
+
+LogicalResult lowerOp(StepBuilder &s, Operation *op) {
+  OpBuilder &b = s.builder();
+  Location loc = op->getLoc();
+  if (op->getDialect() == op->getContext()->getLoadedDialect<HelixDialect>()) {
+    if (auto owner = dyn_cast<KvOwnerOp>(op))
+      return lowerKvOwner(s, owner);
+    if (auto start = dyn_cast<CollectiveStartOp>(op)) {
+      Operation *inner = start.getCollective();
+      auto prepared = prepareCollective(s, inner);
+      if (failed(prepared))
+        return failure();
+      auto [name, group, out] = *prepared;
+      Value request =
+          s.call(loc, ("start_" + name).str(),
+                 {s.i64(loc, group), s.buffer(inner->getOperand(0)), out},
+                 /*returnsI64=*/true);
+      s.mapping().map(start.getRequest(), request);
+      s.mapping().map(inner->getResult(0), out);
+      return success();
+    }
+    if (auto wait = dyn_cast<CollectiveWaitOp>(op)) {
+      auto start = wait.getRequest().getDefiningOp<CollectiveStartOp>();
+      if (!start)
+        return op->emitOpError("waits for a request that was not started here");
+      s.call(loc, "wait", {s.buffer(wait.getRequest())});
+      s.mapping().map(wait.getResult(),
+                      s.buffer(start.getCollective()->getResult(0)));
+      return success();
+    }
+    return lowerHelixOp(s, op);
+  }
+  if (isa<shard::AllToAllOp, shard::AllReduceOp, shard::AllGatherOp>(op))
+    return lowerCollective(s, op);
+  if (auto index = dyn_cast<shard::ProcessMultiIndexOp>(op)) {
+    int64_t grid = gridCode(index.getGrid());
+    if (grid < 0 || index.getAxes().size() != 1)
+      return op->emitOpError("runtime lowering supports one axis of the helix "
+                             "grids");
+    Value coord = s.call(loc, "grid_coord",
+                         {s.i64(loc, grid), s.i64(loc, index.getAxes()[0])},
+                         /*returnsI64=*/true);
+    s.mapping().map(index.getResult()[0],
+                    arith::IndexCastOp::create(b, loc, b.getIndexType(), coord));
+    return success();
+  }
+  if (auto add = dyn_cast<arith::AddFOp>(op);
+      add && isa<RankedTensorType>(add.getType())) {
+    Value lhs = s.buffer(add.getLhs());
+    Value out = s.alloc(loc, add.getType(), lhs);
+    linalg::AddOp::create(b, loc, ValueRange{lhs, s.buffer(add.getRhs())},
+                          ValueRange{out});
+    s.mapping().map(add.getResult(), out);
+    return success();
+  }
+  if (isa<arith::ArithDialect>(op->getDialect())) {
+    for (Type type : op->getResultTypes())
+      if (!type.isIntOrIndexOrFloat())
+        return op->emitOpError("has no runtime lowering for tensor results");
+    b.clone(*op, s.mapping());
+    return success();
+  }
+  if (isa<tensor::TensorDialect>(op->getDialect()))
+    return lowerTensorOp(s, op);
+  return op->emitOpError("has no runtime lowering");
+}
+
+} // namespace helix

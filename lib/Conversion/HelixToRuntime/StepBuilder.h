@@ -1,0 +1,63 @@
+//===- StepBuilder.h - emit the lowered decode step -------------*- C++ -*-===//
+#ifndef HELIX_LIB_CONVERSION_HELIXTORUNTIME_STEPBUILDER_H
+#define HELIX_LIB_CONVERSION_HELIXTORUNTIME_STEPBUILDER_H
+
+#include "helix/Conversion/HelixToRuntime/Manifest.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/IRMapping.h"
+
+namespace helix {
+
+/// Buffers, constants and runtime calls for the lowered step: the small
+/// vocabulary the per-op lowerings are written in.
+class StepBuilder {
+public:
+  StepBuilder(mlir::ModuleOp module, mlir::OpBuilder &b, mlir::Value ctx,
+              ManifestBuilder &manifest)
+      : module(module), b(b), ctx(ctx), manifest(manifest) {}
+
+  mlir::OpBuilder &builder() { return b; }
+  ManifestBuilder &manifestBuilder() { return manifest; }
+  mlir::IRMapping &mapping() { return map; }
+
+  /// The buffer a tensor value of the original step became.
+  mlir::Value buffer(mlir::Value tensor) { return map.lookup(tensor); }
+  /// A fresh identity-layout buffer shaped like `tensorType`, whose dynamic
+  /// dimensions (the batch) take the size of `like`'s dynamic dimension.
+  mlir::Value alloc(mlir::Location loc, mlir::Type tensorType, mlir::Value like);
+  /// memref.alloc of `type` with `sizes`, freed before the step returns.
+  mlir::Value allocBuffer(mlir::Location loc, mlir::MemRefType type,
+                          mlir::ValueRange sizes);
+  /// Size of the first dynamic dimension of a buffer (the batch).
+  mlir::Value batchOf(mlir::Location loc, mlir::Value buffer);
+
+  mlir::Value i64(mlir::Location loc, int64_t value);
+  mlir::Value f32(mlir::Location loc, double value);
+  mlir::Value indexToI64(mlir::Location loc, mlir::Value index);
+
+  /// Calls `helix_rt_<name>(ctx, args...)`, declaring it (with a C interface)
+  /// on first use. Returns the i64 result when `returnsI64`.
+  mlir::Value call(mlir::Location loc, llvm::StringRef name,
+                   mlir::ValueRange args, bool returnsI64 = false);
+
+  /// Every buffer allocated so far (freed before the step returns).
+  llvm::ArrayRef<mlir::Value> allocations() const { return allocs; }
+
+private:
+  mlir::ModuleOp module;
+  mlir::OpBuilder &b;
+  mlir::Value ctx;
+  ManifestBuilder &manifest;
+  mlir::IRMapping map;
+  llvm::SmallVector<mlir::Value> allocs;
+};
+
+/// Lowers one op of the original step; fails with a diagnostic on ops it
+/// does not know.
+mlir::LogicalResult lowerOp(StepBuilder &step, mlir::Operation *op);
+
+} // namespace helix
+
+#endif // HELIX_LIB_CONVERSION_HELIXTORUNTIME_STEPBUILDER_H
