@@ -3,6 +3,7 @@
 #include "helix/Dialect/Helix/IR/HelixDialect.h"
 #include "helix/Dialect/Helix/Transforms/Passes.h"
 #include "helix/Pipelines/ShardPipeline.h"
+#include "helix/Target/Cpu/SharedObject.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
@@ -17,6 +18,7 @@ int main(int argc, char **argv) {
   helix::registerHelixPasses();
   helix::registerShardPipeline();
   helix::registerHelixConversionPasses();
+  helix::registerCpuLoweringPipeline();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "Helix optimizer driver\n", registry));
 }

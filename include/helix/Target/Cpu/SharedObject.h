@@ -1,0 +1,28 @@
+//===- SharedObject.h - compile a decode step to a CPU shared object -*- C++ -*-===//
+#ifndef HELIX_TARGET_CPU_SHAREDOBJECT_H
+#define HELIX_TARGET_CPU_SHAREDOBJECT_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/PassManager.h"
+
+#include <string>
+
+namespace helix {
+
+/// helix-lower-to-runtime, then upstream conversions down to the LLVM
+/// dialect (linalg to loops, SCF to CF, memref/arith/func/cf to LLVM).
+void buildCpuLoweringPipeline(mlir::OpPassManager &pm);
+
+/// Registers `helix-lower-to-llvm` (the pipeline above) for helix-opt.
+void registerCpuLoweringPipeline();
+
+/// Lowers `module` (sharded or not; modified in place), translates it to
+/// LLVM IR, optimizes and compiles it for the host CPU and links the shared
+/// object `path` (written atomically). The object exports the symbols of
+/// docs/abi.md. On failure returns false with a one-line `error`.
+bool compileToSharedObject(mlir::ModuleOp module, const std::string &path,
+                           std::string &error);
+
+} // namespace helix
+
+#endif // HELIX_TARGET_CPU_SHAREDOBJECT_H
