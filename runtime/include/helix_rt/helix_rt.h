@@ -1,0 +1,68 @@
+/*===- helix_rt.h - load compiled decode steps and run ranks -----*- C -*-===*
+ *
+ * The runtime's entry points for tools and embedders (docs/abi.md): open a
+ * compiled decode-step shared object, create one rank per endpoint of a
+ * communicator world (each rank loads only its shard of the weights from a
+ * safetensors checkpoint and owns its shard of the KV cache), and run decode
+ * steps. Every rank of the world calls helix_rank_step with the same inputs.
+ *
+ *===----------------------------------------------------------------------===*/
+#ifndef HELIX_RT_HELIX_RT_H
+#define HELIX_RT_HELIX_RT_H
+
+#include "helix_rt/comm.h"
+#include "helix_rt/safetensors.h"
+#include "helix_rt/status.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct helix_module helix_module;
+typedef struct helix_rank helix_rank;
+
+/* dlopens `path` and checks its ABI version and manifest. */
+helix_status helix_module_open(const char *path, helix_module **out,
+                               char *error, size_t error_size);
+/* The module's manifest (JSON, docs/abi.md); valid until close. */
+const char *helix_module_manifest(const helix_module *module);
+void helix_module_close(helix_module *module);
+
+typedef struct helix_rank_options {
+  int64_t max_batch;   /* sequences per step (cache rows) */
+  int64_t max_context; /* tokens per sequence the cache must hold */
+} helix_rank_options;
+
+/* Collective over `world` (whose size must match the module's layout):
+ * loads this rank's weights from `checkpoint` (shapes checked against the
+ * manifest), allocates its KV cache shard and the layout's communicators. */
+helix_status helix_rank_create(const helix_module *module,
+                               const helix_checkpoint *checkpoint,
+                               helix_comm *world,
+                               const helix_rank_options *options,
+                               helix_rank **out, char *error,
+                               size_t error_size);
+
+/* One decode step for `batch` sequences (rows 0..batch-1 of the cache):
+ * tokens[b] at positions[b]; writes the greedy next_tokens[b] and the logits
+ * [batch, vocab] (either may be NULL). */
+helix_status helix_rank_step(helix_rank *rank, const int64_t *tokens,
+                             const int64_t *positions, int64_t batch,
+                             int64_t *next_tokens, float *logits, char *error,
+                             size_t error_size);
+
+/* Bytes of weights and of KV cache this rank holds. */
+int64_t helix_rank_weight_bytes(const helix_rank *rank);
+int64_t helix_rank_cache_bytes(const helix_rank *rank);
+int64_t helix_rank_vocab_size(const helix_rank *rank);
+
+void helix_rank_destroy(helix_rank *rank);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* HELIX_RT_HELIX_RT_H */

@@ -1,0 +1,153 @@
+//===- ModuleApi.cpp - open compiled modules, create and step ranks -------===//
+#include "MemRef.h"
+#include "RankContext.h"
+#include "helix_rt/helix_rt.h"
+
+#include <dlfcn.h>
+
+#include <cstdio>
+#include <cstring>
+#include <memory>
+
+using namespace helix_rt;
+
+/// The compiled step: _mlir_ciface_decode_step(ctx, tokens, positions,
+/// next_tokens, logits).
+using StepFn = void (*)(int64_t, I64x1 *, I64x1 *, I64x1 *, F32x2 *);
+
+struct helix_module {
+  void *handle = nullptr;
+  StepFn step = nullptr;
+  std::string manifestText;
+  Manifest manifest;
+};
+
+struct helix_rank {
+  const helix_module *module = nullptr;
+  RankContext context;
+  std::vector<int64_t> next;
+  std::vector<float> logits;
+};
+
+namespace {
+
+helix_status report(char *error, size_t size, helix_status status,
+                    const std::string &message) {
+  if (error && size > 0)
+    std::snprintf(error, size, "%s", message.c_str());
+  return status;
+}
+
+template <typename T>
+MemRef<T, 1> view1(T *data, int64_t n) {
+  return {data, data, 0, {n}, {1}};
+}
+
+} // namespace
+
+extern "C" {
+
+helix_status helix_module_open(const char *path, helix_module **out,
+                               char *error, size_t errorSize) {
+  *out = nullptr;
+  auto module = std::make_unique<helix_module>();
+  module->handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+  if (!module->handle)
+    return report(error, errorSize, HELIX_ERROR_IO,
+                  std::string("cannot load compiled module: ") + dlerror());
+  module->step = reinterpret_cast<StepFn>(
+      dlsym(module->handle, "_mlir_ciface_decode_step"));
+  auto *text = static_cast<const char *>(dlsym(module->handle, "helix_manifest"));
+  if (!module->step || !text) {
+    dlclose(module->handle);
+    return report(error, errorSize, HELIX_ERROR_FORMAT,
+                  std::string(path) + " is not a helix module (missing "
+                  "_mlir_ciface_decode_step or helix_manifest)");
+  }
+  module->manifestText = text;
+  std::string message;
+  if (!parseManifest(module->manifestText, module->manifest, message)) {
+    dlclose(module->handle);
+    return report(error, errorSize, HELIX_ERROR_FORMAT,
+                  std::string(path) + ": " + message);
+  }
+  *out = module.release();
+  return HELIX_OK;
+}
+
+const char *helix_module_manifest(const helix_module *module) {
+  return module->manifestText.c_str();
+}
+
+void helix_module_close(helix_module *module) {
+  if (!module)
+    return;
+  dlclose(module->handle);
+  delete module;
+}
+
+helix_status helix_rank_create(const helix_module *module,
+                               const helix_checkpoint *checkpoint,
+                               helix_comm *world,
+                               const helix_rank_options *options,
+                               helix_rank **out, char *error,
+                               size_t errorSize) {
+  *out = nullptr;
+  if (options->max_batch < 1 || options->max_context < 1)
+    return report(error, errorSize, HELIX_ERROR_INVALID_ARGUMENT,
+                  "max_batch and max_context must be positive");
+  auto rank = std::make_unique<helix_rank>();
+  rank->module = module;
+  std::string message;
+  if (!rank->context.init(module->manifest, checkpoint, world,
+                          options->max_batch, options->max_context, message))
+    return report(error, errorSize, HELIX_ERROR_INVALID_ARGUMENT, message);
+  *out = rank.release();
+  return HELIX_OK;
+}
+
+helix_status helix_rank_step(helix_rank *rank, const int64_t *tokens,
+                             const int64_t *positions, int64_t batch,
+                             int64_t *nextTokens, float *logits, char *error,
+                             size_t errorSize) {
+  RankContext &c = rank->context;
+  if (c.failed())
+    return report(error, errorSize, HELIX_ERROR_INTERNAL, c.error());
+  if (batch < 1 || batch > c.cacheRows())
+    return report(error, errorSize, HELIX_ERROR_INVALID_ARGUMENT,
+                  "batch " + std::to_string(batch) + " is outside 1.." +
+                      std::to_string(c.cacheRows()));
+  int64_t vocab = c.manifest().vocabSize;
+  rank->next.resize(static_cast<size_t>(batch));
+  rank->logits.resize(static_cast<size_t>(batch * vocab));
+  std::vector<int64_t> tokenCopy(tokens, tokens + batch);
+  std::vector<int64_t> positionCopy(positions, positions + batch);
+  I64x1 tokenView = view1(tokenCopy.data(), batch);
+  I64x1 positionView = view1(positionCopy.data(), batch);
+  I64x1 nextView = view1(rank->next.data(), batch);
+  F32x2 logitsView{rank->logits.data(), rank->logits.data(), 0,
+                   {batch, vocab}, {vocab, 1}};
+  rank->module->step(reinterpret_cast<int64_t>(&c), &tokenView, &positionView,
+                     &nextView, &logitsView);
+  if (c.failed())
+    return report(error, errorSize, HELIX_ERROR_INTERNAL, c.error());
+  if (nextTokens)
+    std::memcpy(nextTokens, rank->next.data(), sizeof(int64_t) * batch);
+  if (logits)
+    std::memcpy(logits, rank->logits.data(), sizeof(float) * batch * vocab);
+  return HELIX_OK;
+}
+
+int64_t helix_rank_weight_bytes(const helix_rank *rank) {
+  return rank->context.weightBytes();
+}
+int64_t helix_rank_cache_bytes(const helix_rank *rank) {
+  return rank->context.cacheBytes();
+}
+int64_t helix_rank_vocab_size(const helix_rank *rank) {
+  return rank->context.manifest().vocabSize;
+}
+
+void helix_rank_destroy(helix_rank *rank) { delete rank; }
+
+} // extern "C"

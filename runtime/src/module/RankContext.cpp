@@ -1,0 +1,178 @@
+//===- RankContext.cpp - weights, cache and groups of one rank ------------===//
+#include "RankContext.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace helix_rt {
+namespace {
+
+std::string shapeString(const std::vector<int64_t> &shape) {
+  std::string text = "[";
+  for (size_t i = 0; i < shape.size(); ++i)
+    text += (i ? ", " : "") + std::to_string(shape[i]);
+  return text + "]";
+}
+
+/// Tokens of [0, maxContext) a KVP rank holds at most (rank 0 holds most).
+int64_t localCapacity(int64_t maxContext, int64_t block, int64_t shards) {
+  if (shards <= 1)
+    return maxContext;
+  int64_t round = block * shards;
+  int64_t full = maxContext / round, rest = maxContext % round;
+  return full * block + std::min(rest, block);
+}
+
+} // namespace
+
+RankContext::~RankContext() {
+  for (auto &[id, entry] : pending)
+    if (entry.request)
+      helix_comm_wait(entry.request);
+  for (helix_comm *comm : groups)
+    helix_comm_destroy(comm);
+}
+
+int64_t RankContext::coord(const std::string &grid, int64_t axis) const {
+  const std::vector<int64_t> &shape = spec->grids.at(grid);
+  int64_t rest = rankId;
+  int64_t stride = 1;
+  for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d > axis; --d)
+    stride *= shape[d];
+  return (rest / stride) % shape[axis];
+}
+
+int64_t RankContext::blockIndex(const std::string &grid,
+                                const std::vector<int64_t> &axes) const {
+  const std::vector<int64_t> &shape = spec->grids.at(grid);
+  int64_t index = 0;
+  for (int64_t axis : axes)
+    index = index * shape[axis] + coord(grid, axis);
+  return index;
+}
+
+bool RankContext::init(const Manifest &manifest,
+                       const helix_checkpoint *checkpoint, helix_comm *world,
+                       int64_t maxBatch, int64_t maxContext,
+                       std::string &error) {
+  spec = &manifest;
+  worldComm = world;
+  rankId = helix_comm_rank(world);
+  if (helix_comm_size(world) != manifest.worldSize()) {
+    error = "the module was compiled for " +
+            std::to_string(manifest.worldSize()) + " ranks but the world has " +
+            std::to_string(helix_comm_size(world));
+    return false;
+  }
+  const CacheSpec &c = *manifest.cache;
+  rows = maxBatch;
+  slots = localCapacity(maxContext, c.block, c.tokenShards);
+  cache.assign(static_cast<size_t>(c.layers * rows * slots * c.tokenWidth()), 0.0f);
+  return loadWeights(checkpoint, error) && createGroups(error);
+}
+
+bool RankContext::loadWeights(const helix_checkpoint *checkpoint,
+                              std::string &error) {
+  char message[512];
+  weights.resize(spec->weights.size());
+  for (size_t id = 0; id < spec->weights.size(); ++id) {
+    const WeightSpec &w = spec->weights[id];
+    LocalWeight &local = weights[id];
+    if (w.owners &&
+        blockIndex(w.owners->grid, w.owners->axes) != w.owners->index)
+      continue;
+    helix_tensor_info info;
+    if (helix_checkpoint_info(checkpoint, w.name.c_str(), &info, message,
+                              sizeof message) != HELIX_OK) {
+      error = message;
+      return false;
+    }
+    std::vector<int64_t> actual(info.shape, info.shape + info.rank);
+    if (actual != w.shape) {
+      error = "tensor '" + w.name + "' has shape " + shapeString(actual) +
+              " in the checkpoint but the model config implies " +
+              shapeString(w.shape);
+      return false;
+    }
+    local.shape = w.shape;
+    int32_t dim = 0;
+    int64_t begin = 0, size = w.shape[0];
+    if (w.slice) {
+      dim = static_cast<int32_t>(w.slice->dim);
+      int64_t block = w.shape[dim] / w.slice->parts;
+      begin = blockIndex(w.slice->grid, w.slice->axes) * block;
+      size = block;
+      local.shape[dim] = block;
+    }
+    int64_t count = 1;
+    for (int64_t d : local.shape)
+      count *= d;
+    local.data.resize(static_cast<size_t>(count));
+    if (helix_checkpoint_read_block(checkpoint, w.name.c_str(), dim, begin,
+                                    size, local.data.data(), message,
+                                    sizeof message) != HELIX_OK) {
+      error = message;
+      return false;
+    }
+    local.owned = true;
+  }
+  return true;
+}
+
+bool RankContext::createGroups(std::string &error) {
+  // Every rank splits the world once per group, in manifest order, so the
+  // collective splits match up.
+  for (const GroupSpec &g : spec->groups) {
+    const std::vector<int64_t> &shape = spec->grids.at(g.grid);
+    int64_t color = 0;
+    for (int64_t axis = 0; axis < static_cast<int64_t>(shape.size()); ++axis)
+      if (std::find(g.axes.begin(), g.axes.end(), axis) == g.axes.end())
+        color = color * shape[axis] + coord(g.grid, axis);
+    int64_t key = blockIndex(g.grid, g.axes);
+    helix_comm *comm = nullptr;
+    if (helix_comm_split(worldComm, static_cast<int32_t>(color),
+                         static_cast<int32_t>(key), &comm) != HELIX_OK) {
+      error = std::string("creating the ") + g.grid +
+              " communicators failed: " + helix_comm_error(worldComm);
+      return false;
+    }
+    groups.push_back(comm);
+  }
+  return true;
+}
+
+float *RankContext::rowBase(int64_t layer, int64_t row) {
+  int64_t width = spec->cache->tokenWidth();
+  return cache.data() + (layer * rows + row) * slots * width;
+}
+
+void RankContext::fail(const std::string &message) {
+  if (!firstError.empty())
+    return;
+  firstError = message;
+  helix_comm_abort(worldComm, message.c_str());
+}
+
+int64_t RankContext::startCollective(PendingCollective entry) {
+  int64_t id = nextRequest++;
+  pending[id] = std::move(entry);
+  return id;
+}
+
+PendingCollective RankContext::takeCollective(int64_t id) {
+  auto it = pending.find(id);
+  if (it == pending.end())
+    return {};
+  PendingCollective entry = std::move(it->second);
+  pending.erase(it);
+  return entry;
+}
+
+int64_t RankContext::weightBytes() const {
+  int64_t bytes = 0;
+  for (const LocalWeight &w : weights)
+    bytes += static_cast<int64_t>(w.data.size()) * 4;
+  return bytes;
+}
+
+} // namespace helix_rt
