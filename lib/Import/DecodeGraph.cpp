@@ -10,6 +10,10 @@ using namespace mlir;
 namespace helix {
 namespace {
 
+/// transformers builds DeepSeek's q_a_layernorm and kv_a_layernorm with the
+/// RMSNorm default epsilon, not config.rms_norm_eps.
+constexpr double kMlaNormEpsilon = 1e-6;
+
 /// Emits the ops of one decode step into a function body. Names of
 /// checkpoint tensors follow Hugging Face transformers exactly.
 class DecodeGraphBuilder {
@@ -52,8 +56,11 @@ private:
                                  b.getF32Type());
   }
   Value rmsNorm(Value input, const std::string &weight) {
+    return rmsNorm(input, weight, config.rmsNormEps);
+  }
+  Value rmsNorm(Value input, const std::string &weight, double epsilon) {
     return RmsNormOp::create(b, loc, input.getType(), input, weight,
-                               llvm::APFloat(config.rmsNormEps));
+                             llvm::APFloat(epsilon));
   }
   Value linear(Value input, const std::string &weight, int64_t outFeatures) {
     return LinearOp::create(b, loc, activation(outFeatures), input, weight,
@@ -114,7 +121,7 @@ private:
     Value q;
     if (mla.qLoraRank > 0) {
       Value qa = linear(normed, attn + "q_a_proj.weight", mla.qLoraRank);
-      qa = rmsNorm(qa, attn + "q_a_layernorm.weight");
+      qa = rmsNorm(qa, attn + "q_a_layernorm.weight", kMlaNormEpsilon);
       q = linear(qa, attn + "q_b_proj.weight", qWidth);
     } else {
       q = linear(normed, attn + "q_proj.weight", qWidth);
@@ -123,7 +130,7 @@ private:
     Value compressed = linear(normed, attn + "kv_a_proj_with_mqa.weight",
                               mla.kvLoraRank + mla.qkRopeHeadDim);
     Value latent = rmsNorm(columns(compressed, 0, mla.kvLoraRank),
-                           attn + "kv_a_layernorm.weight");
+                           attn + "kv_a_layernorm.weight", kMlaNormEpsilon);
     Value keyRope = rope(columns(compressed, mla.kvLoraRank, mla.qkRopeHeadDim),
                          1, mla.qkRopeHeadDim, mla.qkRopeHeadDim);
     cache = LatentAppendOp::create(b, loc, cache, index, latent, keyRope,

@@ -34,9 +34,10 @@ namespace helix {
 void buildCpuLoweringPipeline(OpPassManager &pm) {
   pm.addPass(createHelixLowerToRuntime());
   pm.addPass(createConvertLinalgToLoopsPass());
+  // Strided-metadata expansion emits affine.apply: lower affine after it.
+  pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
-  pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());

@@ -1,0 +1,40 @@
+//===- CompileModel.h - config.json + layout -> compiled module -*- C++ -*-===//
+#ifndef HELIX_DRIVER_COMPILEMODEL_H
+#define HELIX_DRIVER_COMPILEMODEL_H
+
+#include "helix/Import/ModelConfig.h"
+
+#include <cstdint>
+#include <string>
+
+namespace helix {
+
+/// How a model is compiled: the Helix layout (all 1 and `sharded` false for
+/// the plain single-rank step).
+struct CompileRequest {
+  bool sharded = false;
+  int64_t kvp = 1, tpa = 1, tpf = 1, ep = 1;
+  int64_t microbatches = 1;
+  int64_t kvBlock = 16;
+
+  /// "kvp=8,tpa=8,tpf=64,ep=1,microbatches=1,kv-block=16" or "unsharded".
+  std::string str() const;
+};
+
+/// Imports `config`, shards it as requested and compiles it for the host
+/// CPU into `path`. False with a one-line `error` (no file left behind).
+bool compileModel(const ModelConfig &config, const CompileRequest &request,
+                  const std::string &path, std::string &error);
+
+/// The cached artifact for (config text, request, compiler identity) under
+/// `cacheDir`, compiled first if missing. `compilerId` should change
+/// whenever the compiler does (helix-run passes a hash of its binary).
+bool compileModelCached(const ModelConfig &config, const std::string &configText,
+                        const CompileRequest &request,
+                        const std::string &cacheDir,
+                        const std::string &compilerId, std::string &path,
+                        std::string &error);
+
+} // namespace helix
+
+#endif // HELIX_DRIVER_COMPILEMODEL_H

@@ -1,0 +1,83 @@
+//===- CompileModel.cpp - import, shard and compile, with a cache ---------===//
+#include "helix/Driver/CompileModel.h"
+#include "helix/Import/DecodeGraph.h"
+#include "helix/Pipelines/ShardPipeline.h"
+#include "helix/Target/Cpu/SharedObject.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SHA256.h"
+
+using namespace mlir;
+
+namespace helix {
+
+std::string CompileRequest::str() const {
+  if (!sharded)
+    return "unsharded";
+  return "kvp=" + std::to_string(kvp) + ",tpa=" + std::to_string(tpa) +
+         ",tpf=" + std::to_string(tpf) + ",ep=" + std::to_string(ep) +
+         ",microbatches=" + std::to_string(microbatches) +
+         ",kv-block=" + std::to_string(kvBlock);
+}
+
+bool compileModel(const ModelConfig &config, const CompileRequest &request,
+                  const std::string &path, std::string &error) {
+  MLIRContext context;
+  std::string firstDiagnostic;
+  ScopedDiagnosticHandler handler(&context, [&](Diagnostic &diag) {
+    if (firstDiagnostic.empty())
+      firstDiagnostic = diag.str();
+    return success();
+  });
+  OwningOpRef<ModuleOp> module = buildDecodeGraph(context, config);
+  if (!module) {
+    error = "the imported decode graph failed to verify: " + firstDiagnostic;
+    return false;
+  }
+  if (request.sharded) {
+    ShardPipelineOptions options;
+    options.kvp = request.kvp;
+    options.tpa = request.tpa;
+    options.tpf = request.tpf;
+    options.ep = request.ep;
+    options.microbatches = request.microbatches;
+    options.kvBlock = request.kvBlock;
+    PassManager pm(&context);
+    buildShardPipeline(pm, options);
+    if (failed(pm.run(*module))) {
+      error = firstDiagnostic.empty() ? "sharding failed" : firstDiagnostic;
+      return false;
+    }
+  }
+  return compileToSharedObject(*module, path, error);
+}
+
+bool compileModelCached(const ModelConfig &config, const std::string &configText,
+                        const CompileRequest &request,
+                        const std::string &cacheDir,
+                        const std::string &compilerId, std::string &path,
+                        std::string &error) {
+  llvm::SHA256 hash;
+  hash.update(configText);
+  hash.update(request.str());
+  hash.update(compilerId);
+  std::string key = llvm::toHex(hash.final(), /*LowerCase=*/true).substr(0, 24);
+  if (std::error_code ec = llvm::sys::fs::create_directories(cacheDir)) {
+    error = "cannot create the module cache " + cacheDir + ": " + ec.message();
+    return false;
+  }
+  llvm::SmallString<256> file(cacheDir);
+  llvm::sys::path::append(file, "decode-" + key + ".so");
+  path = file.str().str();
+  if (llvm::sys::fs::exists(path))
+    return true;
+  return compileModel(config, request, path, error);
+}
+
+} // namespace helix

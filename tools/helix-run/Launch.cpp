@@ -1,0 +1,70 @@
+//===- Launch.cpp - run the ranks on threads or MPI processes -------------===//
+#include "Launch.h"
+
+#include <thread>
+
+namespace helix::run {
+namespace {
+
+/// One rank from creation to the end of decoding.
+bool runRank(const Launch &launch, helix_comm *comm, bool record,
+             DecodeResult &result, std::string &error) {
+  char message[1024];
+  helix_rank *rank = nullptr;
+  if (helix_rank_create(launch.module, launch.checkpoint, comm, &launch.options,
+                        &rank, message, sizeof message) != HELIX_OK) {
+    error = message;
+    helix_comm_abort(comm, message);
+    return false;
+  }
+  bool ok = decode(rank, *launch.prompts, launch.newTokens, record, result,
+                   error);
+  helix_rank_destroy(rank);
+  return ok;
+}
+
+} // namespace
+
+bool runOnThreads(const Launch &launch, int32_t world, DecodeResult &result,
+                  std::string &error) {
+  std::vector<helix_comm *> comms(static_cast<size_t>(world));
+  if (helix_comm_threads_create(world, 0, comms.data()) != HELIX_OK) {
+    error = "cannot create the thread communicators";
+    return false;
+  }
+  std::vector<std::thread> threads;
+  std::vector<DecodeResult> results(static_cast<size_t>(world));
+  std::vector<std::string> errors(static_cast<size_t>(world));
+  for (int32_t r = 0; r < world; ++r)
+    threads.emplace_back([&, r] {
+      runRank(launch, comms[r], r == 0 && launch.recordLogits, results[r],
+              errors[r]);
+    });
+  for (std::thread &t : threads)
+    t.join();
+  for (helix_comm *comm : comms)
+    helix_comm_destroy(comm);
+  // Peers of the failing rank report the aborted collective; prefer the
+  // rank whose own work failed.
+  for (const std::string &message : errors)
+    if (!message.empty() && message.find(" failed: ") == std::string::npos) {
+      error = message;
+      return false;
+    }
+  for (const std::string &message : errors)
+    if (!message.empty()) {
+      error = message;
+      return false;
+    }
+  result = std::move(results[0]);
+  return true;
+}
+
+bool runOnMpiRank(const Launch &launch, helix_comm *comm, DecodeResult &result,
+                  std::string &error) {
+  return runRank(launch, comm,
+                 helix_comm_rank(comm) == 0 && launch.recordLogits, result,
+                 error);
+}
+
+} // namespace helix::run

@@ -1,0 +1,29 @@
+//===- Launch.h - run the ranks on threads or MPI processes -----*- C++ -*-===//
+#ifndef HELIX_TOOLS_HELIX_RUN_LAUNCH_H
+#define HELIX_TOOLS_HELIX_RUN_LAUNCH_H
+
+#include "Decode.h"
+
+namespace helix::run {
+
+struct Launch {
+  const helix_module *module = nullptr;
+  const helix_checkpoint *checkpoint = nullptr;
+  helix_rank_options options{};
+  const Prompts *prompts = nullptr;
+  int64_t newTokens = 0;
+  bool recordLogits = false;
+};
+
+/// Runs `world` ranks as threads of this process; rank 0's result is
+/// returned. Any rank's failure aborts the world; the first error wins.
+bool runOnThreads(const Launch &launch, int32_t world, DecodeResult &result,
+                  std::string &error);
+
+/// Runs this process's rank of the MPI world `comm`.
+bool runOnMpiRank(const Launch &launch, helix_comm *comm, DecodeResult &result,
+                  std::string &error);
+
+} // namespace helix::run
+
+#endif // HELIX_TOOLS_HELIX_RUN_LAUNCH_H

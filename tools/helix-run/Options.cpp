@@ -1,0 +1,108 @@
+//===- Options.cpp - helix-run command line -------------------------------===//
+#include "Options.h"
+
+#include <cerrno>
+#include <cstdlib>
+#include <functional>
+#include <map>
+
+namespace helix::run {
+namespace {
+
+bool parseInt(const std::string &text, int64_t &out) {
+  if (text.empty())
+    return false;
+  char *end = nullptr;
+  errno = 0;
+  long long value = std::strtoll(text.c_str(), &end, 10);
+  if (errno != 0 || *end != '\0')
+    return false;
+  out = value;
+  return true;
+}
+
+} // namespace
+
+const char *usage() {
+  return "usage: helix-run --model DIR [--layout kvp=K,tpa=T,tpf=F,ep=E | "
+         "--layout auto --ranks N [--hardware NAME]]\n"
+         "                 [--microbatches M] [--kv-block TOKENS] "
+         "[--backend cpu|cuda]\n"
+         "                 [--launcher threads|mpi] --prompts prompts.json\n"
+         "                 --max-new-tokens N [--output out.json] "
+         "[--dump-logits logits.npy]\n"
+         "                 [--max-context TOKENS] [--cache-dir DIR]\n";
+}
+
+std::optional<Options> parseOptions(int argc, char **argv, std::string &error) {
+  Options o;
+  using Setter = std::function<bool(const std::string &)>;
+  auto text = [](std::string &field) -> Setter {
+    return [&field](const std::string &v) { field = v; return true; };
+  };
+  auto integer = [](int64_t &field) -> Setter {
+    return [&field](const std::string &v) { return parseInt(v, field); };
+  };
+  std::map<std::string, Setter> flags = {
+      {"--model", text(o.model)},           {"--layout", text(o.layout)},
+      {"--microbatches", integer(o.microbatches)},
+      {"--kv-block", integer(o.kvBlock)},   {"--backend", text(o.backend)},
+      {"--launcher", text(o.launcher)},     {"--prompts", text(o.prompts)},
+      {"--max-new-tokens", integer(o.maxNewTokens)},
+      {"--output", text(o.output)},         {"--dump-logits", text(o.dumpLogits)},
+      {"--max-context", integer(o.maxContext)}, {"--ranks", integer(o.ranks)},
+      {"--hardware", text(o.hardware)},     {"--cache-dir", text(o.cacheDir)}};
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "-h" || arg == "--help") {
+      o.help = true;
+      return o;
+    }
+    std::string value;
+    bool inlineValue = false;
+    if (size_t eq = arg.find('='); eq != std::string::npos && arg.rfind("--", 0) == 0) {
+      value = arg.substr(eq + 1);
+      arg = arg.substr(0, eq);
+      inlineValue = true;
+    }
+    auto it = flags.find(arg);
+    if (it == flags.end()) {
+      error = "unknown argument '" + arg + "' (see --help)";
+      return std::nullopt;
+    }
+    if (!inlineValue) {
+      if (i + 1 >= argc) {
+        error = "option " + arg + " needs a value";
+        return std::nullopt;
+      }
+      value = argv[++i];
+    }
+    if (!it->second(value)) {
+      error = "option " + arg + " expects an integer, got '" + value + "'";
+      return std::nullopt;
+    }
+  }
+  if (o.model.empty()) {
+    error = "missing required option --model";
+  } else if (o.prompts.empty()) {
+    error = "missing required option --prompts";
+  } else if (o.maxNewTokens <= 0) {
+    error = "--max-new-tokens must be a positive integer, got " +
+            std::to_string(o.maxNewTokens);
+  } else if (o.microbatches < 1) {
+    error = "--microbatches must be >= 1";
+  } else if (o.kvBlock < 1) {
+    error = "--kv-block must be >= 1";
+  } else if (o.maxContext < 0) {
+    error = "--max-context must be positive";
+  } else if (o.backend != "cpu" && o.backend != "cuda") {
+    error = "--backend must be cpu or cuda, got '" + o.backend + "'";
+  } else if (o.launcher != "threads" && o.launcher != "mpi") {
+    error = "--launcher must be threads or mpi, got '" + o.launcher + "'";
+  }
+  if (!error.empty())
+    return std::nullopt;
+  return o;
+}
+
+} // namespace helix::run

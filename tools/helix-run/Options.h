@@ -1,0 +1,36 @@
+//===- Options.h - helix-run command line ------------------------*- C++ -*-===//
+#ifndef HELIX_TOOLS_HELIX_RUN_OPTIONS_H
+#define HELIX_TOOLS_HELIX_RUN_OPTIONS_H
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace helix::run {
+
+struct Options {
+  std::string model;
+  std::string layout;        // "" (one rank), "auto" or "kvp=..,tpa=.."
+  int64_t microbatches = 1;
+  int64_t kvBlock = 16;
+  std::string backend = "cpu";
+  std::string launcher = "threads";
+  std::string prompts;
+  int64_t maxNewTokens = 0;
+  std::string output;
+  std::string dumpLogits;
+  int64_t maxContext = 0;    // 0: derived from the prompts
+  int64_t ranks = 0;         // world size for --layout auto
+  std::string hardware = "h100-sxm-8";
+  std::string cacheDir;      // "" : $HELIX_CACHE_DIR or ~/.cache/helix
+  bool help = false;
+};
+
+/// Parses argv; nullopt with `error` (one line, no "error:" prefix).
+std::optional<Options> parseOptions(int argc, char **argv, std::string &error);
+
+const char *usage();
+
+} // namespace helix::run
+
+#endif // HELIX_TOOLS_HELIX_RUN_OPTIONS_H

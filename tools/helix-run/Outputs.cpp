@@ -1,0 +1,86 @@
+//===- Outputs.cpp - out.json and logits.npy, written atomically ----------===//
+#include "Outputs.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <fstream>
+
+namespace helix::run {
+namespace {
+
+/// NumPy .npy v1.0: magic, version, little-endian header length, a Python
+/// dict literal padded with spaces to a 64-byte boundary, then the data.
+bool writeNpy(const std::string &path, const std::vector<float> &data,
+              const std::vector<int64_t> &shape) {
+  std::string dims;
+  for (int64_t d : shape)
+    dims += std::to_string(d) + ", ";
+  std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (" +
+                       dims + "), }";
+  size_t total = 10 + header.size() + 1;
+  header.append((64 - total % 64) % 64, ' ');
+  header.push_back('\n');
+  std::ofstream out(path, std::ios::binary);
+  out.write("\x93NUMPY\x01\x00", 8);
+  uint16_t length = static_cast<uint16_t>(header.size());
+  char le[2] = {static_cast<char>(length & 0xff), static_cast<char>(length >> 8)};
+  out.write(le, 2);
+  out.write(header.data(), static_cast<std::streamsize>(header.size()));
+  out.write(reinterpret_cast<const char *>(data.data()),
+            static_cast<std::streamsize>(data.size() * sizeof(float)));
+  return static_cast<bool>(out);
+}
+
+bool writeJson(const std::string &path, const nlohmann::json &doc) {
+  std::ofstream out(path);
+  out << doc.dump(1) << "\n";
+  return static_cast<bool>(out);
+}
+
+} // namespace
+
+bool writeOutputs(const std::string &output, const std::string &logitsPath,
+                  const DecodeResult &result, int64_t newTokens, int64_t vocab,
+                  const RunSummary &summary, std::string &error) {
+  std::vector<std::pair<std::string, std::string>> moves;
+  if (!output.empty()) {
+    nlohmann::json doc;
+    doc["tokens"] = result.tokens;
+    doc["layout"] = {{"layout", summary.layout},
+                     {"world_size", summary.worldSize},
+                     {"microbatches", summary.microbatches},
+                     {"kv_block", summary.kvBlock},
+                     {"launcher", summary.launcher}};
+    doc["timing"] = {{"median_ms_per_step", summary.medianMsPerStep},
+                     {"tokens_per_s", summary.tokensPerSecond},
+                     {"steps", summary.steps}};
+    std::string tmp = output + ".tmp";
+    if (!writeJson(tmp, doc)) {
+      error = "cannot write " + output;
+      std::remove(tmp.c_str());
+      return false;
+    }
+    moves.push_back({tmp, output});
+  }
+  if (!logitsPath.empty()) {
+    std::string tmp = logitsPath + ".tmp";
+    int64_t batch = static_cast<int64_t>(result.tokens.size());
+    if (!writeNpy(tmp, result.logits, {batch, newTokens, vocab})) {
+      error = "cannot write " + logitsPath;
+      std::remove(tmp.c_str());
+      for (auto &m : moves)
+        std::remove(m.first.c_str());
+      return false;
+    }
+    moves.push_back({tmp, logitsPath});
+  }
+  for (auto &[from, to] : moves)
+    if (std::rename(from.c_str(), to.c_str()) != 0) {
+      error = "cannot move " + from + " to " + to;
+      return false;
+    }
+  return true;
+}
+
+} // namespace helix::run

@@ -1,0 +1,30 @@
+//===- Outputs.h - out.json and logits.npy, written atomically --*- C++ -*-===//
+#ifndef HELIX_TOOLS_HELIX_RUN_OUTPUTS_H
+#define HELIX_TOOLS_HELIX_RUN_OUTPUTS_H
+
+#include "Decode.h"
+
+#include <string>
+
+namespace helix::run {
+
+struct RunSummary {
+  std::string layout;   // as compiled
+  int64_t worldSize = 1;
+  int64_t microbatches = 1;
+  int64_t kvBlock = 16;
+  std::string launcher;
+  double medianMsPerStep = 0;
+  double tokensPerSecond = 0;
+  int64_t steps = 0;
+};
+
+/// Writes `output` (out.json) and `logitsPath` (.npy) if non-empty: each to
+/// a temporary file first, renamed into place only when all succeeded.
+bool writeOutputs(const std::string &output, const std::string &logitsPath,
+                  const DecodeResult &result, int64_t newTokens, int64_t vocab,
+                  const RunSummary &summary, std::string &error);
+
+} // namespace helix::run
+
+#endif // HELIX_TOOLS_HELIX_RUN_OUTPUTS_H

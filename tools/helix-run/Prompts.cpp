@@ -1,0 +1,68 @@
+//===- Prompts.cpp - prompts.json and the decode schedule -----------------===//
+#include "Prompts.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+namespace helix::run {
+
+std::optional<Prompts> loadPrompts(const std::string &path, int64_t vocab,
+                                   std::string &error) {
+  std::ifstream in(path);
+  if (!in) {
+    error = "cannot read prompts file '" + path + "'";
+    return std::nullopt;
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  auto doc = nlohmann::json::parse(text.str(), nullptr, false);
+  if (doc.is_discarded() || !doc.is_array()) {
+    error = path + ": prompts must be a JSON list of token-id lists";
+    return std::nullopt;
+  }
+  if (doc.empty()) {
+    error = path + ": the prompt list is empty";
+    return std::nullopt;
+  }
+  Prompts prompts;
+  for (size_t s = 0; s < doc.size(); ++s) {
+    const auto &seq = doc[s];
+    std::string where = path + ": prompt " + std::to_string(s);
+    if (!seq.is_array()) {
+      error = where + " is not a list of token ids";
+      return std::nullopt;
+    }
+    if (seq.empty()) {
+      error = where + " is empty";
+      return std::nullopt;
+    }
+    std::vector<int64_t> ids;
+    for (const auto &token : seq) {
+      if (!token.is_number_integer()) {
+        error = where + " holds " + token.dump() + ", not an integer token id";
+        return std::nullopt;
+      }
+      int64_t id = token.get<int64_t>();
+      if (id < 0 || id >= vocab) {
+        error = where + " holds token id " + std::to_string(id) +
+                ", outside the vocabulary [0, " + std::to_string(vocab) + ")";
+        return std::nullopt;
+      }
+      ids.push_back(id);
+    }
+    prompts.push_back(std::move(ids));
+  }
+  return prompts;
+}
+
+int64_t stepsNeeded(const Prompts &prompts, int64_t newTokens) {
+  size_t longest = 0;
+  for (const auto &p : prompts)
+    longest = std::max(longest, p.size());
+  return static_cast<int64_t>(longest) - 1 + newTokens;
+}
+
+} // namespace helix::run

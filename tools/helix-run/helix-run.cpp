@@ -1,0 +1,254 @@
+//===- helix-run.cpp - compile a model for a layout and decode on N ranks -===//
+#include "Launch.h"
+#include "Options.h"
+#include "Outputs.h"
+
+#include "helix/Driver/CompileModel.h"
+#include "helix/Planner/AutoLayout.h"
+#include "helix/Sharding/Layout.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/SHA256.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+using namespace helix;
+using namespace helix::run;
+
+namespace {
+
+int fail(const std::string &message) {
+  std::fprintf(stderr, "error: %s\n", message.c_str());
+  return 1;
+}
+
+/// Identity of this compiler build: a hash of the running binary.
+std::string compilerId() {
+  auto buffer = llvm::MemoryBuffer::getFile("/proc/self/exe");
+  if (!buffer)
+    return "unknown";
+  return llvm::toHex(llvm::SHA256::hash(llvm::arrayRefFromStringRef(
+                         (*buffer)->getBuffer())),
+                     true);
+}
+
+std::string defaultCacheDir() {
+  if (const char *dir = std::getenv("HELIX_CACHE_DIR"))
+    return dir;
+  if (const char *dir = std::getenv("XDG_CACHE_HOME"))
+    return std::string(dir) + "/helix";
+  if (const char *home = std::getenv("HOME"))
+    return std::string(home) + "/.cache/helix";
+  return "/tmp/helix-cache";
+}
+
+/// "kvp=K,tpa=T,tpf=F,ep=E" (missing factors are 1).
+bool parseLayout(const std::string &text, CompileRequest &request,
+                 std::string &error) {
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    size_t eq = item.find('=');
+    long long value = 0;
+    std::string key = item.substr(0, eq);
+    if (eq == std::string::npos ||
+        !llvm::to_integer(item.substr(eq + 1), value, 10)) {
+      error = "--layout expects kvp=K,tpa=T,tpf=F,ep=E, got '" + text + "'";
+      return false;
+    }
+    if (key == "kvp")
+      request.kvp = value;
+    else if (key == "tpa")
+      request.tpa = value;
+    else if (key == "tpf")
+      request.tpf = value;
+    else if (key == "ep")
+      request.ep = value;
+    else {
+      error = "--layout has unknown factor '" + key + "' (use kvp, tpa, tpf, ep)";
+      return false;
+    }
+  }
+  request.sharded = true;
+  return true;
+}
+
+sharding::ModelShape modelShape(const ModelConfig &config) {
+  sharding::ModelShape shape;
+  shape.numHeads = config.numHeads;
+  shape.numKvHeads = config.mla ? 1 : config.numKvHeads;
+  shape.mla = config.mla.has_value();
+  bool anyDense = !config.moe;
+  for (int64_t l = 0; l < config.numLayers && !anyDense; ++l)
+    anyDense = !config.isMoeLayer(l);
+  shape.denseFfnWidth = anyDense ? config.intermediateSize : 0;
+  if (config.moe) {
+    shape.numExperts = config.moe->numRoutedExperts;
+    shape.expertWidth = config.moe->intermediateSize;
+    shape.sharedExpertWidth =
+        config.moe->intermediateSize * config.moe->numSharedExperts;
+  }
+  return shape;
+}
+
+std::string readFile(const std::string &path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  std::string error;
+  std::optional<Options> parsed = parseOptions(argc, argv, error);
+  if (!parsed)
+    return fail(error);
+  Options o = *parsed;
+  if (o.help) {
+    std::fputs(usage(), stdout);
+    return 0;
+  }
+  if (o.backend == "cuda")
+    return fail("--backend cuda is not available in this build; the CUDA "
+                "backend is tracked by the CUDA issue (use --backend cpu)");
+
+  std::optional<ModelConfig> config = loadModelConfig(o.model, error);
+  if (!config)
+    return fail(error);
+  std::optional<Prompts> prompts = loadPrompts(o.prompts, config->vocabSize, error);
+  if (!prompts)
+    return fail(error);
+  int64_t steps = stepsNeeded(*prompts, o.maxNewTokens);
+  if (o.maxContext > 0 && steps > o.maxContext)
+    return fail("context over capacity: the prompts and --max-new-tokens need " +
+                std::to_string(steps) + " tokens per sequence but --max-context is " +
+                std::to_string(o.maxContext));
+
+  CompileRequest request;
+  request.microbatches = o.microbatches;
+  request.kvBlock = o.kvBlock;
+  if (o.layout == "auto") {
+    if (o.ranks < 1)
+      return fail("--layout auto needs --ranks N (the world size)");
+    auto choice = planner::chooseHelixLayout(*config, o.hardware, steps, o.ranks,
+                                             error, static_cast<int64_t>(prompts->size()));
+    if (!choice)
+      return fail("--layout auto: " + error);
+    request.sharded = true;
+    request.kvp = choice->kvp;
+    request.tpa = choice->tpa;
+    request.tpf = choice->tpf;
+    request.ep = choice->ep;
+    std::fprintf(stderr, "helix-run: --layout auto chose %s for %lld ranks on %s\n",
+                 choice->layoutString().c_str(), static_cast<long long>(o.ranks),
+                 o.hardware.c_str());
+  } else if (!o.layout.empty() && !parseLayout(o.layout, request, error)) {
+    return fail(error);
+  }
+  if (request.sharded) {
+    sharding::Layout layout{request.kvp, request.tpa, request.tpf, request.ep,
+                            request.microbatches, request.kvBlock};
+    if (auto why = sharding::validateLayout(layout, modelShape(*config)))
+      return fail("impossible layout " + request.str() + ": " + *why);
+  }
+  int32_t world = static_cast<int32_t>(request.kvp * request.tpa);
+
+  char message[1024];
+  helix_checkpoint *checkpoint = nullptr;
+  if (helix_checkpoint_open(o.model.c_str(), &checkpoint, message,
+                            sizeof message) != HELIX_OK)
+    return fail(message);
+
+  helix_comm *mpiWorld = nullptr;
+  bool root = true;
+  if (o.launcher == "mpi") {
+    if (helix_comm_mpi_create(&mpiWorld) != HELIX_OK)
+      return fail(std::string("cannot start MPI: ") + helix_comm_error(mpiWorld));
+    root = helix_comm_rank(mpiWorld) == 0;
+    if (helix_comm_size(mpiWorld) != world) {
+      if (root)
+        fail("the layout needs " + std::to_string(world) + " ranks but mpirun "
+             "started " + std::to_string(helix_comm_size(mpiWorld)));
+      helix_comm_mpi_finalize();
+      return 1;
+    }
+  }
+
+  // Rank 0 compiles (or finds the cached module); the others wait for it.
+  std::string cacheDir = o.cacheDir.empty() ? defaultCacheDir() : o.cacheDir;
+  std::string modulePath;
+  bool compiled = !root || compileModelCached(*config, readFile(o.model + "/config.json"),
+                                              request, cacheDir, compilerId(),
+                                              modulePath, error);
+  if (mpiWorld) {
+    if (!compiled)
+      helix_comm_abort(mpiWorld, ("compilation failed: " + error).c_str());
+    helix_comm_barrier(mpiWorld);
+    if (!root && !compileModelCached(*config, readFile(o.model + "/config.json"),
+                                     request, cacheDir, compilerId(), modulePath,
+                                     error))
+      compiled = false;
+  }
+  if (!compiled)
+    return fail("compiling the model failed: " + error);
+
+  helix_module *module = nullptr;
+  if (helix_module_open(modulePath.c_str(), &module, message, sizeof message) !=
+      HELIX_OK)
+    return fail(message);
+
+  Launch launch;
+  launch.module = module;
+  launch.checkpoint = checkpoint;
+  launch.options.max_batch = static_cast<int64_t>(prompts->size());
+  launch.options.max_context = o.maxContext > 0 ? o.maxContext : steps;
+  launch.prompts = &*prompts;
+  launch.newTokens = o.maxNewTokens;
+  launch.recordLogits = !o.dumpLogits.empty();
+  DecodeResult result;
+  bool ok = mpiWorld ? runOnMpiRank(launch, mpiWorld, result, error)
+                     : runOnThreads(launch, world, result, error);
+  helix_module_close(module);
+  helix_checkpoint_close(checkpoint);
+  if (mpiWorld) {
+    helix_comm_destroy(mpiWorld);
+    helix_comm_mpi_finalize();
+  }
+  if (!ok)
+    return root ? fail(error) : 1;
+  if (!root)
+    return 0;
+
+  RunSummary summary;
+  summary.layout = request.str();
+  summary.worldSize = world;
+  summary.microbatches = request.microbatches;
+  summary.kvBlock = request.kvBlock;
+  summary.launcher = o.launcher;
+  summary.medianMsPerStep = medianMs(result.stepMs);
+  summary.steps = static_cast<int64_t>(result.stepMs.size());
+  summary.tokensPerSecond = summary.medianMsPerStep > 0
+                                ? prompts->size() * 1000.0 / summary.medianMsPerStep
+                                : 0;
+  if (!writeOutputs(o.output, o.dumpLogits, result, o.maxNewTokens,
+                    config->vocabSize, summary, error))
+    return fail(error);
+  std::printf("helix-run: %s on %d rank(s) (%s): %lld steps, median %.3f ms/step, "
+              "%.1f tokens/s\n",
+              summary.layout.c_str(), world, o.launcher.c_str(),
+              static_cast<long long>(summary.steps), summary.medianMsPerStep,
+              summary.tokensPerSecond);
+  for (size_t s = 0; s < result.tokens.size(); ++s) {
+    std::printf("sequence %zu:", s);
+    for (int64_t id : result.tokens[s])
+      std::printf(" %lld", static_cast<long long>(id));
+    std::printf("\n");
+  }
+  return 0;
+}
