@@ -1,0 +1,149 @@
+//===- Attention.cpp - Partial GQA attention and the exact LSE merge ------===//
+//
+// Attention runs over blocks of tokens with an online softmax: a block's
+// keys and values are loaded from memory once for all query heads that
+// share them (the GQA group, or every MLA head) and reused from cache, the
+// per-head running max is updated once per block, and the exponentials of a
+// block are one vectorizable loop rather than part of the dot products.
+//
+//===----------------------------------------------------------------------===//
+#include "KernelUtil.h"
+#include "helix_rt/kernels.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+namespace helix_rt::kernels {
+
+namespace detail {
+
+namespace {
+/// Tokens per block: a block of MLA latents (576 floats each) is ~74 KB,
+/// which stays in L2 while every head reads it.
+constexpr int64_t kBlock = 32;
+} // namespace
+
+void attendShared(const float *q, int64_t ldq, int64_t heads, const float *k,
+                  const float *v, int64_t ldkv, int64_t length, int64_t dk,
+                  int64_t dv, float scale, float *out, int64_t ldo) {
+  const float inf = std::numeric_limits<float>::infinity();
+  for (int64_t h = 0; h < heads; ++h) {
+    float *o = out + h * ldo;
+    std::fill(o, o + dv, 0.0f);
+    o[dv] = -inf;
+  }
+  if (length <= 0)
+    return;
+
+  // Running max and denominator per head; the numerator accumulates in out.
+  std::vector<float> runMax(static_cast<size_t>(heads), -inf);
+  std::vector<float> denom(static_cast<size_t>(heads), 0.0f);
+  std::vector<float> probs(static_cast<size_t>(kBlock));
+  for (int64_t t0 = 0; t0 < length; t0 += kBlock) {
+    const int64_t n = std::min(kBlock, length - t0);
+    const float *kb = k + t0 * ldkv;
+    const float *vb = v + t0 * ldkv;
+    for (int64_t h = 0; h < heads; ++h) {
+      const float *qh = q + h * ldq;
+      float *__restrict p = probs.data();
+      float blockMax = -inf;
+      int64_t t = 0;
+      for (; t + 4 <= n; t += 4) {
+        // Four keys against one query row loaded once.
+        const float *ks[4] = {kb + t * ldkv, kb + (t + 1) * ldkv,
+                              kb + (t + 2) * ldkv, kb + (t + 3) * ldkv};
+        dotRows<4>(qh, ks, dk, p + t);
+      }
+      for (; t < n; ++t)
+        p[t] = dot(qh, kb + t * ldkv, dk);
+      for (t = 0; t < n; ++t) {
+        p[t] *= scale;
+        blockMax = std::max(blockMax, p[t]);
+      }
+      float *o = out + h * ldo;
+      float m = runMax[h];
+      if (blockMax > m) {
+        // Rescale what was accumulated under the old max (exp(-inf) = 0 on
+        // the first block, when o and denom are still 0).
+        const float factor = std::exp(m - blockMax);
+        denom[h] *= factor;
+        scaleBy(factor, o, dv);
+        m = blockMax;
+        runMax[h] = m;
+      }
+      // Exponentials as their own loop so that it vectorizes.
+      for (t = 0; t < n; ++t)
+        p[t] = expNonPositive(p[t] - m);
+      float sum = 0.0f;
+      for (t = 0; t < n; ++t)
+        sum += p[t];
+      denom[h] += sum;
+      for (t = 0; t + 4 <= n; t += 4) {
+        const float *vs[4] = {vb + t * ldkv, vb + (t + 1) * ldkv,
+                              vb + (t + 2) * ldkv, vb + (t + 3) * ldkv};
+        axpy4(p + t, vs, o, dv);
+      }
+      for (; t < n; ++t)
+        axpy(p[t], vb + t * ldkv, o, dv);
+    }
+  }
+  for (int64_t h = 0; h < heads; ++h) {
+    float *o = out + h * ldo;
+    // denom >= 1: the max token contributes exp(0).
+    scaleBy(1.0f / denom[h], o, dv);
+    o[dv] = runMax[h] + std::log(denom[h]);
+  }
+}
+
+} // namespace detail
+
+void gqaPartialAttention(const float *q, const float *const *keys,
+                         const float *const *values, const int64_t *length,
+                         int64_t batch, int64_t heads, int64_t kvHeads,
+                         int64_t headDim, float scale, float *out) {
+  const int64_t group = heads / kvHeads;
+  const int64_t ldkv = kvHeads * headDim;
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t g = 0; g < kvHeads; ++g) {
+      const int64_t h0 = b * heads + g * group;
+      // An empty slice may come with null token pointers: no offsetting.
+      const bool empty = length[b] <= 0;
+      detail::attendShared(
+          q + h0 * headDim, headDim, group,
+          empty ? nullptr : keys[b] + g * headDim,
+          empty ? nullptr : values[b] + g * headDim, ldkv, length[b], headDim,
+          headDim, scale, out + h0 * (headDim + 1), headDim + 1);
+    }
+}
+
+void lseMerge(const float *in, int64_t shards, int64_t batch, int64_t heads,
+              int64_t width, float *out) {
+  const int64_t rowWidth = width + 1;
+  const int64_t shardStride = batch * heads * rowWidth;
+  const float inf = std::numeric_limits<float>::infinity();
+  std::vector<float> weight(static_cast<size_t>(shards));
+  for (int64_t bh = 0; bh < batch * heads; ++bh) {
+    float *__restrict o = out + bh * width;
+    std::fill(o, o + width, 0.0f);
+    float maxLse = -inf;
+    for (int64_t s = 0; s < shards; ++s)
+      maxLse = std::max(maxLse, in[s * shardStride + bh * rowWidth + width]);
+    if (maxLse == -inf)
+      continue; // Every shard is empty.
+    // exp(LSE_k - LSE_g) = exp(LSE_k - max) / sum_j exp(LSE_j - max).
+    float total = 0.0f;
+    for (int64_t s = 0; s < shards; ++s) {
+      const float lse = in[s * shardStride + bh * rowWidth + width];
+      weight[s] = lse == -inf ? 0.0f : std::exp(lse - maxLse);
+      total += weight[s];
+    }
+    for (int64_t s = 0; s < shards; ++s)
+      if (weight[s] != 0.0f) // Empty shards' outputs are never read.
+        detail::axpy(weight[s] / total, in + s * shardStride + bh * rowWidth,
+                     o, width);
+  }
+}
+
+} // namespace helix_rt::kernels

@@ -1,0 +1,73 @@
+//===- Linear.cpp - Linear projections and the dense SwiGLU block ---------===//
+//
+// Decode is memory-bound: a weight row is loaded once and multiplied with
+// up to four batch rows while it sits in registers/L1, so the weights stream
+// from memory once per call whatever the batch.
+//
+//===----------------------------------------------------------------------===//
+#include "KernelUtil.h"
+#include "helix_rt/kernels.h"
+
+#include <cmath>
+#include <vector>
+
+namespace helix_rt::kernels {
+
+namespace detail {
+
+void linearRows(const float *x, int64_t ldx, const float *w, int64_t batch,
+                int64_t k, int64_t n, float *out, int64_t ldo) {
+  for (int64_t j = 0; j < n; ++j) {
+    const float *row = w + j * k;
+    int64_t b = 0;
+    for (; b + 4 <= batch; b += 4) {
+      const float *xs[4] = {x + b * ldx, x + (b + 1) * ldx, x + (b + 2) * ldx,
+                            x + (b + 3) * ldx};
+      float s[4];
+      dotRows<4>(row, xs, k, s);
+      for (int r = 0; r < 4; ++r)
+        out[(b + r) * ldo + j] = s[r];
+    }
+    if (batch - b >= 2) {
+      const float *xs[2] = {x + b * ldx, x + (b + 1) * ldx};
+      float s[2];
+      dotRows<2>(row, xs, k, s);
+      out[b * ldo + j] = s[0];
+      out[(b + 1) * ldo + j] = s[1];
+      b += 2;
+    }
+    if (b < batch)
+      out[b * ldo + j] = dot(row, x + b * ldx, k);
+  }
+}
+
+void swigluRows(const float *x, int64_t ldx, const float *gate,
+                const float *up, const float *down, int64_t batch,
+                int64_t hidden, int64_t width, float *out) {
+  // act[b, j] = silu(gate_j . x_b) * (up_j . x_b); the gate and up rows of
+  // j are each read once for all batch rows.
+  std::vector<float> g(static_cast<size_t>(batch * width));
+  std::vector<float> u(static_cast<size_t>(batch * width));
+  linearRows(x, ldx, gate, batch, hidden, width, g.data(), width);
+  linearRows(x, ldx, up, batch, hidden, width, u.data(), width);
+  float *__restrict act = g.data();
+  const float *__restrict upv = u.data();
+  for (int64_t i = 0, e = batch * width; i < e; ++i)
+    act[i] = act[i] / (1.0f + std::exp(-act[i])) * upv[i];
+  linearRows(act, width, down, batch, width, hidden, out, hidden);
+}
+
+} // namespace detail
+
+void linear(const float *x, const float *weight, int64_t batch, int64_t k,
+            int64_t n, float *out) {
+  detail::linearRows(x, k, weight, batch, k, n, out, n);
+}
+
+void swiglu(const float *x, const float *gate, const float *up,
+            const float *down, int64_t batch, int64_t hidden, int64_t width,
+            float *out) {
+  detail::swigluRows(x, hidden, gate, up, down, batch, hidden, width, out);
+}
+
+} // namespace helix_rt::kernels
