@@ -1,0 +1,236 @@
+//===- Comm.cpp - the communicator C API, forwarding to backends ----------===//
+//
+// Arguments are checked here once for every backend; a bad argument fails
+// only the calling endpoint (its message is kept in localError), never the
+// world. Blocking collectives are start + wait, so backends implement one
+// path.
+//
+//===----------------------------------------------------------------------===//
+#include "CommImpl.h"
+
+#include <cstdint>
+#include <string>
+#include <utility>
+
+using namespace helix_rt::comm;
+
+namespace {
+
+thread_local std::string threadError;
+
+helix_status failLocal(helix_comm *comm, helix_status status,
+                       std::string message) {
+  comm->localError = std::move(message);
+  return status;
+}
+
+bool overlaps(const float *a, int64_t aCount, const float *b, int64_t bCount) {
+  if (aCount == 0 || bCount == 0)
+    return false;
+  auto aBegin = reinterpret_cast<uintptr_t>(a);
+  auto bBegin = reinterpret_cast<uintptr_t>(b);
+  return aBegin < bBegin + uintptr_t(bCount) * sizeof(float) &&
+         bBegin < aBegin + uintptr_t(aCount) * sizeof(float);
+}
+
+// Checks one collective's buffers; `what` names the API call in messages.
+helix_status checkCollective(helix_comm *comm, const CollectiveArgs &args,
+                             const char *what) {
+  if (!comm)
+    return setThreadError(HELIX_ERROR_INVALID_ARGUMENT,
+                          std::string(what) + ": null communicator");
+  if (args.count < 0)
+    return failLocal(comm, HELIX_ERROR_INVALID_ARGUMENT,
+                     std::string(what) + ": negative count " +
+                         std::to_string(args.count));
+  // Every buffer must stay byte-addressable: size * count floats.
+  if (args.count > INT64_MAX / int64_t(sizeof(float)) / comm->size)
+    return failLocal(comm, HELIX_ERROR_INVALID_ARGUMENT,
+                     std::string(what) + ": count " +
+                         std::to_string(args.count) + " is too large");
+  if (args.count > 0 && (!args.in || !args.out))
+    return failLocal(comm, HELIX_ERROR_INVALID_ARGUMENT,
+                     std::string(what) + ": null buffer");
+  int64_t inCount = args.count, outCount = args.count;
+  if (args.kind == CollectiveKind::AllToAll)
+    inCount = outCount = args.count * comm->size;
+  else if (args.kind == CollectiveKind::AllGather)
+    outCount = args.count * comm->size;
+  bool inPlace = args.kind == CollectiveKind::AllReduceSum &&
+                 static_cast<const float *>(args.out) == args.in;
+  if (!inPlace && overlaps(args.in, inCount, args.out, outCount))
+    return failLocal(comm, HELIX_ERROR_INVALID_ARGUMENT,
+                     std::string(what) + ": in and out overlap");
+  return HELIX_OK;
+}
+
+helix_status start(helix_comm *comm, const CollectiveArgs &args,
+                   helix_comm_request **request, const char *what) {
+  if (request)
+    *request = nullptr;
+  if (helix_status status = checkCollective(comm, args, what))
+    return status;
+  if (!request)
+    return failLocal(comm, HELIX_ERROR_INVALID_ARGUMENT,
+                     std::string(what) + ": null request");
+  return comm->ops->start(comm, args, request);
+}
+
+helix_status run(helix_comm *comm, const CollectiveArgs &args,
+                 const char *what) {
+  helix_comm_request *request = nullptr;
+  if (helix_status status = start(comm, args, &request, what))
+    return status;
+  return comm->ops->wait(request);
+}
+
+} // namespace
+
+helix_status helix_rt::comm::setThreadError(helix_status status,
+                                            std::string message) {
+  threadError = std::move(message);
+  return status;
+}
+
+const char *helix_rt::comm::collectiveName(CollectiveKind kind) {
+  switch (kind) {
+  case CollectiveKind::AllReduceSum:
+    return "all_reduce_sum";
+  case CollectiveKind::AllToAll:
+    return "all_to_all";
+  case CollectiveKind::AllGather:
+    return "all_gather";
+  case CollectiveKind::Barrier:
+    return "barrier";
+  }
+  return "collective";
+}
+
+extern "C" {
+
+helix_status helix_comm_threads_create(int32_t world_size, int64_t timeout_ms,
+                                       helix_comm **ranks) {
+  if (world_size <= 0)
+    return setThreadError(HELIX_ERROR_INVALID_ARGUMENT,
+                          "helix_comm_threads_create: world size " +
+                              std::to_string(world_size) + " is not positive");
+  if (timeout_ms < 0)
+    return setThreadError(HELIX_ERROR_INVALID_ARGUMENT,
+                          "helix_comm_threads_create: negative timeout");
+  if (!ranks)
+    return setThreadError(HELIX_ERROR_INVALID_ARGUMENT,
+                          "helix_comm_threads_create: null ranks array");
+  return threadsCreate(world_size, timeout_ms, ranks);
+}
+
+#ifdef HELIX_HAVE_MPI
+helix_status helix_comm_mpi_create(helix_comm **out) {
+  if (!out)
+    return setThreadError(HELIX_ERROR_INVALID_ARGUMENT,
+                          "helix_comm_mpi_create: null output");
+  *out = nullptr;
+  return mpiCreate(out);
+}
+
+void helix_comm_mpi_finalize(void) { mpiFinalize(); }
+#else
+helix_status helix_comm_mpi_create(helix_comm **out) {
+  if (out)
+    *out = nullptr;
+  return setThreadError(HELIX_ERROR_INVALID_ARGUMENT,
+                        "this runtime was built without MPI");
+}
+
+void helix_comm_mpi_finalize(void) {}
+#endif
+
+int32_t helix_comm_rank(const helix_comm *comm) {
+  return comm ? comm->rank : -1;
+}
+
+int32_t helix_comm_size(const helix_comm *comm) {
+  return comm ? comm->size : -1;
+}
+
+const char *helix_comm_error(const helix_comm *comm) {
+  if (!comm)
+    return threadError.c_str();
+  if (const char *reason = comm->ops->worldError(comm))
+    return reason;
+  return comm->localError.c_str();
+}
+
+helix_status helix_comm_split(helix_comm *comm, int32_t color, int32_t key,
+                              helix_comm **out) {
+  if (!comm)
+    return setThreadError(HELIX_ERROR_INVALID_ARGUMENT,
+                          "helix_comm_split: null communicator");
+  if (!out)
+    return failLocal(comm, HELIX_ERROR_INVALID_ARGUMENT,
+                     "helix_comm_split: null output");
+  *out = nullptr;
+  return comm->ops->split(comm, color, key, out);
+}
+
+helix_status helix_comm_all_reduce_sum(helix_comm *comm, const float *in,
+                                       float *out, int64_t count) {
+  return run(comm, {CollectiveKind::AllReduceSum, in, out, count},
+             "helix_comm_all_reduce_sum");
+}
+
+helix_status helix_comm_all_to_all(helix_comm *comm, const float *in,
+                                   float *out, int64_t count) {
+  return run(comm, {CollectiveKind::AllToAll, in, out, count},
+             "helix_comm_all_to_all");
+}
+
+helix_status helix_comm_all_gather(helix_comm *comm, const float *in,
+                                   float *out, int64_t count) {
+  return run(comm, {CollectiveKind::AllGather, in, out, count},
+             "helix_comm_all_gather");
+}
+
+helix_status helix_comm_start_all_reduce_sum(helix_comm *comm, const float *in,
+                                             float *out, int64_t count,
+                                             helix_comm_request **request) {
+  return start(comm, {CollectiveKind::AllReduceSum, in, out, count}, request,
+               "helix_comm_start_all_reduce_sum");
+}
+
+helix_status helix_comm_start_all_to_all(helix_comm *comm, const float *in,
+                                         float *out, int64_t count,
+                                         helix_comm_request **request) {
+  return start(comm, {CollectiveKind::AllToAll, in, out, count}, request,
+               "helix_comm_start_all_to_all");
+}
+
+helix_status helix_comm_start_all_gather(helix_comm *comm, const float *in,
+                                         float *out, int64_t count,
+                                         helix_comm_request **request) {
+  return start(comm, {CollectiveKind::AllGather, in, out, count}, request,
+               "helix_comm_start_all_gather");
+}
+
+helix_status helix_comm_wait(helix_comm_request *request) {
+  if (!request)
+    return setThreadError(HELIX_ERROR_INVALID_ARGUMENT,
+                          "helix_comm_wait: null request");
+  return request->ops->wait(request);
+}
+
+helix_status helix_comm_barrier(helix_comm *comm) {
+  return run(comm, {CollectiveKind::Barrier, nullptr, nullptr, 0},
+             "helix_comm_barrier");
+}
+
+void helix_comm_abort(helix_comm *comm, const char *reason) {
+  if (comm)
+    comm->ops->abort(comm, reason && *reason ? reason : "aborted");
+}
+
+void helix_comm_destroy(helix_comm *comm) {
+  if (comm)
+    comm->ops->destroy(comm);
+}
+
+} // extern "C"
