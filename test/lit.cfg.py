@@ -13,6 +13,11 @@ config.test_exec_root = os.path.join(config.helix_obj_root, "test")
 
 config.substitutions.append(("%configs", os.path.join(config.test_source_root, "Inputs", "configs")))
 config.substitutions.append(("%helix_src_root", config.helix_src_root))
+# End-to-end tests use Debian's interpreter, which has python3-numpy.
+config.substitutions.append(("%py", "/usr/bin/python3"))
+config.substitutions.append(
+    ("%helix_run", os.path.join(config.helix_tools_dir, "helix-run")))
+config.substitutions.append(("%e2e", os.path.join(config.test_source_root, "e2e")))
 config.substitutions.append(("%helix_obj_root", config.helix_obj_root))
 
 llvm_config.with_system_environment(
@@ -20,4 +25,10 @@ llvm_config.with_system_environment(
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.add_tool_substitutions(
-    ["helix-opt", "helix-import", "helix-plan"], [config.helix_tools_dir])
+    ["helix-opt", "helix-import", "helix-plan", "helix-run"], [config.helix_tools_dir])
+if config.helix_have_mpi:
+    config.available_features.add("mpi")
+    # As root mpirun refuses to start without --allow-run-as-root; more ranks
+    # than cores need --oversubscribe.
+    config.substitutions.append(
+        ("%mpirun", config.mpiexec + " --allow-run-as-root --oversubscribe -np"))
