@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Decode-step latency of the CPU backend at N = 1, 2, 4, 8 ranks (threads),
+# next to the STREAM triad bandwidth measured in the same run. Prints a
+# markdown table (docs/benchmarks.md quotes it with this command).
+#
+# Model: the perf-anchors Llama-style model (hidden 1024, 8 layers, 16 query
+# / 4 KV heads of 64, FFN 2816, vocab 32000, fp32), random weights; batch B
+# sequences with a prompt of P tokens fed token by token, then G new tokens.
+set -euo pipefail
+source "$(dirname "$0")/../../scripts/lib/common.sh"
+
+B=${B:-1}; P=${P:-256}; G=${G:-32}
+helix_configure "$HELIX_ROOT/build"
+helix_build "$HELIX_ROOT/build" >/dev/null
+bin="$HELIX_ROOT/build/bin"
+work="$HELIX_ROOT/build/bench-cpu"
+mkdir -p "$work"
+if [ ! -f "$work/model/config.json" ]; then
+  /usr/bin/python3 "$HELIX_ROOT/test/e2e/make_tiny_model.py" -o "$work/model" \
+    --arch llama --hidden 1024 --layers 8 --heads 16 --kv-heads 4 --head-dim 64 \
+    --intermediate 2816 --vocab 32000 --seed 1 >/dev/null
+fi
+/usr/bin/python3 - "$B" "$P" > "$work/prompts.json" <<'PY'
+import json, random, sys
+b, p = int(sys.argv[1]), int(sys.argv[2])
+random.seed(0)
+print(json.dumps([[random.randrange(32000) for _ in range(p)] for _ in range(b)]))
+PY
+
+# Bytes a step must stream: every weight except the embedding table (only B
+# rows of it are gathered).
+weights=$(( (32000*1024 + 8*(1024*1024*2 + 1024*256*2 + 3*1024*2816) + 17*1024) * 4 ))
+echo "model: Llama-style fp32, $((weights/1000000)) MB of weights streamed per step; batch $B, prompt $P, $G new tokens"
+echo "host: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+cores=$(nproc)
+declare -A triad
+for t in $(seq 1 "$cores"); do triad[$t]=$("$bin/helix-stream-triad" "$t"); done
+echo "STREAM triad (GB/s): $(for t in $(seq 1 "$cores"); do printf '%s thread(s) %s; ' "$t" "${triad[$t]}"; done)"
+echo
+echo "| ranks N | layout | median ms/step | tokens/s | bandwidth floor (ms) | % of floor |"
+echo "|---|---|---|---|---|---|"
+for n in 1 2 4 8; do
+  case $n in
+    1) layout=() ; name=unsharded ;;
+    2) layout=(--layout kvp=2,tpa=1,tpf=2) ; name=kvp=2,tpa=1,tpf=2 ;;
+    4) layout=(--layout kvp=2,tpa=2,tpf=4) ; name=kvp=2,tpa=2,tpf=4 ;;
+    8) layout=(--layout kvp=2,tpa=4,tpf=8) ; name=kvp=2,tpa=4,tpf=8 ;;
+  esac
+  line=$("$bin/helix-run" --model "$work/model" --prompts "$work/prompts.json" \
+    --max-new-tokens "$G" --cache-dir "$work/cache" "${layout[@]}" | head -1)
+  ms=$(sed -E 's/.*median ([0-9.]+) ms\/step.*/\1/' <<<"$line")
+  tps=$(sed -E 's/.*, ([0-9.]+) tokens\/s.*/\1/' <<<"$line")
+  # N ranks run on min(N, cores) cores: the floor is the weights over the
+  # triad bandwidth of that many threads.
+  used=$(( n < cores ? n : cores ))
+  floor=$(awk -v w="$weights" -v bw="${triad[$used]}" 'BEGIN { printf "%.1f", w / (bw * 1e9) * 1000 }')
+  pct=$(awk -v f="$floor" -v m="$ms" 'BEGIN { printf "%.0f", 100 * f / m }')
+  echo "| $n | $name | $ms | $tps | $floor | $pct% |"
+done
