@@ -18,11 +18,9 @@ static LogicalResult verifyScale(Operation *op, FloatAttr scale) {
 LogicalResult KvAppendOp::verify() {
   KvCacheType cache = getCache().getType();
   int64_t width = cache.getKvHeads() * cache.getHeadDim();
-  if (failed(verifyOwnership(*this, cache.getTokenShards(), !!getOwner(),
-                             !!getRank())))
+  if (failed(verifyAppendOwnership(*this, cache.getTokenShards(), !!getOwner(),
+                                   !!getRank())))
     return failure();
-  if (cache.getTokenShards() > 1 && !getOwner())
-    return emitOpError("needs the owner on a token-sharded cache");
   if (failed(verifyLayerIndex(*this, getLayer(), cache.getLayers())) ||
       failed(verifyFeatureDim(*this, getKey(), width, "key (kv_heads x head_dim)")) ||
       failed(verifyFeatureDim(*this, getValue(), width,
@@ -58,11 +56,9 @@ LogicalResult GqaAttentionOp::verify() {
 
 LogicalResult LatentAppendOp::verify() {
   LatentCacheType cache = getCache().getType();
-  if (failed(verifyOwnership(*this, cache.getTokenShards(), !!getOwner(),
-                             !!getRank())))
+  if (failed(verifyAppendOwnership(*this, cache.getTokenShards(), !!getOwner(),
+                                   !!getRank())))
     return failure();
-  if (cache.getTokenShards() > 1 && !getOwner())
-    return emitOpError("needs the owner on a token-sharded cache");
   if (failed(verifyLayerIndex(*this, getLayer(), cache.getLayers())) ||
       failed(verifyFeatureDim(*this, getLatent(), cache.getKvLoraRank(),
                               "latent (kv_lora_rank)")) ||

@@ -77,4 +77,13 @@ LogicalResult verifyOwnership(Operation *op, int64_t tokenShards, bool hasOwner,
   return success();
 }
 
+LogicalResult verifyAppendOwnership(Operation *op, int64_t tokenShards,
+                                    bool hasOwner, bool hasRank) {
+  if (failed(verifyOwnership(op, tokenShards, hasOwner, hasRank)))
+    return failure();
+  if (tokenShards > 1 && !hasOwner)
+    return op->emitOpError("needs the owner on a token-sharded cache");
+  return success();
+}
+
 } // namespace helix

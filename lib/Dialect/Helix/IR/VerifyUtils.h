@@ -27,6 +27,10 @@ mlir::LogicalResult verifySlice(mlir::Operation *op, mlir::Attribute slice,
 /// an unsharded one without them.
 mlir::LogicalResult verifyOwnership(mlir::Operation *op, int64_t tokenShards,
                                     bool hasOwner, bool hasRank);
+/// verifyOwnership, and an append to a token-sharded cache names the owner.
+mlir::LogicalResult verifyAppendOwnership(mlir::Operation *op,
+                                          int64_t tokenShards, bool hasOwner,
+                                          bool hasRank);
 } // namespace helix
 
 #endif // HELIX_LIB_DIALECT_HELIX_IR_VERIFYUTILS_H
