@@ -31,7 +31,13 @@ helix_log "running tests in $build_dir"
 log="$build_dir/ctest.log"
 status=0
 (cd "$build_dir" && ctest --output-on-failure -j "$HELIX_JOBS") 2>&1 | tee "$log" || status=$?
-passed=$(grep -cE '^ *[0-9]+/[0-9]+ Test +#[0-9]+: .* Passed' "$log" || true)
-failed=$(grep -cE '^ *[0-9]+/[0-9]+ Test +#[0-9]+: .*(\*\*\*|Failed|Not Run|Timeout)' "$log" || true)
-echo "helix test summary: $passed passed, $failed failed"
+# ctest's own count: "NN% tests passed, F tests failed out of T".
+summary=$(grep -E 'tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -1)
+failed=$(sed -E 's/.* ([0-9]+) tests? failed out of ([0-9]+).*/\1/' <<<"$summary")
+total=$(sed -E 's/.* failed out of ([0-9]+).*/\1/' <<<"$summary")
+if [ -z "$summary" ]; then
+  echo "helix test summary: ctest did not run to completion"
+  exit "$((status == 0 ? 1 : status))"
+fi
+echo "helix test summary: $((total - failed)) passed, $failed failed (of $total)"
 exit "$status"
