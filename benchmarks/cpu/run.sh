@@ -3,34 +3,42 @@
 # next to the STREAM triad bandwidth measured in the same run. Prints a
 # markdown table (docs/benchmarks.md quotes it with this command).
 #
-# Model: the perf-anchors Llama-style model (hidden 1024, 8 layers, 16 query
-# / 4 KV heads of 64, FFN 2816, vocab 32000, fp32), random weights; batch B
-# sequences with a prompt of P tokens fed token by token, then G new tokens.
+# MODEL=anchor (default): the perf-anchors Llama-style model (hidden 1024, 8
+# layers, 16 query / 4 KV heads of 64, FFN 2816, vocab 32000, fp32).
+# MODEL=demo: the Llama model scripts/demo.sh runs (hidden 256, 4 layers,
+# 8 query / 4 KV heads of 32, FFN 512, vocab 1024, fp32).
+# Random weights; batch B sequences with a prompt of P tokens fed token by
+# token, then G new tokens.
 set -euo pipefail
 source "$(dirname "$0")/../../scripts/lib/common.sh"
 
-B=${B:-1}; P=${P:-256}; G=${G:-32}
+B=${B:-1}; P=${P:-256}; G=${G:-32}; MODEL=${MODEL:-anchor}
+case $MODEL in
+  anchor) H=1024 L=8 Q=16 K=4 D=64 F=2816 V=32000 ;;
+  demo) H=256 L=4 Q=8 K=4 D=32 F=512 V=1024 ;;
+  *) echo "error: MODEL must be anchor or demo" >&2; exit 2 ;;
+esac
 helix_configure "$HELIX_ROOT/build"
 helix_build "$HELIX_ROOT/build" >/dev/null
 bin="$HELIX_ROOT/build/bin"
-work="$HELIX_ROOT/build/bench-cpu"
+work="$HELIX_ROOT/build/bench-cpu-$MODEL"
 mkdir -p "$work"
 if [ ! -f "$work/model/config.json" ]; then
   /usr/bin/python3 "$HELIX_ROOT/test/e2e/make_tiny_model.py" -o "$work/model" \
-    --arch llama --hidden 1024 --layers 8 --heads 16 --kv-heads 4 --head-dim 64 \
-    --intermediate 2816 --vocab 32000 --seed 1 >/dev/null
+    --arch llama --hidden $H --layers $L --heads $Q --kv-heads $K --head-dim $D \
+    --intermediate $F --vocab $V --seed 1 >/dev/null
 fi
-/usr/bin/python3 - "$B" "$P" > "$work/prompts.json" <<'PY'
+/usr/bin/python3 - "$B" "$P" "$V" > "$work/prompts.json" <<'PY'
 import json, random, sys
-b, p = int(sys.argv[1]), int(sys.argv[2])
+b, p, v = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 random.seed(0)
-print(json.dumps([[random.randrange(32000) for _ in range(p)] for _ in range(b)]))
+print(json.dumps([[random.randrange(v) for _ in range(p)] for _ in range(b)]))
 PY
 
 # Bytes a step must stream: every weight except the embedding table (only B
 # rows of it are gathered).
-weights=$(( (32000*1024 + 8*(1024*1024*2 + 1024*256*2 + 3*1024*2816) + 17*1024) * 4 ))
-echo "model: Llama-style fp32, $((weights/1000000)) MB of weights streamed per step; batch $B, prompt $P, $G new tokens"
+weights=$(( (V*H + L*(H*Q*D*2 + H*K*D*2 + 3*H*F) + (2*L+1)*H) * 4 ))
+echo "model ($MODEL): Llama-style fp32, $((weights/1000000)) MB of weights streamed per step; batch $B, prompt $P, $G new tokens"
 echo "host: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 cores=$(nproc)
 declare -A triad
@@ -42,10 +50,11 @@ echo "|---|---|---|---|---|---|"
 for n in 1 2 4 8; do
   case $n in
     1) layout=() ; name=unsharded ;;
-    2) layout=(--layout kvp=2,tpa=1,tpf=2) ; name=kvp=2,tpa=1,tpf=2 ;;
-    4) layout=(--layout kvp=2,tpa=2,tpf=4) ; name=kvp=2,tpa=2,tpf=4 ;;
-    8) layout=(--layout kvp=2,tpa=4,tpf=8) ; name=kvp=2,tpa=4,tpf=8 ;;
+    2) name=kvp=2,tpa=1,tpf=2 ;;
+    4) name=kvp=2,tpa=2,tpf=4 ;;
+    8) name=kvp=2,tpa=4,tpf=8 ;;
   esac
+  [ "$n" = 1 ] || layout=(--layout "$name")
   line=$("$bin/helix-run" --model "$work/model" --prompts "$work/prompts.json" \
     --max-new-tokens "$G" --cache-dir "$work/cache" "${layout[@]}" | head -1)
   ms=$(sed -E 's/.*median ([0-9.]+) ms\/step.*/\1/' <<<"$line")

@@ -12,6 +12,8 @@ bool decode(helix_rank *rank, const Prompts &prompts, int64_t newTokens,
   int64_t vocab = helix_rank_vocab_size(rank);
   int64_t steps = stepsNeeded(prompts, newTokens);
   result.tokens.assign(batch, {});
+  result.weightBytes = helix_rank_weight_bytes(rank);
+  result.cacheBytes = helix_rank_cache_bytes(rank);
   if (record)
     result.logits.assign(static_cast<size_t>(batch * newTokens * vocab), 0.0f);
   std::vector<int64_t> tokens(batch), positions(batch), next(batch);

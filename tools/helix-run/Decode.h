@@ -11,6 +11,8 @@ struct DecodeResult {
   std::vector<std::vector<int64_t>> tokens; // [batch][newTokens]
   std::vector<float> logits;                // [batch, newTokens, vocab]
   std::vector<double> stepMs;               // wall time of every step
+  int64_t weightBytes = 0;                  // this rank's weights
+  int64_t cacheBytes = 0;                   // this rank's KV cache shard
 };
 
 /// Feeds every prompt token by token (all sequences step together at

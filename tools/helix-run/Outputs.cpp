@@ -55,6 +55,9 @@ bool writeOutputs(const std::string &output, const std::string &logitsPath,
     doc["timing"] = {{"median_ms_per_step", summary.medianMsPerStep},
                      {"tokens_per_s", summary.tokensPerSecond},
                      {"steps", summary.steps}};
+    // Rank 0's share: weight memory falls with N for every sharded tensor.
+    doc["memory"] = {{"weight_bytes_rank0", result.weightBytes},
+                     {"kv_cache_bytes_rank0", result.cacheBytes}};
     std::string tmp = output + ".tmp";
     if (!writeJson(tmp, doc)) {
       error = "cannot write " + output;
