@@ -194,7 +194,8 @@ Type cacheType(MLIRContext &context, const ModelConfig &config) {
 } // namespace
 
 OwningOpRef<ModuleOp> buildDecodeGraph(MLIRContext &context,
-                                       const ModelConfig &config) {
+                                       const ModelConfig &config,
+                                       StringRef configJson) {
   context.loadDialect<HelixDialect, arith::ArithDialect, func::FuncDialect,
                       tensor::TensorDialect>();
   OpBuilder b(&context);
@@ -206,6 +207,9 @@ OwningOpRef<ModuleOp> buildDecodeGraph(MLIRContext &context,
                      config.hiddenSize, config.vocabSize,
                      checkpointDtype(context, config),
                      b.getBoolAttr(config.tieWordEmbeddings)));
+  if (!configJson.empty())
+    module->getOperation()->setAttr("helix.hf_config",
+                                    b.getStringAttr(configJson));
 
   auto ids = RankedTensorType::get({ShapedType::kDynamic}, b.getI64Type());
   auto logits = RankedTensorType::get({ShapedType::kDynamic, config.vocabSize},

@@ -338,7 +338,8 @@ std::optional<ModelConfig> parseModelConfig(const std::string &jsonText,
 }
 
 std::optional<ModelConfig> loadModelConfig(const std::string &path,
-                                           std::string &error) {
+                                           std::string &error,
+                                           std::string *jsonText) {
   struct stat info;
   if (stat(path.c_str(), &info) != 0) {
     error = "cannot read '" + path + "': no such file or directory";
@@ -355,6 +356,8 @@ std::optional<ModelConfig> loadModelConfig(const std::string &path,
   std::optional<ModelConfig> model = parseModelConfig(text.str(), error);
   if (!model)
     error = file + ": " + error;
+  else if (jsonText)
+    *jsonText = text.str();
   return model;
 }
 

@@ -18,6 +18,10 @@ void buildShardPipeline(OpPassManager &pm,
   layout.ep = options.ep;
   layout.microbatches = options.microbatches;
   layout.kvBlock = options.kvBlock;
+  layout.autoLayout = options.autoLayout;
+  layout.ranks = options.ranks;
+  layout.hardware = options.hardware;
+  layout.context = options.context;
   pm.addPass(createHelixSetLayout(layout));
   pm.addPass(createHelixShardAttention());
   pm.addPass(createHelixKvOwnership());

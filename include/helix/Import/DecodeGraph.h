@@ -14,9 +14,12 @@ inline constexpr const char *kDecodeStepFunction = "decode_step";
 
 /// Builds the module holding `func.func @decode_step(%tokens: tensor<?xi64>,
 /// %positions: tensor<?xi64>, %cache) -> (next tokens, logits, cache)` for
-/// `config`, unsharded, and verifies it. Loads the dialects it needs.
-mlir::OwningOpRef<mlir::ModuleOp> buildDecodeGraph(mlir::MLIRContext &context,
-                                                   const ModelConfig &config);
+/// `config`, unsharded, and verifies it. Loads the dialects it needs. A
+/// non-empty `configJson` (the config.json text) is kept on the module as
+/// `helix.hf_config` so that later passes (auto layout) can read the model.
+mlir::OwningOpRef<mlir::ModuleOp>
+buildDecodeGraph(mlir::MLIRContext &context, const ModelConfig &config,
+                 llvm::StringRef configJson = {});
 
 } // namespace helix
 

@@ -89,8 +89,10 @@ std::optional<ModelConfig> parseModelConfig(const std::string &jsonText,
                                             std::string &error);
 
 /// Reads `path` (a model directory holding config.json, or the file itself).
+/// `jsonText`, when given, receives the file's text.
 std::optional<ModelConfig> loadModelConfig(const std::string &path,
-                                           std::string &error);
+                                           std::string &error,
+                                           std::string *jsonText = nullptr);
 
 /// YaRN's attention-scale correction, 0.1 * m * ln(s) + 1 for s > 1.
 double yarnMscale(double scale, double mscale);

@@ -23,6 +23,17 @@ struct ShardPipelineOptions
   Option<int64_t> kvBlock{*this, "kv-block",
                           llvm::cl::desc("Tokens per staggered KV block"),
                           llvm::cl::init(16)};
+  Option<bool> autoLayout{*this, "auto",
+                          llvm::cl::desc("Let the planner choose the layout"),
+                          llvm::cl::init(false)};
+  Option<int64_t> ranks{*this, "ranks", llvm::cl::desc("World size for auto"),
+                        llvm::cl::init(0)};
+  Option<std::string> hardware{*this, "hardware",
+                               llvm::cl::desc("Planner hardware for auto"),
+                               llvm::cl::init("h100-sxm-8")};
+  Option<int64_t> context{*this, "context",
+                          llvm::cl::desc("Context tokens for auto"),
+                          llvm::cl::init(131072)};
 };
 
 /// set-layout, shard-attention, kv-ownership, shard-ffn, verify, hopb, cse,

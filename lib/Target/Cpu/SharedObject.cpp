@@ -60,7 +60,11 @@ namespace {
 /// LLVM IR export does not know.
 void embedManifest(ModuleOp module) {
   auto manifest = module->getAttrOfType<StringAttr>("helix.manifest");
-  for (StringRef name : {"helix.manifest", "helix.model", "helix.layout"})
+  SmallVector<StringAttr> helixAttrs;
+  for (NamedAttribute attr : module->getAttrs())
+    if (attr.getName().getValue().starts_with("helix."))
+      helixAttrs.push_back(attr.getName());
+  for (StringAttr name : helixAttrs)
     module->removeAttr(name);
   if (!manifest)
     return;

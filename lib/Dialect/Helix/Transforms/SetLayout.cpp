@@ -2,9 +2,11 @@
 #include "helix/Dialect/Helix/IR/HelixOps.h"
 #include "helix/Dialect/Helix/Transforms/LayoutUtils.h"
 #include "helix/Dialect/Helix/Transforms/Passes.h"
+#include "helix/Planner/AutoLayout.h"
 #include "helix/Sharding/Layout.h"
 
 #include "mlir/IR/Builders.h"
+#include "llvm/Support/raw_ostream.h"
 
 namespace helix {
 #define GEN_PASS_DEF_HELIXSETLAYOUT
@@ -49,6 +51,8 @@ struct HelixSetLayoutPass
       return signalPassFailure();
     }
     sharding::Layout layout{kvp, tpa, tpf, ep, microbatches, kvBlock};
+    if (autoLayout && failed(chooseAutomatically(module, layout)))
+      return signalPassFailure();
     sharding::ModelShape shape = readModelShape(module);
     if (shape.numHeads == 0) {
       module.emitError("helix-set-layout found no attention op to shard");
@@ -60,15 +64,47 @@ struct HelixSetLayoutPass
                                   << *error;
       return signalPassFailure();
     }
-    MLIRContext *context = module.getContext();
+    MLIRContext *ctx = module.getContext();
     module->setAttr("helix.layout",
-                    LayoutAttr::get(context, kvp, tpa, tpf, ep, microbatches,
-                                    kvBlock));
+                    LayoutAttr::get(ctx, layout.kvp, layout.tpa, layout.tpf,
+                                    layout.ep, layout.microbatches,
+                                    layout.kvBlock));
     OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
     shard::GridOp::create(b, module.getLoc(), kAttentionGrid,
-                          ArrayRef<int64_t>{kvp, tpa});
+                          ArrayRef<int64_t>{layout.kvp, layout.tpa});
     shard::GridOp::create(b, module.getLoc(), kFfnGrid,
-                          ArrayRef<int64_t>{ep, tpf});
+                          ArrayRef<int64_t>{layout.ep, layout.tpf});
+  }
+
+  /// The planner's layout for `ranks` GPUs, from the imported config.
+  LogicalResult chooseAutomatically(ModuleOp module, sharding::Layout &layout) {
+    auto text = module->getAttrOfType<StringAttr>("helix.hf_config");
+    if (!text)
+      return module.emitError("helix-set-layout auto needs the helix.hf_config "
+                              "attribute that helix-import attaches");
+    if (ranks < 1)
+      return module.emitError("helix-set-layout auto needs ranks >= 1, got ")
+             << static_cast<int64_t>(ranks);
+    std::string error;
+    std::optional<ModelConfig> config =
+        parseModelConfig(text.getValue().str(), error);
+    if (!config)
+      return module.emitError("helix.hf_config: ") << error;
+    auto choice = planner::chooseHelixLayout(*config, hardware, context,
+                                             ranks, error);
+    if (!choice)
+      return module.emitError("auto layout: ") << error;
+    layout.kvp = choice->kvp;
+    layout.tpa = choice->tpa;
+    layout.tpf = choice->tpf;
+    layout.ep = choice->ep;
+    layout.microbatches = choice->microbatches;
+    llvm::errs() << "helix-set-layout: auto layout for "
+                 << static_cast<int64_t>(ranks) << " ranks of "
+                 << static_cast<std::string>(hardware) << " at "
+                 << static_cast<int64_t>(context) << " tokens: " << layout.str()
+                 << "\n";
+    return success();
   }
 };
 

@@ -41,6 +41,11 @@ def HelixSetLayout : Pass<"helix-set-layout", "::mlir::ModuleOp"> {
       ...
     }
     ```
+
+    With `auto=true ranks=N`, the layout (kvp, tpa, tpf, ep, micro-batches)
+    is the planner's lowest-latency Helix layout of N GPUs of `hardware` at
+    `context` tokens (`helix::planner::chooseHelixLayout`), reported as a
+    remark; the explicit factors are then ignored.
   }];
   let options = [
     Option<"kvp", "kvp", "int64_t", "1", "KV (sequence) parallelism in attention">,
@@ -49,7 +54,15 @@ def HelixSetLayout : Pass<"helix-set-layout", "::mlir::ModuleOp"> {
     Option<"ep", "ep", "int64_t", "1", "Expert parallelism (number of expert groups)">,
     Option<"microbatches", "microbatches", "int64_t", "1", "HOP-B micro-batches">,
     Option<"kvBlock", "kv-block", "int64_t", "16",
-           "Consecutive tokens appended to one KVP rank">
+           "Consecutive tokens appended to one KVP rank">,
+    Option<"autoLayout", "auto", "bool", "false",
+           "Ask the planner for the best layout of `ranks` GPUs (needs the "
+           "helix.hf_config attribute helix-import attaches)">,
+    Option<"ranks", "ranks", "int64_t", "0", "World size for auto">,
+    Option<"hardware", "hardware", "std::string", "\"h100-sxm-8\"",
+           "Planner hardware preset (or JSON path) for auto">,
+    Option<"context", "context", "int64_t", "131072",
+           "Context length in tokens the auto layout is chosen for">
   ];
   let dependentDialects = ["::mlir::shard::ShardDialect"];
 }
