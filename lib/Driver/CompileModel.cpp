@@ -12,6 +12,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SHA256.h"
+#include "llvm/TargetParser/Host.h"
 
 using namespace mlir;
 
@@ -67,6 +68,11 @@ bool compileModelCached(const ModelConfig &config, const std::string &configText
   hash.update(configText);
   hash.update(request.str());
   hash.update(compilerId);
+  // The code is tuned for this host's CPU: never share it with another one.
+  hash.update(llvm::sys::getHostCPUName());
+  for (const auto &feature : llvm::sys::getHostCPUFeatures())
+    if (feature.second)
+      hash.update(feature.first());
   std::string key = llvm::toHex(hash.final(), /*LowerCase=*/true).substr(0, 24);
   if (std::error_code ec = llvm::sys::fs::create_directories(cacheDir)) {
     error = "cannot create the module cache " + cacheDir + ": " + ec.message();

@@ -3,6 +3,7 @@
 
 #include "helix/Planner/Evaluate.h"
 #include "helix/Planner/Search.h"
+#include "helix/Sharding/ConfigShape.h"
 
 namespace helix::planner {
 
@@ -27,8 +28,13 @@ chooseHelixLayout(const ModelConfig &config, const std::string &hardware,
 
   std::optional<PlanPoint> best;
   bool anyValid = false;
+  sharding::ModelShape rules = sharding::modelShapeOf(config);
   for (const Layout &l : enumerateLayouts(shape, Strategy::Helix, worldSize)) {
     if (l.gpus() != worldSize || l.microbatches > batch)
+      continue;
+    // Only layouts the compiler accepts (e.g. shared experts split over N).
+    sharding::Layout compiled{l.kvp, l.tpa, l.tpf, l.ep, l.microbatches, 16};
+    if (sharding::validateLayout(compiled, rules))
       continue;
     anyValid = true;
     PlanPoint p = evaluate(ctx, l, batch);

@@ -1,6 +1,7 @@
 //===- Launch.cpp - run the ranks on threads or MPI processes -------------===//
 #include "Launch.h"
 
+#include <new>
 #include <thread>
 
 namespace helix::run {
@@ -17,8 +18,14 @@ bool runRank(const Launch &launch, helix_comm *comm, bool record,
     helix_comm_abort(comm, message);
     return false;
   }
-  bool ok = decode(rank, *launch.prompts, launch.newTokens, record, result,
-                   error);
+  bool ok = false;
+  try {
+    ok = decode(rank, *launch.prompts, launch.newTokens, record, result, error);
+  } catch (const std::bad_alloc &) {
+    error = "out of memory while decoding";
+  }
+  if (!ok)
+    helix_comm_abort(comm, error.c_str()); // peers stop instead of waiting
   helix_rank_destroy(rank);
   return ok;
 }

@@ -77,6 +77,8 @@ std::optional<Options> parseOptions(int argc, char **argv, std::string &error) {
       }
       value = argv[++i];
     }
+    if (arg == "--microbatches")
+      o.microbatchesSet = true;
     if (!it->second(value)) {
       error = "option " + arg + " expects an integer, got '" + value + "'";
       return std::nullopt;

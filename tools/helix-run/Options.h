@@ -12,6 +12,7 @@ struct Options {
   std::string model;
   std::string layout;        // "" (one rank), "auto" or "kvp=..,tpa=.."
   int64_t microbatches = 1;
+  bool microbatchesSet = false; // given on the command line
   int64_t kvBlock = 16;
   std::string backend = "cpu";
   std::string launcher = "threads";

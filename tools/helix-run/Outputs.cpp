@@ -78,9 +78,14 @@ bool writeOutputs(const std::string &output, const std::string &logitsPath,
     }
     moves.push_back({tmp, logitsPath});
   }
-  for (auto &[from, to] : moves)
-    if (std::rename(from.c_str(), to.c_str()) != 0) {
-      error = "cannot move " + from + " to " + to;
+  for (size_t i = 0; i < moves.size(); ++i)
+    if (std::rename(moves[i].first.c_str(), moves[i].second.c_str()) != 0) {
+      error = "cannot move " + moves[i].first + " to " + moves[i].second;
+      // All or nothing: undo what was already moved, drop the rest.
+      for (size_t j = 0; j < i; ++j)
+        std::remove(moves[j].second.c_str());
+      for (size_t j = i; j < moves.size(); ++j)
+        std::remove(moves[j].first.c_str());
       return false;
     }
   return true;

@@ -5,7 +5,7 @@
 
 #include "helix/Driver/CompileModel.h"
 #include "helix/Planner/AutoLayout.h"
-#include "helix/Sharding/Layout.h"
+#include "helix/Sharding/ConfigShape.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -77,24 +77,6 @@ bool parseLayout(const std::string &text, CompileRequest &request,
   return true;
 }
 
-sharding::ModelShape modelShape(const ModelConfig &config) {
-  sharding::ModelShape shape;
-  shape.numHeads = config.numHeads;
-  shape.numKvHeads = config.mla ? 1 : config.numKvHeads;
-  shape.mla = config.mla.has_value();
-  bool anyDense = !config.moe;
-  for (int64_t l = 0; l < config.numLayers && !anyDense; ++l)
-    anyDense = !config.isMoeLayer(l);
-  shape.denseFfnWidth = anyDense ? config.intermediateSize : 0;
-  if (config.moe) {
-    shape.numExperts = config.moe->numRoutedExperts;
-    shape.expertWidth = config.moe->intermediateSize;
-    shape.sharedExpertWidth =
-        config.moe->intermediateSize * config.moe->numSharedExperts;
-  }
-  return shape;
-}
-
 std::string readFile(const std::string &path) {
   std::ifstream in(path);
   std::stringstream text;
@@ -145,16 +127,24 @@ int main(int argc, char **argv) {
     request.tpa = choice->tpa;
     request.tpf = choice->tpf;
     request.ep = choice->ep;
-    std::fprintf(stderr, "helix-run: --layout auto chose %s for %lld ranks on %s\n",
-                 choice->layoutString().c_str(), static_cast<long long>(o.ranks),
-                 o.hardware.c_str());
+    if (!o.microbatchesSet)
+      request.microbatches = choice->microbatches;
+    std::fprintf(stderr,
+                 "helix-run: --layout auto chose %s,microbatches=%lld for %lld "
+                 "ranks on %s\n",
+                 choice->layoutString().c_str(),
+                 static_cast<long long>(request.microbatches),
+                 static_cast<long long>(o.ranks), o.hardware.c_str());
   } else if (!o.layout.empty() && !parseLayout(o.layout, request, error)) {
     return fail(error);
   }
+  if (!request.sharded && o.microbatchesSet && o.microbatches > 1)
+    return fail("--microbatches needs a sharded --layout (one rank has no "
+                "collectives to overlap)");
   if (request.sharded) {
     sharding::Layout layout{request.kvp, request.tpa, request.tpf, request.ep,
                             request.microbatches, request.kvBlock};
-    if (auto why = sharding::validateLayout(layout, modelShape(*config)))
+    if (auto why = sharding::validateLayout(layout, sharding::modelShapeOf(*config)))
       return fail("impossible layout " + request.str() + ": " + *why);
   }
   int32_t world = static_cast<int32_t>(request.kvp * request.tpa);

@@ -140,8 +140,15 @@ bool compileToSharedObject(ModuleOp module, const std::string &path,
     return false;
   }
 
-  std::string object = path + ".o.tmp";
-  std::string library = path + ".tmp";
+  // Unique temporaries: several processes may compile the same key at once.
+  llvm::SmallString<256> objectPath, libraryPath;
+  if (llvm::sys::fs::createUniqueFile(path + ".%%%%%%.o", objectPath) ||
+      llvm::sys::fs::createUniqueFile(path + ".%%%%%%.tmp", libraryPath)) {
+    error = "cannot create temporary files next to " + path;
+    return false;
+  }
+  std::string object = objectPath.str().str();
+  std::string library = libraryPath.str().str();
   {
     std::error_code ec;
     llvm::raw_fd_ostream out(object, ec, llvm::sys::fs::OF_None);

@@ -124,6 +124,11 @@ bool sequenceViews(RankContext *c, int64_t layer, const I64x1 *positions,
     views.first[s] = c->rowBase(layer, row);
     views.second[s] = views.first[s] + c->cacheSlots() * secondPerSlot;
     views.length[s] = localLength(cache, positions->data()[s], rank);
+    if (views.length[s] > c->cacheSlots()) {
+      c->fail("context over capacity: position " +
+              std::to_string(positions->data()[s]) + " exceeds the KV cache");
+      return false;
+    }
   }
   return true;
 }
@@ -338,6 +343,10 @@ void _mlir_ciface_helix_rt_moe_experts(int64_t ctx, int64_t moe, F32x2 *in,
       continue;
     if (first < 0)
       first = e;
+    // EP groups own contiguous expert ranges; the kernel relies on it.
+    if (e != first + static_cast<int64_t>(gate.size()))
+      return c->fail("internal error: rank " + std::to_string(c->rank()) +
+                     " owns a non-contiguous set of experts");
     width = c->weight(w[0]).shape[0];
     gate.push_back(c->weight(w[0]).data.data());
     up.push_back(c->weight(w[1]).data.data());
@@ -350,11 +359,15 @@ void _mlir_ciface_helix_rt_moe_experts(int64_t ctx, int64_t moe, F32x2 *in,
   if (!spec.shared)
     return;
   const std::vector<int64_t> &s = *spec.shared;
-  int64_t sharedWidth = c->weight(s[0]).shape[0];
+  int64_t sharedWidth =
+      c->weight(s[0]).shape.empty() ? 0 : c->weight(s[0]).shape[0];
+  const float *g = weightData(c, s[0], sharedWidth, hidden);
+  const float *u = weightData(c, s[1], sharedWidth, hidden);
+  const float *d = weightData(c, s[2], hidden, sharedWidth);
+  if (!g || !u || !d)
+    return;
   std::vector<float> shared(static_cast<size_t>(batch * hidden));
-  k::swiglu(in->data(), c->weight(s[0]).data.data(), c->weight(s[1]).data.data(),
-            c->weight(s[2]).data.data(), batch, hidden, sharedWidth,
-            shared.data());
+  k::swiglu(in->data(), g, u, d, batch, hidden, sharedWidth, shared.data());
   k::add(out->data(), shared.data(), batch * hidden, out->data());
 }
 

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <new>
 
 using namespace helix_rt;
 
@@ -96,14 +97,20 @@ helix_status helix_rank_create(const helix_module *module,
   if (options->max_batch < 1 || options->max_context < 1)
     return report(error, errorSize, HELIX_ERROR_INVALID_ARGUMENT,
                   "max_batch and max_context must be positive");
-  auto rank = std::make_unique<helix_rank>();
-  rank->module = module;
-  std::string message;
-  if (!rank->context.init(module->manifest, checkpoint, world,
-                          options->max_batch, options->max_context, message))
-    return report(error, errorSize, HELIX_ERROR_INVALID_ARGUMENT, message);
-  *out = rank.release();
-  return HELIX_OK;
+  // Allocation failures must become an error line, not a terminate.
+  try {
+    auto rank = std::make_unique<helix_rank>();
+    rank->module = module;
+    std::string message;
+    if (!rank->context.init(module->manifest, checkpoint, world,
+                            options->max_batch, options->max_context, message))
+      return report(error, errorSize, HELIX_ERROR_INVALID_ARGUMENT, message);
+    *out = rank.release();
+    return HELIX_OK;
+  } catch (const std::bad_alloc &) {
+    return report(error, errorSize, HELIX_ERROR_OUT_OF_RANGE,
+                  "out of memory while loading the rank's weights and cache");
+  }
 }
 
 helix_status helix_rank_step(helix_rank *rank, const int64_t *tokens,
@@ -117,6 +124,15 @@ helix_status helix_rank_step(helix_rank *rank, const int64_t *tokens,
     return report(error, errorSize, HELIX_ERROR_INVALID_ARGUMENT,
                   "batch " + std::to_string(batch) + " is outside 1.." +
                       std::to_string(c.cacheRows()));
+  // Every rank sees the same positions, so refusing here is symmetric and
+  // keeps non-owning ranks from reading past their cache shard.
+  for (int64_t b = 0; b < batch; ++b)
+    if (positions[b] < 0 || positions[b] >= c.contextLimit())
+      return report(error, errorSize, HELIX_ERROR_OUT_OF_RANGE,
+                    "context over capacity: position " +
+                        std::to_string(positions[b]) + " is outside the " +
+                        std::to_string(c.contextLimit()) +
+                        " tokens the KV cache was created for");
   int64_t vocab = c.manifest().vocabSize;
   rank->next.resize(static_cast<size_t>(batch));
   rank->logits.resize(static_cast<size_t>(batch * vocab));

@@ -66,8 +66,18 @@ bool RankContext::init(const Manifest &manifest,
   }
   const CacheSpec &c = *manifest.cache;
   rows = maxBatch;
+  this->maxContext = maxContext;
   slots = localCapacity(maxContext, c.block, c.tokenShards);
-  cache.assign(static_cast<size_t>(c.layers * rows * slots * c.tokenWidth()), 0.0f);
+  int64_t floats = 0;
+  if (__builtin_mul_overflow(c.layers, rows, &floats) ||
+      __builtin_mul_overflow(floats, slots, &floats) ||
+      __builtin_mul_overflow(floats, c.tokenWidth(), &floats) ||
+      floats > (int64_t(1) << 46)) {
+    error = "the KV cache for " + std::to_string(maxBatch) + " sequences of " +
+            std::to_string(maxContext) + " tokens does not fit in memory";
+    return false;
+  }
+  cache.assign(static_cast<size_t>(floats), 0.0f);
   return loadWeights(checkpoint, error) && createGroups(error);
 }
 

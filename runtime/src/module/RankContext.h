@@ -54,6 +54,8 @@ public:
   /// latent followed by its RoPE key.
   float *rowBase(int64_t layer, int64_t row);
   int64_t cacheRows() const { return rows; }
+  /// Positions a sequence may use: [0, maxContext).
+  int64_t contextLimit() const { return maxContext; }
   int64_t cacheSlots() const { return slots; }
 
   /// Records the first failure and aborts the world so no peer hangs.
@@ -77,7 +79,7 @@ private:
   std::vector<LocalWeight> weights;
   std::vector<helix_comm *> groups;
   std::vector<float> cache;
-  int64_t rows = 0, slots = 0;
+  int64_t rows = 0, slots = 0, maxContext = 0;
   std::string firstError;
   std::map<int64_t, PendingCollective> pending;
   int64_t nextRequest = 1;
