@@ -23,14 +23,16 @@ int main(int argc, char **argv) {
       "decode-step IR\n");
 
   std::string error;
-  std::optional<helix::ModelConfig> config = helix::loadModelConfig(input, error);
+  std::string configJson;
+  std::optional<helix::ModelConfig> config =
+      helix::loadModelConfig(input, error, &configJson);
   if (!config) {
     llvm::errs() << "error: " << error << "\n";
     return 1;
   }
   mlir::MLIRContext context;
   mlir::OwningOpRef<mlir::ModuleOp> module =
-      helix::buildDecodeGraph(context, *config);
+      helix::buildDecodeGraph(context, *config, configJson);
   if (!module) {
     llvm::errs() << "error: " << input
                  << ": the imported decode graph failed to verify\n";
