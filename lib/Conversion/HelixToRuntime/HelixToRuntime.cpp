@@ -70,9 +70,8 @@ struct HelixLowerToRuntimePass
                            ValueRange{body->getArgument(3)});
     linalg::CopyOp::create(b, loc, ValueRange{s.buffer(ret->getOperand(1))},
                            ValueRange{body->getArgument(4)});
-    for (Value buffer : s.allocations())
-      memref::DeallocOp::create(b, loc, buffer);
     func::ReturnOp::create(b, loc);
+    placeDeallocations(b, *body, s.allocations());
 
     std::string json = manifest.render();
     step.erase();

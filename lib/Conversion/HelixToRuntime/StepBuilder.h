@@ -54,6 +54,11 @@ private:
   llvm::SmallVector<mlir::Value> allocs;
 };
 
+/// Frees every buffer right after its last use (views and started
+/// collectives included). The block must end with its terminator.
+void placeDeallocations(mlir::OpBuilder &b, mlir::Block &block,
+                        llvm::ArrayRef<mlir::Value> buffers);
+
 /// Lowers one op of the original step; fails with a diagnostic on ops it
 /// does not know.
 mlir::LogicalResult lowerOp(StepBuilder &step, mlir::Operation *op);
