@@ -26,6 +26,7 @@ void buildShardPipeline(OpPassManager &pm,
   pm.addPass(createHelixShardAttention());
   pm.addPass(createHelixKvOwnership());
   pm.addPass(createHelixShardFfn());
+  pm.addPass(createHelixShardLmHead());
   pm.addPass(createHelixVerifySharding());
   pm.addPass(createHelixHopb());
   // Micro-batch clones repeat rank and row arithmetic; fold the duplicates.

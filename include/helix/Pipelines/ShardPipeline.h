@@ -36,8 +36,8 @@ struct ShardPipelineOptions
                           llvm::cl::init(131072)};
 };
 
-/// set-layout, shard-attention, kv-ownership, shard-ffn, verify, hopb, cse,
-/// verify.
+/// set-layout, shard-attention, kv-ownership, shard-ffn, shard-lm-head,
+/// verify, hopb, cse, verify.
 void buildShardPipeline(mlir::OpPassManager &pm,
                         const ShardPipelineOptions &options);
 

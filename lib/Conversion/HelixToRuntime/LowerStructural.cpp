@@ -157,9 +157,15 @@ prepareCollective(StepBuilder &s, Operation *op) {
                            out);
   }
   auto ag = cast<shard::AllGatherOp>(op);
-  if (ag.getGatherAxis() != 0)
-    return op->emitOpError("runtime lowering gathers along axis 0 only");
-  return std::make_tuple(StringRef("all_gather"),
+  int64_t axis = ag.getGatherAxis().getZExtValue();
+  int64_t rank = cast<RankedTensorType>(ag.getInput().getType()).getRank();
+  // Axis 0 stacks shards; axis 1 of a matrix concatenates their columns
+  // (the vocabulary-parallel LM head).
+  StringRef name = axis == 0 ? "all_gather" : "all_gather_columns";
+  if (!(axis == 0 || (axis == 1 && rank == 2)))
+    return op->emitOpError("runtime lowering gathers along axis 0, or axis 1 "
+                           "of a matrix");
+  return std::make_tuple(name,
                          s.manifestBuilder().group(ag.getGrid(),
                                                    ag.getGridAxes()),
                          out);

@@ -35,6 +35,16 @@ std::vector<float> packHeads(const F32x4 *in, int64_t peers) {
   return packed;
 }
 
+/// [peers][B][cols] as gathered -> [B][peers * cols], the concatenation of
+/// every peer's columns.
+void interleaveColumns(const std::vector<float> &gathered, int64_t peers,
+                       int64_t batch, int64_t cols, float *out) {
+  for (int64_t j = 0; j < peers; ++j)
+    for (int64_t b = 0; b < batch; ++b)
+      std::copy_n(gathered.data() + (j * batch + b) * cols, cols,
+                  out + b * peers * cols + j * cols);
+}
+
 } // namespace
 
 extern "C" {
@@ -73,6 +83,44 @@ void _mlir_ciface_helix_rt_all_gather(int64_t ctx, int64_t group, F32x3 *in,
     check(c, helix_comm_all_gather(c->group(group), in->data(), out->data(),
                                    in->count()),
           "all-gather");
+}
+
+void _mlir_ciface_helix_rt_all_gather_columns(int64_t ctx, int64_t group,
+                                              F32x2 *in, F32x2 *out) {
+  RankContext *c = context(ctx);
+  if (c->failed())
+    return;
+  helix_comm *comm = c->group(group);
+  int64_t peers = helix_comm_size(comm);
+  std::vector<float> gathered(static_cast<size_t>(in->count() * peers));
+  if (check(c, helix_comm_all_gather(comm, in->data(), gathered.data(),
+                                     in->count()),
+            "all-gather"))
+    interleaveColumns(gathered, peers, in->size(0), in->size(1), out->data());
+}
+
+int64_t _mlir_ciface_helix_rt_start_all_gather_columns(int64_t ctx,
+                                                       int64_t group, F32x2 *in,
+                                                       F32x2 *out) {
+  RankContext *c = context(ctx);
+  PendingCollective entry;
+  if (!c->failed()) {
+    helix_comm *comm = c->group(group);
+    int64_t peers = helix_comm_size(comm);
+    entry.landing.resize(static_cast<size_t>(in->count() * peers));
+    if (check(c, helix_comm_start_all_gather(comm, in->data(),
+                                             entry.landing.data(), in->count(),
+                                             &entry.request),
+              "all-gather")) {
+      int64_t batch = in->size(0), cols = in->size(1);
+      float *dst = out->data();
+      // The receive buffer moves with the entry; the reorder gets it back.
+      entry.finish = [peers, batch, cols, dst](const std::vector<float> &got) {
+        interleaveColumns(got, peers, batch, cols, dst);
+      };
+    }
+  }
+  return c->startCollective(std::move(entry));
 }
 
 int64_t _mlir_ciface_helix_rt_start_all_reduce(int64_t ctx, int64_t group,
@@ -118,8 +166,10 @@ int64_t _mlir_ciface_helix_rt_start_all_gather(int64_t ctx, int64_t group,
 void _mlir_ciface_helix_rt_wait(int64_t ctx, int64_t request) {
   RankContext *c = context(ctx);
   PendingCollective entry = c->takeCollective(request);
-  if (entry.request)
-    check(c, helix_comm_wait(entry.request), "collective wait");
+  if (entry.request && check(c, helix_comm_wait(entry.request),
+                             "collective wait") &&
+      entry.finish)
+    entry.finish(entry.landing);
 }
 
 } // extern "C"

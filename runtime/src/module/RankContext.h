@@ -6,6 +6,7 @@
 #include "helix_rt/comm.h"
 #include "helix_rt/safetensors.h"
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -24,6 +25,9 @@ struct LocalWeight {
 struct PendingCollective {
   helix_comm_request *request = nullptr;
   std::vector<float> staging; // packed send buffer, kept alive until wait
+  std::vector<float> landing; // receive buffer reordered into the output
+  /// Runs after the wait with `landing` (e.g. reorders it into the output).
+  std::function<void(const std::vector<float> &landing)> finish;
 };
 
 /// Everything a rank needs: its coordinates, weights, cache and

@@ -75,9 +75,12 @@ private:
       return success();
     }
     auto gather = cast<shard::AllGatherOp>(op);
-    if (!ffn || !axesAre(axes, {kEpAxis}) || gather.getGatherAxis() != 0)
+    bool experts = ffn && axesAre(axes, {kEpAxis}) && gather.getGatherAxis() == 0;
+    bool vocab = attn && axesAre(axes, {0, 1}) && gather.getGatherAxis() == 1;
+    if (!experts && !vocab)
       return op->emitOpError("all-gather must stack expert groups (ep axis of @")
-             << kFfnGrid << ", gather_axis 0)";
+             << kFfnGrid << ", gather_axis 0) or concatenate the vocabulary "
+             << "(whole @" << kAttentionGrid << ", gather_axis 1)";
     return success();
   }
 

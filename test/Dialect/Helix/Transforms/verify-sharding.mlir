@@ -63,7 +63,7 @@ module attributes {helix.layout = #helix.layout<kvp = 2, tpa = 1, tpf = 1, ep = 
   shard.grid @helix_attention(shape = 2x1)
   shard.grid @helix_ffn(shape = 2x1)
   func.func @gather_axis(%x: tensor<1x?x32xf32>) -> tensor<2x?x32xf32> {
-    // expected-error @+1 {{all-gather must stack expert groups (ep axis of @helix_ffn, gather_axis 0)}}
+    // expected-error @+1 {{all-gather must stack expert groups (ep axis of @helix_ffn, gather_axis 0) or concatenate the vocabulary (whole @helix_attention, gather_axis 1)}}
     %g = shard.all_gather %x on @helix_attention grid_axes = [0] gather_axis = 0 : tensor<1x?x32xf32> -> tensor<2x?x32xf32>
     return %g : tensor<2x?x32xf32>
   }

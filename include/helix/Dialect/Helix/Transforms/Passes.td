@@ -143,6 +143,28 @@ def HelixShardFfn : Pass<"helix-shard-ffn", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::shard::ShardDialect", "::mlir::tensor::TensorDialect"];
 }
 
+def HelixShardLmHead : Pass<"helix-shard-lm-head", "::mlir::ModuleOp"> {
+  let summary = "Split the LM head over the vocabulary across all N ranks";
+  let description = [{
+    The LM head reads a `[vocab, hidden]` matrix every step, as much as a
+    few layers of a small model; replicated, it would cap how far decode
+    scales with N. This pass gives each rank `vocab / N` rows (block = its
+    rank) and gathers the logits with one `shard.all_gather` over the whole
+    attention grid along the vocabulary axis, so every rank holds the full
+    logits for the argmax. Skipped (left replicated) when N does not divide
+    the vocabulary.
+
+    ```mlir
+    %p = helix.linear %n weight "lm_head.weight"
+           {slice = #helix.slice<dim = 0, grid = @helix_attention, axes = [0, 1]>}
+           : tensor<?x16384xf32> -> tensor<?x2004xf32>
+    %l = shard.all_gather %p on @helix_attention grid_axes = [0, 1] gather_axis = 1
+           : tensor<?x2004xf32> -> tensor<?x128256xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::shard::ShardDialect"];
+}
+
 def HelixHopb : Pass<"helix-hopb", "::mlir::ModuleOp"> {
   let summary = "HOP-B: pipeline micro-batches so collectives overlap compute";
   let description = [{
