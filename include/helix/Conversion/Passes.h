@@ -2,6 +2,7 @@
 #ifndef HELIX_CONVERSION_PASSES_H
 #define HELIX_CONVERSION_PASSES_H
 
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Pass/Pass.h"
 
 namespace helix {

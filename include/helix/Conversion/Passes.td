@@ -16,10 +16,12 @@ def HelixLowerToRuntime : Pass<"helix-lower-to-runtime", "::mlir::ModuleOp"> {
         %logits: memref<?xVxf32>) attributes {llvm.emit_c_interface}
     ```
 
-    Every tensor becomes a buffer (`memref.alloc`, freed at the end);
-    elementwise work, slicing, concatenation and the KV owner rule become
-    loops (linalg / scf) compiled with the module; helix ops and `shard`
-    collectives become calls to the runtime's microkernels and
+    Every tensor becomes a buffer (`memref.alloc`, freed after its last
+    use); residual adds, RMSNorm, the LSE merge, shard sums, argmax,
+    slicing, concatenation and the KV owner rule become loops (linalg / scf
+    / math) compiled with the module; the GEMM-, attention- and routing-heavy
+    helix ops and `shard` collectives become calls to the runtime's
+    microkernels and
     communicators (`@helix_rt_*`, declared with C interfaces), which get the
     rank context `%ctx`, weight ids and group ids. The cache values
     disappear: the runtime owns each rank's cache. The manifest the runtime
@@ -28,7 +30,8 @@ def HelixLowerToRuntime : Pass<"helix-lower-to-runtime", "::mlir::ModuleOp"> {
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",
-    "::mlir::linalg::LinalgDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::linalg::LinalgDialect", "::mlir::math::MathDialect",
+    "::mlir::memref::MemRefDialect",
     "::mlir::scf::SCFDialect"
   ];
 }

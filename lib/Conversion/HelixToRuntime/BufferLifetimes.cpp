@@ -1,8 +1,8 @@
 //===- BufferLifetimes.cpp - free each step buffer after its last use -----===//
 //
 // The lowered step is one straight-line block, so a buffer can be freed
-// right after the last op that touches it or one of its views (casts,
-// subviews, expand_shape). A buffer handed to a started collective stays
+// right after the last op that touches it, directly, inside a loop, or
+// through one of its views (casts, subviews, expand_shape). A buffer handed to a started collective stays
 // alive until the matching wait, which does not name it.
 //
 //===----------------------------------------------------------------------===//
@@ -27,10 +27,14 @@ void placeDeallocations(OpBuilder &b, Block &block, ArrayRef<Value> buffers) {
     if (isa<memref::CastOp, memref::SubViewOp, memref::ExpandShapeOp>(op))
       if (Value r = rootOf(op.getOperand(0)))
         root[op.getResult(0)] = r;
+    // Uses inside loops count for the loop: it is the top-level op that must
+    // finish before the buffer can go.
     SmallVector<Value> touched;
-    for (Value operand : op.getOperands())
-      if (Value r = rootOf(operand))
-        touched.push_back(r);
+    op.walk([&](Operation *nested) {
+      for (Value operand : nested->getOperands())
+        if (Value r = rootOf(operand))
+          touched.push_back(r);
+    });
     auto call = dyn_cast<func::CallOp>(op);
     if (call && call.getCallee().starts_with("helix_rt_start_"))
       heldByRequest[call.getResult(0)] = touched;

@@ -27,11 +27,7 @@ LogicalResult lowerEmbedLike(StepBuilder &s, Operation *op) {
   std::vector<int64_t> ids = s.manifestBuilder().weightsOf(user);
   Value in = mapped(s, op->getOperand(0));
   Value out = s.alloc(loc, op->getResult(0).getType(), in);
-  if (auto norm = dyn_cast<RmsNormOp>(op))
-    s.call(loc, "rms_norm",
-           {s.i64(loc, ids[0]), s.f32(loc, norm.getEpsilon().convertToDouble()),
-            in, out});
-  else if (isa<EmbedOp>(op))
+  if (isa<EmbedOp>(op))
     s.call(loc, "embed", {s.i64(loc, ids[0]), in, out});
   else if (isa<LinearOp>(op))
     s.call(loc, "linear", {s.i64(loc, ids[0]), in, out});
@@ -154,31 +150,25 @@ LogicalResult lowerMoe(StepBuilder &s, Operation *op) {
   return success();
 }
 
-LogicalResult lowerMerge(StepBuilder &s, Operation *op) {
-  Location loc = op->getLoc();
-  Value in = mapped(s, op->getOperand(0));
-  Value out = s.alloc(loc, op->getResult(0).getType(), in);
-  if (isa<LseMergeOp>(op)) {
-    s.call(loc, "lse_merge", {in, out});
-  } else if (isa<SumShardsOp>(op)) {
-    s.call(loc, "sum_shards", {in, out});
-  } else if (isa<ArgmaxOp>(op)) {
-    s.call(loc, "argmax", {in, out});
-  } else {
-    auto proj = cast<MlaValueProjectionOp>(op);
-    int64_t kvb = s.manifestBuilder().weightsOf(cast<WeightUserOpInterface>(op))[0];
-    s.call(loc, "mla_value_projection",
-           {s.i64(loc, kvb), s.i64(loc, proj.getQkNopeHeadDim()),
-            s.i64(loc, proj.getVHeadDim()), in, out});
-  }
-  s.mapping().map(op->getResult(0), out);
+LogicalResult lowerValueProjection(StepBuilder &s, MlaValueProjectionOp proj) {
+  Location loc = proj.getLoc();
+  Value in = mapped(s, proj.getInput());
+  Value out = s.alloc(loc, proj.getType(), in);
+  int64_t kvb = s.manifestBuilder().weightsOf(
+      cast<WeightUserOpInterface>(proj.getOperation()))[0];
+  s.call(loc, "mla_value_projection",
+         {s.i64(loc, kvb), s.i64(loc, proj.getQkNopeHeadDim()),
+          s.i64(loc, proj.getVHeadDim()), in, out});
+  s.mapping().map(proj.getResult(), out);
   return success();
 }
 
 } // namespace
 
 LogicalResult lowerHelixOp(StepBuilder &s, Operation *op) {
-  if (isa<EmbedOp, RmsNormOp, LinearOp, SwigluMlpOp>(op))
+  if (isa<RmsNormOp, LseMergeOp, SumShardsOp, ArgmaxOp>(op))
+    return lowerCompiledOp(s, op);
+  if (isa<EmbedOp, LinearOp, SwigluMlpOp>(op))
     return lowerEmbedLike(s, op);
   if (auto rope = dyn_cast<RopeOp>(op))
     return lowerRope(s, rope);
@@ -192,8 +182,8 @@ LogicalResult lowerHelixOp(StepBuilder &s, Operation *op) {
     return lowerMla(s, op);
   if (isa<MoeRouteOp, MoeExpertsOp>(op))
     return lowerMoe(s, op);
-  if (isa<LseMergeOp, SumShardsOp, ArgmaxOp, MlaValueProjectionOp>(op))
-    return lowerMerge(s, op);
+  if (auto proj = dyn_cast<MlaValueProjectionOp>(op))
+    return lowerValueProjection(s, proj);
   return op->emitOpError("has no runtime lowering");
 }
 

@@ -48,6 +48,23 @@ Value StepBuilder::indexToI64(Location loc, Value index) {
   return arith::IndexCastOp::create(b, loc, b.getI64Type(), index);
 }
 
+Value StepBuilder::callReturning(Location loc, StringRef name, ValueRange args,
+                                 MemRefType type) {
+  std::string symbol = ("helix_rt_" + name).str();
+  SmallVector<Value> operands = {ctx};
+  operands.append(args.begin(), args.end());
+  if (!SymbolTable::lookupSymbolIn(module, symbol)) {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToEnd(module.getBody());
+    auto decl = func::FuncOp::create(
+        b, loc, symbol, b.getFunctionType(TypeRange(ValueRange(operands)), {type}));
+    decl.setPrivate();
+    decl->setAttr("llvm.emit_c_interface", b.getUnitAttr());
+  }
+  return func::CallOp::create(b, loc, symbol, TypeRange{type}, operands)
+      .getResult(0);
+}
+
 Value StepBuilder::call(Location loc, StringRef name, ValueRange args,
                         bool returnsI64) {
   std::string symbol = ("helix_rt_" + name).str();

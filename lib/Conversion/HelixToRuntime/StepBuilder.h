@@ -42,6 +42,11 @@ public:
   mlir::Value call(mlir::Location loc, llvm::StringRef name,
                    mlir::ValueRange args, bool returnsI64 = false);
 
+  /// Calls `helix_rt_<name>(ctx, args...)` returning a memref of `type`
+  /// (through the C interface's result pointer).
+  mlir::Value callReturning(mlir::Location loc, llvm::StringRef name,
+                            mlir::ValueRange args, mlir::MemRefType type);
+
   /// Every buffer allocated so far (freed before the step returns).
   llvm::ArrayRef<mlir::Value> allocations() const { return allocs; }
 
@@ -58,6 +63,10 @@ private:
 /// collectives included). The block must end with its terminator.
 void placeDeallocations(mlir::OpBuilder &b, mlir::Block &block,
                         llvm::ArrayRef<mlir::Value> buffers);
+
+/// Ops generated as loops in the module (RMSNorm, LSE merge, shard sums,
+/// argmax).
+mlir::LogicalResult lowerCompiledOp(StepBuilder &step, mlir::Operation *op);
 
 /// Lowers one op of the original step; fails with a diagnostic on ops it
 /// does not know.

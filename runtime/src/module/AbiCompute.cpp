@@ -153,13 +153,16 @@ void _mlir_ciface_helix_rt_embed(int64_t ctx, int64_t w, I64x1 *tokens,
   k::embed(table, out->size(1), tokens->data(), tokens->size(0), out->data());
 }
 
-void _mlir_ciface_helix_rt_rms_norm(int64_t ctx, int64_t w, float eps,
-                                    F32x2 *in, F32x2 *out) {
+/// The rank's buffer of manifest weight `id`, flattened: compiled loops in
+/// the module (RMSNorm) read weights through it.
+void _mlir_ciface_helix_rt_weight_1d(F32x1 *result, int64_t ctx, int64_t id) {
   RankContext *c = context(ctx);
-  if (c->failed())
-    return;
-  if (const float *weight = weightData(c, w, in->size(1), -1))
-    k::rmsNorm(in->data(), weight, in->size(0), in->size(1), eps, out->data());
+  const LocalWeight &w = c->weight(id);
+  float *data = const_cast<float *>(w.data.data());
+  *result = F32x1{data, data, 0, {static_cast<int64_t>(w.data.size())}, {1}};
+  if (!w.owned)
+    c->fail("internal error: weight '" + c->manifest().weights.at(id).name +
+            "' is not loaded on rank " + std::to_string(c->rank()));
 }
 
 void _mlir_ciface_helix_rt_linear(int64_t ctx, int64_t w, F32x2 *in,
@@ -277,14 +280,6 @@ void _mlir_ciface_helix_rt_mla_attention(int64_t ctx, int64_t layer,
                         heads, nope, vDim, rank, out->data());
 }
 
-void _mlir_ciface_helix_rt_lse_merge(int64_t ctx, F32x4 *in, F32x2 *out) {
-  RankContext *c = context(ctx);
-  if (c->failed())
-    return;
-  k::lseMerge(in->data(), in->size(0), in->size(1), in->size(2),
-              in->size(3) - 1, out->data());
-}
-
 void _mlir_ciface_helix_rt_mla_value_projection(int64_t ctx, int64_t kvb,
                                                 int64_t nope, int64_t vDim,
                                                 F32x2 *in, F32x2 *out) {
@@ -369,18 +364,6 @@ void _mlir_ciface_helix_rt_moe_experts(int64_t ctx, int64_t moe, F32x2 *in,
   std::vector<float> shared(static_cast<size_t>(batch * hidden));
   k::swiglu(in->data(), g, u, d, batch, hidden, sharedWidth, shared.data());
   k::add(out->data(), shared.data(), batch * hidden, out->data());
-}
-
-void _mlir_ciface_helix_rt_sum_shards(int64_t ctx, F32x3 *in, F32x2 *out) {
-  RankContext *c = context(ctx);
-  if (!c->failed())
-    k::sumShards(in->data(), in->size(0), in->size(1), in->size(2), out->data());
-}
-
-void _mlir_ciface_helix_rt_argmax(int64_t ctx, F32x2 *in, I64x1 *out) {
-  RankContext *c = context(ctx);
-  if (!c->failed())
-    k::argmax(in->data(), in->size(0), in->size(1), out->data());
 }
 
 } // extern "C"

@@ -28,7 +28,10 @@ module attributes {helix.model = #helix.model<architecture = "LlamaForCausalLM",
     // CHECK: memref.dealloc %[[H]] : memref<?x8xf32>
     %r = arith.addf %h, %o : tensor<?x8xf32>
     %l = helix.linear %r weight "lm_head.weight" : tensor<?x8xf32> -> tensor<?x10xf32>
-    // CHECK: call @helix_rt_argmax(
+    // Argmax is a compiled loop carrying the best value and its index.
+    // CHECK: scf.for %{{.*}} iter_args(%{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}) -> (f32, index)
+    // CHECK: arith.cmpf ogt
+    // CHECK: memref.store %{{.*}}, %{{.*}}[%{{.*}}] : memref<?xi64>
     %n = helix.argmax %l : tensor<?x10xf32> -> tensor<?xi64>
     // CHECK: linalg.copy ins(%{{.*}} : memref<?xi64>) outs(%[[NEXT]] : memref<?xi64>)
     // CHECK: linalg.copy ins(%{{.*}} : memref<?x10xf32>) outs(%[[LOGITS]] : memref<?x10xf32>)
@@ -75,7 +78,12 @@ module attributes {helix.layout = #helix.layout<kvp = 2, tpa = 1, tpf = 2, ep = 
     } : !helix.request<tensor<2x?x1x5xf32>>
     // CHECK: call @helix_rt_wait(%{{.*}}, %[[REQ]]) : (i64, i64) -> ()
     %w = helix.collective_wait %r : !helix.request<tensor<2x?x1x5xf32>>
-    // CHECK: call @helix_rt_lse_merge(
+    // The LSE merge is compiled: max of the LSEs, exp-weighted sum, and a
+    // guard that turns "every shard empty" into 0 instead of NaN.
+    // CHECK: arith.maximumf
+    // CHECK: arith.cmpf oeq
+    // CHECK: math.exp
+    // CHECK-NOT: call @helix_rt_lse_merge
     %m = helix.lse_merge %w : tensor<2x?x1x5xf32> -> tensor<?x4xf32>
     %o = helix.linear %m weight "o" {slice = #helix.slice<dim = 1, grid = @helix_attention, axes = [1, 0]>} : tensor<?x4xf32> -> tensor<?x8xf32>
     // CHECK: call @helix_rt_all_reduce(
@@ -83,5 +91,26 @@ module attributes {helix.layout = #helix.layout<kvp = 2, tpa = 1, tpf = 2, ep = 
     %l = helix.linear %s weight "lm" : tensor<?x8xf32> -> tensor<?x10xf32>
     %n = helix.argmax %l : tensor<?x10xf32> -> tensor<?xi64>
     return %n, %l, %c1 : tensor<?xi64>, tensor<?x10xf32>, !kv
+  }
+}
+
+// -----
+
+// RMSNorm is compiled: the weight comes from the runtime as a memref, the
+// mean of squares is a loop-carried sum, math.rsqrt scales the row.
+module attributes {helix.model = #helix.model<architecture = "LlamaForCausalLM", num_layers = 1, hidden_size = 8, vocab_size = 10, weight_dtype = f32, tie_word_embeddings = false>} {
+  // CHECK-LABEL: func.func @decode_step
+  func.func @decode_step(%t: tensor<?xi64>, %p: tensor<?xi64>, %c: !helix.kv_cache<layers = 1, kv_heads = 1, head_dim = 4, element_type = f32>)
+      -> (tensor<?xi64>, tensor<?x10xf32>, !helix.kv_cache<layers = 1, kv_heads = 1, head_dim = 4, element_type = f32>) {
+    %h = helix.embed %t weight "e" {vocab_size = 10 : i64} : tensor<?xi64> -> tensor<?x8xf32>
+    // CHECK: %[[W:.*]] = call @helix_rt_weight_1d(%{{.*}}, %{{.*}}) : (i64, i64) -> memref<?xf32>
+    // CHECK: scf.for
+    // CHECK: arith.mulf
+    // CHECK: math.rsqrt
+    // CHECK: memref.load %[[W]]
+    %n = helix.rms_norm %h weight "norm" {epsilon = 1.0e-5 : f64} : tensor<?x8xf32>
+    %l = helix.linear %n weight "lm" : tensor<?x8xf32> -> tensor<?x10xf32>
+    %a = helix.argmax %l : tensor<?x10xf32> -> tensor<?xi64>
+    return %a, %l, %c : tensor<?xi64>, tensor<?x10xf32>, !helix.kv_cache<layers = 1, kv_heads = 1, head_dim = 4, element_type = f32>
   }
 }
