@@ -6,6 +6,7 @@
 // the context (which aborts the world) and the step returns normally.
 //
 //===----------------------------------------------------------------------===//
+#include "KvSlots.h"
 #include "MemRef.h"
 #include "RankContext.h"
 
@@ -45,21 +46,11 @@ const float *weightData(RankContext *c, int64_t id, int64_t rows,
 
 /// Cached tokens of one sequence this rank attends to at `position`.
 int64_t localLength(const CacheSpec &cache, int64_t position, int64_t rank) {
-  int64_t length = position + 1;
-  if (rank < 0 || cache.tokenShards <= 1)
-    return length;
-  int64_t round = cache.block * cache.tokenShards;
-  int64_t full = length / round, rest = length % round;
-  int64_t mine = rest - rank * cache.block;
-  return full * cache.block + std::max<int64_t>(0, std::min(mine, cache.block));
+  return kvLength(position + 1, cache.block, cache.tokenShards, rank);
 }
 
-/// Local storage slot of a global position on its owner.
 int64_t localSlot(const CacheSpec &cache, int64_t position) {
-  if (cache.tokenShards <= 1)
-    return position;
-  return (position / (cache.block * cache.tokenShards)) * cache.block +
-         position % cache.block;
+  return kvSlot(position, cache.block, cache.tokenShards);
 }
 
 bool checkRow(RankContext *c, int64_t row) {

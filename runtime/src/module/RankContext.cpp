@@ -1,5 +1,6 @@
 //===- RankContext.cpp - weights, cache and groups of one rank ------------===//
 #include "RankContext.h"
+#include "KvSlots.h"
 
 #include <algorithm>
 #include <cstring>
@@ -12,15 +13,6 @@ std::string shapeString(const std::vector<int64_t> &shape) {
   for (size_t i = 0; i < shape.size(); ++i)
     text += (i ? ", " : "") + std::to_string(shape[i]);
   return text + "]";
-}
-
-/// Tokens of [0, maxContext) a KVP rank holds at most (rank 0 holds most).
-int64_t localCapacity(int64_t maxContext, int64_t block, int64_t shards) {
-  if (shards <= 1)
-    return maxContext;
-  int64_t round = block * shards;
-  int64_t full = maxContext / round, rest = maxContext % round;
-  return full * block + std::min(rest, block);
 }
 
 } // namespace
@@ -67,7 +59,7 @@ bool RankContext::init(const Manifest &manifest,
   const CacheSpec &c = *manifest.cache;
   rows = maxBatch;
   this->maxContext = maxContext;
-  slots = localCapacity(maxContext, c.block, c.tokenShards);
+  slots = kvCapacity(maxContext, c.block, c.tokenShards);
   int64_t floats = 0;
   if (__builtin_mul_overflow(c.layers, rows, &floats) ||
       __builtin_mul_overflow(floats, slots, &floats) ||
