@@ -26,7 +26,7 @@ constexpr double kUsableHbm = 0.9;
 // Small collectives on NVLink with tuned NCCL and CUDA graphs take about
 // 2-6 us (anchors, several NCCL/vLLM/SGLang threads). NCCL's tree/NVLS
 // algorithms add a hop per doubling of ranks, so: 2.5 us for 2 ranks plus
-// 0.5 us per doubling, 5.5 us at 64 ranks: inside the measured range and
+// 0.5 us per doubling (5.0 us at 64 ranks: 2.5 + 0.5 x 5 doublings), inside the measured range and
 // fixed before any comparison with the paper (see docs/planner.md for the
 // sensitivity to this choice).
 constexpr double kCollectiveBase = 2.5 * kUs;

@@ -2,7 +2,9 @@
 //
 // The layout `llvm.emit_c_interface` passes buffers in (a pointer to this
 // struct per memref argument), as in mlir/ExecutionEngine/CRunnerUtils.h,
-// restated here because the runtime does not depend on MLIR.
+// restated here because the runtime does not depend on MLIR. The compiled
+// step only passes fresh identity-layout buffers (helix-lower-to-runtime
+// copies slices), so the entry points read them as dense row-major.
 //
 //===----------------------------------------------------------------------===//
 #ifndef HELIX_RT_MODULE_MEMREF_H
@@ -27,16 +29,6 @@ struct MemRef {
     for (int d = 0; d < Rank; ++d)
       n *= sizes[d];
     return n;
-  }
-  /// Row-major without gaps: what every kernel expects.
-  bool contiguous() const {
-    int64_t expected = 1;
-    for (int d = Rank - 1; d >= 0; --d) {
-      if (sizes[d] != 1 && strides[d] != expected)
-        return false;
-      expected *= sizes[d];
-    }
-    return true;
   }
 };
 
