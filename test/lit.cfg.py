@@ -21,7 +21,8 @@ config.substitutions.append(("%e2e", os.path.join(config.test_source_root, "e2e"
 config.substitutions.append(("%helix_obj_root", config.helix_obj_root))
 
 llvm_config.with_system_environment(
-    ["HOME", "INCLUDE", "LIB", "TMP", "TEMP", "ASAN_OPTIONS", "UBSAN_OPTIONS"])
+    ["HOME", "INCLUDE", "LIB", "TMP", "TEMP", "ASAN_OPTIONS", "UBSAN_OPTIONS",
+     "LSAN_OPTIONS", "OMPI_MCA_mca_base_component_disable_dlclose"])
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.add_tool_substitutions(
