@@ -5,13 +5,14 @@ HELIX_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 HELIX_JOBS=${HELIX_JOBS:-$(nproc 2>/dev/null || echo 2)}
 
 # Debian 12 packages the build, the tests and the demo use. LLVM/MLIR 22 come
-# from bookworm-security (plain bookworm stops at 19).
+# from bookworm-security (plain bookworm stops at 19). openssh-client: Open
+# MPI's launcher refuses to start without an rsh agent, even on one node.
 HELIX_APT_PACKAGES=(
-  ca-certificates cmake ninja-build ccache git
+  ca-certificates cmake ninja-build ccache git libc6-dev libstdc++-12-dev
   clang-22 lld-22 libclang-rt-22-dev llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
   nlohmann-json3-dev libgtest-dev
   python3 python3-numpy
-  libopenmpi-dev openmpi-bin
+  libopenmpi-dev openmpi-bin openssh-client
   gnuplot-nox
 )
 
