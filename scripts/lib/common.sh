@@ -10,7 +10,7 @@ HELIX_JOBS=${HELIX_JOBS:-$(nproc 2>/dev/null || echo 2)}
 HELIX_APT_PACKAGES=(
   ca-certificates cmake ninja-build ccache git libc6-dev libstdc++-12-dev
   clang-22 lld-22 libclang-rt-22-dev llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
-  nlohmann-json3-dev libgtest-dev
+  nlohmann-json3-dev libgtest-dev libgmock-dev
   python3 python3-numpy
   libopenmpi-dev openmpi-bin openssh-client
   gnuplot-nox
