@@ -50,12 +50,16 @@ helix_configure() {
   command -v ccache >/dev/null && launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
   if [ ! -f "$dir/build.ninja" ] || [ "$#" -gt 0 ]; then
     helix_log "configuring $dir"
+    mkdir -p "$dir"
     cmake -G Ninja -S "$HELIX_ROOT" -B "$dir" \
       -DCMAKE_BUILD_TYPE=Release \
       -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 \
       -DCMAKE_EXE_LINKER_FLAGS=-fuse-ld=lld -DCMAKE_SHARED_LINKER_FLAGS=-fuse-ld=lld \
       -DPython3_EXECUTABLE=/usr/bin/python3 -DHELIX_WERROR=ON \
-      "${launcher[@]}" "$@" >/dev/null
+      "${launcher[@]}" "$@" >"$dir/configure.log" ||
+      { cat "$dir/configure.log" >&2; return 1; }
+    # Say which optional backends are built (CUDA is skipped without nvcc).
+    grep -E "helix runtime|not found" "$dir/configure.log" | sed 's/^-- /==> /' >&2 || true
   fi
 }
 
