@@ -39,28 +39,25 @@ Range queryHeadsAfterAllToAll(const Layout &layout, int64_t numHeads,
                  headBlockAfterAllToAll(layout, rank));
 }
 
-std::vector<int64_t> kvpGroup(const Layout &layout, int64_t rank) {
-  int64_t tpaIndex = attentionCoord(layout, rank).tpa;
+/// `count` ranks start, start + stride, ...: one line of a 2-D rank grid.
+static std::vector<int64_t> ranksAlong(int64_t count, int64_t start,
+                                       int64_t stride) {
   std::vector<int64_t> group;
-  for (int64_t kvpIndex = 0; kvpIndex < layout.kvp; ++kvpIndex)
-    group.push_back(kvpIndex * layout.tpa + tpaIndex);
+  for (int64_t i = 0; i < count; ++i)
+    group.push_back(start + i * stride);
   return group;
+}
+
+std::vector<int64_t> kvpGroup(const Layout &layout, int64_t rank) {
+  return ranksAlong(layout.kvp, attentionCoord(layout, rank).tpa, layout.tpa);
 }
 
 std::vector<int64_t> epGroupRanks(const Layout &layout, int64_t rank) {
-  int64_t epIndex = ffnCoord(layout, rank).ep;
-  std::vector<int64_t> group;
-  for (int64_t tpfIndex = 0; tpfIndex < layout.tpf; ++tpfIndex)
-    group.push_back(epIndex * layout.tpf + tpfIndex);
-  return group;
+  return ranksAlong(layout.tpf, ffnCoord(layout, rank).ep * layout.tpf, 1);
 }
 
 std::vector<int64_t> tpfGroup(const Layout &layout, int64_t rank) {
-  int64_t tpfIndex = ffnCoord(layout, rank).tpf;
-  std::vector<int64_t> group;
-  for (int64_t epIndex = 0; epIndex < layout.ep; ++epIndex)
-    group.push_back(epIndex * layout.tpf + tpfIndex);
-  return group;
+  return ranksAlong(layout.ep, ffnCoord(layout, rank).tpf, layout.tpf);
 }
 
 Range expertsOfRank(const Layout &layout, int64_t numExperts, int64_t rank) {
