@@ -19,12 +19,13 @@ using namespace mlir;
 namespace helix {
 
 std::string CompileRequest::str() const {
+  std::string suffix = target == "cpu" ? "" : ",target=" + target;
   if (!sharded)
-    return "unsharded";
+    return "unsharded" + suffix;
   return "kvp=" + std::to_string(kvp) + ",tpa=" + std::to_string(tpa) +
          ",tpf=" + std::to_string(tpf) + ",ep=" + std::to_string(ep) +
          ",microbatches=" + std::to_string(microbatches) +
-         ",kv-block=" + std::to_string(kvBlock);
+         ",kv-block=" + std::to_string(kvBlock) + suffix;
 }
 
 bool compileModel(const ModelConfig &config, const CompileRequest &request,
@@ -56,7 +57,7 @@ bool compileModel(const ModelConfig &config, const CompileRequest &request,
       return false;
     }
   }
-  return compileToSharedObject(*module, path, error);
+  return compileToSharedObject(*module, path, error, request.target);
 }
 
 bool compileModelCached(const ModelConfig &config, const std::string &configText,

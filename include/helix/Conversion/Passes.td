@@ -27,7 +27,29 @@ def HelixLowerToRuntime : Pass<"helix-lower-to-runtime", "::mlir::ModuleOp"> {
     disappear: the runtime owns each rank's cache. The manifest the runtime
     needs (weights with slices, RoPE variants, collective groups, layout,
     cache shape) is attached as the `helix.manifest` string attribute.
+
+    With `target=cuda` no data is touched by the module itself: every
+    buffer comes from `@helix_rt_alloc` (device memory on a GPU rank,
+    shaped with `memref.view`) and goes back through `@helix_rt_free`;
+    copies, residual adds, RMSNorm, the LSE merge, shard sums, argmax and
+    the KV owner rule become runtime calls (`@helix_rt_copy_f32_2d`,
+    `@helix_rt_add`, `@helix_rt_rms_norm`, ...) that the runtime's device
+    runs as kernels. The module is then host code that enqueues kernels and
+    collectives, and the manifest says `"target": "cuda"`.
+
+    ```mlir
+    %raw = func.call @helix_rt_alloc(%ctx, %bytes) : (i64, i64) -> memref<?xi8>
+    %x = memref.view %raw[%c0][%batch] : memref<?xi8> to memref<?x64xf32>
+    func.call @helix_rt_rms_norm(%ctx, %w, %eps, %h, %x) : ...
+    func.call @helix_rt_free(%ctx, %raw) : (i64, memref<?xi8>) -> ()
+    ```
   }];
+  let options = [
+    Option<"target", "target", "std::string", /*default=*/"\"cpu\"",
+           "Where the step's buffers live: `cpu` (loops compiled into the "
+           "module) or `cuda` (every buffer and op through the runtime's "
+           "device)">
+  ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",
     "::mlir::linalg::LinalgDialect", "::mlir::math::MathDialect",

@@ -16,13 +16,17 @@ struct CompileRequest {
   int64_t kvp = 1, tpa = 1, tpf = 1, ep = 1;
   int64_t microbatches = 1;
   int64_t kvBlock = 16;
+  /// "cpu", or "cuda": the step's buffers and ops go through the runtime's
+  /// device (helix-lower-to-runtime target=cuda).
+  std::string target = "cpu";
 
-  /// "kvp=8,tpa=8,tpf=64,ep=1,microbatches=1,kv-block=16" or "unsharded".
+  /// "kvp=8,tpa=8,tpf=64,ep=1,microbatches=1,kv-block=16" or "unsharded",
+  /// followed by ",target=cuda" for the CUDA target.
   std::string str() const;
 };
 
-/// Imports `config`, shards it as requested and compiles it for the host
-/// CPU into `path`. False with a one-line `error` (no file left behind).
+/// Imports `config`, shards it as requested and compiles it (host code for
+/// either target) into `path`. False with a one-line `error` (no file left behind).
 bool compileModel(const ModelConfig &config, const CompileRequest &request,
                   const std::string &path, std::string &error);
 

@@ -2,7 +2,8 @@
 //
 // The lowered step is one straight-line block, so a buffer can be freed
 // right after the last op that touches it, directly, inside a loop, or
-// through one of its views (casts, subviews, expand_shape). A buffer handed to a started collective stays
+// through one of its views (casts, subviews, expand_shape, the views of
+// device blocks). A buffer handed to a started collective stays
 // alive until the matching wait, which does not name it.
 //
 //===----------------------------------------------------------------------===//
@@ -15,7 +16,9 @@ using namespace mlir;
 
 namespace helix {
 
-void placeDeallocations(OpBuilder &b, Block &block, ArrayRef<Value> buffers) {
+void placeDeallocations(StepBuilder &step, Block &block) {
+  OpBuilder &b = step.builder();
+  ArrayRef<Value> buffers = step.allocations();
   DenseMap<Value, Value> root; // view -> the buffer it aliases
   for (Value buffer : buffers)
     root[buffer] = buffer;
@@ -24,7 +27,8 @@ void placeDeallocations(OpBuilder &b, Block &block, ArrayRef<Value> buffers) {
   DenseMap<Value, Operation *> lastUse;
   DenseMap<Value, SmallVector<Value>> heldByRequest; // start result -> buffers
   for (Operation &op : block) {
-    if (isa<memref::CastOp, memref::SubViewOp, memref::ExpandShapeOp>(op))
+    if (isa<memref::CastOp, memref::SubViewOp, memref::ExpandShapeOp,
+            memref::ViewOp>(op))
       if (Value r = rootOf(op.getOperand(0)))
         root[op.getResult(0)] = r;
     // Uses inside loops count for the loop: it is the top-level op that must
@@ -46,7 +50,7 @@ void placeDeallocations(OpBuilder &b, Block &block, ArrayRef<Value> buffers) {
   for (Value buffer : buffers) {
     Operation *after = lastUse.lookup(buffer);
     b.setInsertionPointAfter(after ? after : buffer.getDefiningOp());
-    memref::DeallocOp::create(b, buffer.getLoc(), buffer);
+    step.release(buffer.getLoc(), buffer);
   }
 }
 

@@ -22,8 +22,14 @@ bool isCache(Type type) { return isa<KvCacheType, LatentCacheType>(type); }
 
 struct HelixLowerToRuntimePass
     : public helix::impl::HelixLowerToRuntimeBase<HelixLowerToRuntimePass> {
+  using Base::Base;
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    if (target != "cpu" && target != "cuda") {
+      module.emitError("helix-lower-to-runtime: unknown target '")
+          << target << "' (expected cpu or cuda)";
+      return signalPassFailure();
+    }
     auto step = module.lookupSymbol<func::FuncOp>(kDecodeStepFunction);
     if (!step || step.isExternal()) {
       module.emitError("helix-lower-to-runtime needs a defined @")
@@ -55,8 +61,9 @@ struct HelixLowerToRuntimePass
     Block *body = lowered.addEntryBlock();
     b.setInsertionPointToStart(body);
 
-    ManifestBuilder manifest(module);
-    StepBuilder s(module, b, body->getArgument(0), manifest);
+    ManifestBuilder manifest(module, target);
+    StepBuilder s(module, b, body->getArgument(0), manifest,
+                  /*deviceBuffers=*/target == "cuda");
     Block &old = step.front();
     s.mapping().map(old.getArgument(0), body->getArgument(1));
     s.mapping().map(old.getArgument(1), body->getArgument(2));
@@ -66,12 +73,10 @@ struct HelixLowerToRuntimePass
 
     Operation *ret = old.getTerminator();
     Location loc = ret->getLoc();
-    linalg::CopyOp::create(b, loc, ValueRange{s.buffer(ret->getOperand(0))},
-                           ValueRange{body->getArgument(3)});
-    linalg::CopyOp::create(b, loc, ValueRange{s.buffer(ret->getOperand(1))},
-                           ValueRange{body->getArgument(4)});
+    s.copy(loc, s.buffer(ret->getOperand(0)), body->getArgument(3));
+    s.copy(loc, s.buffer(ret->getOperand(1)), body->getArgument(4));
     func::ReturnOp::create(b, loc);
-    placeDeallocations(b, *body, s.allocations());
+    placeDeallocations(s, *body);
 
     std::string json = manifest.render();
     step.erase();

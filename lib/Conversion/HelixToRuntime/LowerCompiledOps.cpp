@@ -169,12 +169,36 @@ void emitArgmax(StepBuilder &s, Location loc, Value in, Value out) {
   });
 }
 
+/// On device buffers the same ops are runtime calls (kernels on a GPU).
+LogicalResult callDeviceOp(StepBuilder &s, Operation *op, Value in, Value out) {
+  Location loc = op->getLoc();
+  if (auto norm = dyn_cast<RmsNormOp>(op)) {
+    int64_t id =
+        s.manifestBuilder().weightsOf(cast<WeightUserOpInterface>(*op))[0];
+    s.call(loc, "rms_norm",
+           {s.i64(loc, id), s.f32(loc, norm.getEpsilon().convertToDouble()),
+            in, out});
+  } else if (isa<LseMergeOp>(op)) {
+    s.call(loc, "lse_merge", {in, out});
+  } else if (isa<SumShardsOp>(op)) {
+    s.call(loc, "sum_shards", {in, out});
+  } else if (isa<ArgmaxOp>(op)) {
+    s.call(loc, "argmax", {in, out});
+  } else {
+    return op->emitOpError("is not compiled in the module");
+  }
+  return success();
+}
+
 } // namespace
 
 LogicalResult lowerCompiledOp(StepBuilder &s, Operation *op) {
   Location loc = op->getLoc();
   Value in = s.buffer(op->getOperand(0));
   Value out = s.alloc(loc, op->getResult(0).getType(), in);
+  s.mapping().map(op->getResult(0), out);
+  if (s.deviceBuffers())
+    return callDeviceOp(s, op, in, out);
   if (auto norm = dyn_cast<RmsNormOp>(op))
     emitRmsNorm(s, norm, in, out);
   else if (isa<LseMergeOp>(op))
@@ -185,7 +209,6 @@ LogicalResult lowerCompiledOp(StepBuilder &s, Operation *op) {
     emitArgmax(s, loc, in, out);
   else
     return op->emitOpError("is not compiled in the module");
-  s.mapping().map(op->getResult(0), out);
   return success();
 }
 

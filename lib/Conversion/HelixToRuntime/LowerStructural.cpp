@@ -1,8 +1,9 @@
 //===- LowerStructural.cpp - tensors, index math, owners, collectives -----===//
 //
 // What is not a microkernel is compiled here: slicing and concatenation
-// become subviews and linalg copies, residual adds linalg.add, the KV owner
-// rule an scf.for loop; collectives become communicator calls.
+// become subviews and copies, residual adds linalg.add, the KV owner rule an
+// scf.for loop (on device buffers: runtime calls); collectives become
+// communicator calls.
 //
 //===----------------------------------------------------------------------===//
 #include "StepBuilder.h"
@@ -42,7 +43,7 @@ Value copyToFresh(StepBuilder &s, Location loc, Value view, Type type) {
     if (memType.isDynamicDim(d))
       sizes.push_back(memref::DimOp::create(b, loc, view, d));
   Value fresh = s.allocBuffer(loc, memType, sizes);
-  linalg::CopyOp::create(b, loc, ValueRange{view}, ValueRange{fresh});
+  s.copy(loc, view, fresh);
   return fresh;
 }
 
@@ -87,7 +88,7 @@ LogicalResult lowerTensorOp(StepBuilder &s, Operation *op) {
       for (int64_t d = 1; d < srcType.getRank(); ++d)
         sizes.push_back(b.getIndexAttr(srcType.getDimSize(d)));
       Value dst = memref::SubViewOp::create(b, loc, out, offs, sizes, strides);
-      linalg::CopyOp::create(b, loc, ValueRange{src}, ValueRange{dst});
+      s.copy(loc, src, dst);
     }
     s.mapping().map(concat.getResult(), out);
     return success();
@@ -110,6 +111,12 @@ LogicalResult lowerKvOwner(StepBuilder &s, KvOwnerOp op) {
   Location loc = op.getLoc();
   Value positions = s.buffer(op.getPositions());
   Value owner = s.alloc(loc, op.getType(), positions);
+  s.mapping().map(op.getResult(), owner);
+  if (s.deviceBuffers()) {
+    s.call(loc, "kv_owner", {s.i64(loc, op.getBlock()),
+                             s.i64(loc, op.getShards()), positions, owner});
+    return success();
+  }
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
   Value count = memref::DimOp::create(b, loc, positions, 0);
@@ -125,7 +132,6 @@ LogicalResult lowerKvOwner(StepBuilder &s, KvOwnerOp op) {
     Value rank = arith::RemSIOp::create(b, loc, blockIndex, shards);
     memref::StoreOp::create(b, loc, rank, owner, ValueRange{i});
   }
-  s.mapping().map(op.getResult(), owner);
   return success();
 }
 
@@ -233,8 +239,13 @@ LogicalResult lowerOp(StepBuilder &s, Operation *op) {
       add && isa<RankedTensorType>(add.getType())) {
     Value lhs = s.buffer(add.getLhs());
     Value out = s.alloc(loc, add.getType(), lhs);
-    linalg::AddOp::create(b, loc, ValueRange{lhs, s.buffer(add.getRhs())},
-                          ValueRange{out});
+    if (!s.deviceBuffers())
+      linalg::AddOp::create(b, loc, ValueRange{lhs, s.buffer(add.getRhs())},
+                            ValueRange{out});
+    else if (cast<MemRefType>(lhs.getType()).getRank() == 2)
+      s.call(loc, "add", {lhs, s.buffer(add.getRhs()), out});
+    else
+      return op->emitOpError("cuda lowering adds matrices only");
     s.mapping().map(add.getResult(), out);
     return success();
   }

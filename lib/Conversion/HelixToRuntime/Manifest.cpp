@@ -109,6 +109,7 @@ std::string ManifestBuilder::render() const {
   ModuleOp module = this->module; // getOps is not const
   json doc;
   doc["abi_version"] = 1;
+  doc["target"] = target;
   if (auto model = module->getAttrOfType<ModelAttr>("helix.model")) {
     std::string dtype;
     llvm::raw_string_ostream os(dtype);

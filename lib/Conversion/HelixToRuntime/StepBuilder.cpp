@@ -2,6 +2,7 @@
 #include "StepBuilder.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/SymbolTable.h"
 
@@ -30,9 +31,57 @@ Value StepBuilder::alloc(Location loc, Type tensorType, Value like) {
 
 Value StepBuilder::allocBuffer(Location loc, MemRefType type,
                                ValueRange sizes) {
-  Value buffer = memref::AllocOp::create(b, loc, type, sizes);
-  allocs.push_back(buffer);
-  return buffer;
+  if (!device) {
+    Value buffer = memref::AllocOp::create(b, loc, type, sizes);
+    allocs.push_back(buffer);
+    return buffer;
+  }
+  // bytes = element size x static extent x each dynamic size.
+  int64_t staticCount = 1;
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    if (!type.isDynamicDim(d))
+      staticCount *= type.getDimSize(d);
+  int64_t elementBytes = type.getElementTypeBitWidth() / 8;
+  Value bytes = i64(loc, staticCount * elementBytes);
+  for (Value size : sizes)
+    bytes = arith::MulIOp::create(b, loc, bytes, indexToI64(loc, size));
+  auto rawType = MemRefType::get({ShapedType::kDynamic}, b.getI8Type());
+  Value raw = callReturning(loc, "alloc", {bytes}, rawType);
+  allocs.push_back(raw);
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  return memref::ViewOp::create(b, loc, type, raw, zero, sizes);
+}
+
+void StepBuilder::release(Location loc, Value allocation) {
+  if (device)
+    emitCall(loc, "free", {ctx, allocation}, {});
+  else
+    memref::DeallocOp::create(b, loc, allocation);
+}
+
+void StepBuilder::copy(Location loc, Value src, Value dst) {
+  if (!device) {
+    linalg::CopyOp::create(b, loc, ValueRange{src}, ValueRange{dst});
+    return;
+  }
+  // One declaration per element type and rank, taking any strides.
+  auto type = cast<MemRefType>(src.getType());
+  int64_t rank = type.getRank();
+  SmallVector<int64_t> shape(rank, ShapedType::kDynamic);
+  auto layout = StridedLayoutAttr::get(
+      b.getContext(), ShapedType::kDynamic,
+      SmallVector<int64_t>(rank, ShapedType::kDynamic));
+  auto strided = MemRefType::get(shape, type.getElementType(), layout);
+  auto cast = [&](Value v) {
+    return v.getType() == strided
+               ? v
+               : memref::CastOp::create(b, loc, strided, v).getResult();
+  };
+  std::string element;
+  llvm::raw_string_ostream os(element);
+  os << type.getElementType();
+  emitCall(loc, ("copy_" + element + "_" + std::to_string(rank) + "d"),
+           {ctx, cast(src), cast(dst)}, {});
 }
 
 Value StepBuilder::i64(Location loc, int64_t value) {
@@ -48,26 +97,29 @@ Value StepBuilder::indexToI64(Location loc, Value index) {
   return arith::IndexCastOp::create(b, loc, b.getI64Type(), index);
 }
 
-Value StepBuilder::callReturning(Location loc, StringRef name, ValueRange args,
-                                 MemRefType type) {
+func::CallOp StepBuilder::emitCall(Location loc, StringRef name,
+                                   ValueRange operands, TypeRange results) {
   std::string symbol = ("helix_rt_" + name).str();
-  SmallVector<Value> operands = {ctx};
-  operands.append(args.begin(), args.end());
   if (!SymbolTable::lookupSymbolIn(module, symbol)) {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToEnd(module.getBody());
     auto decl = func::FuncOp::create(
-        b, loc, symbol, b.getFunctionType(TypeRange(ValueRange(operands)), {type}));
+        b, loc, symbol, b.getFunctionType(TypeRange(operands), results));
     decl.setPrivate();
     decl->setAttr("llvm.emit_c_interface", b.getUnitAttr());
   }
-  return func::CallOp::create(b, loc, symbol, TypeRange{type}, operands)
-      .getResult(0);
+  return func::CallOp::create(b, loc, symbol, results, operands);
+}
+
+Value StepBuilder::callReturning(Location loc, StringRef name, ValueRange args,
+                                 MemRefType type) {
+  SmallVector<Value> operands = {ctx};
+  operands.append(args.begin(), args.end());
+  return emitCall(loc, name, operands, TypeRange{type}).getResult(0);
 }
 
 Value StepBuilder::call(Location loc, StringRef name, ValueRange args,
                         bool returnsI64) {
-  std::string symbol = ("helix_rt_" + name).str();
   // The runtime takes every buffer with dynamic sizes, so one declaration
   // serves all shapes.
   SmallVector<Value> operands = {ctx};
@@ -86,16 +138,7 @@ Value StepBuilder::call(Location loc, StringRef name, ValueRange args,
   SmallVector<Type> results;
   if (returnsI64)
     results.push_back(b.getI64Type());
-  if (!SymbolTable::lookupSymbolIn(module, symbol)) {
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToEnd(module.getBody());
-    auto decl = func::FuncOp::create(
-        b, loc, symbol,
-        b.getFunctionType(TypeRange(ValueRange(operands)), results));
-    decl.setPrivate();
-    decl->setAttr("llvm.emit_c_interface", b.getUnitAttr());
-  }
-  auto op = func::CallOp::create(b, loc, symbol, results, operands);
+  auto op = emitCall(loc, name, operands, results);
   return returnsI64 ? op.getResult(0) : Value();
 }
 

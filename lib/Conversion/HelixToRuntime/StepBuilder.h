@@ -14,9 +14,14 @@ namespace helix {
 /// vocabulary the per-op lowerings are written in.
 class StepBuilder {
 public:
+  /// `deviceBuffers` (target=cuda): buffers come from the runtime and the
+  /// module never reads or writes their data itself.
   StepBuilder(mlir::ModuleOp module, mlir::OpBuilder &b, mlir::Value ctx,
-              ManifestBuilder &manifest)
-      : module(module), b(b), ctx(ctx), manifest(manifest) {}
+              ManifestBuilder &manifest, bool deviceBuffers = false)
+      : module(module), b(b), ctx(ctx), manifest(manifest),
+        device(deviceBuffers) {}
+
+  bool deviceBuffers() const { return device; }
 
   mlir::OpBuilder &builder() { return b; }
   ManifestBuilder &manifestBuilder() { return manifest; }
@@ -27,9 +32,15 @@ public:
   /// A fresh identity-layout buffer shaped like `tensorType`, whose dynamic
   /// dimensions (the batch) take the size of `like`'s dynamic dimension.
   mlir::Value alloc(mlir::Location loc, mlir::Type tensorType, mlir::Value like);
-  /// memref.alloc of `type` with `sizes`, freed before the step returns.
+  /// A buffer of `type` with `sizes`, freed after its last use: memref.alloc,
+  /// or (device buffers) a `helix_rt_alloc` block shaped by memref.view.
   mlir::Value allocBuffer(mlir::Location loc, mlir::MemRefType type,
                           mlir::ValueRange sizes);
+  /// Frees a buffer from allocations() (memref.dealloc or `helix_rt_free`).
+  void release(mlir::Location loc, mlir::Value allocation);
+  /// Copies `src` into `dst` (same shape, any strides): linalg.copy, or
+  /// (device buffers) `helix_rt_copy_<type>_<rank>d`.
+  void copy(mlir::Location loc, mlir::Value src, mlir::Value dst);
   /// Size of the first dynamic dimension of a buffer (the batch).
   mlir::Value batchOf(mlir::Location loc, mlir::Value buffer);
 
@@ -47,7 +58,13 @@ public:
   mlir::Value callReturning(mlir::Location loc, llvm::StringRef name,
                             mlir::ValueRange args, mlir::MemRefType type);
 
-  /// Every buffer allocated so far (freed before the step returns).
+  /// Calls `helix_rt_<name>` with `operands` (ctx included) as they are.
+  mlir::func::CallOp emitCall(mlir::Location loc, llvm::StringRef name,
+                              mlir::ValueRange operands,
+                              mlir::TypeRange results);
+
+  /// Every allocation so far (freed before the step returns): the
+  /// memref.alloc results, or the raw `helix_rt_alloc` blocks under the views.
   llvm::ArrayRef<mlir::Value> allocations() const { return allocs; }
 
 private:
@@ -57,12 +74,12 @@ private:
   ManifestBuilder &manifest;
   mlir::IRMapping map;
   llvm::SmallVector<mlir::Value> allocs;
+  bool device;
 };
 
 /// Frees every buffer right after its last use (views and started
 /// collectives included). The block must end with its terminator.
-void placeDeallocations(mlir::OpBuilder &b, mlir::Block &block,
-                        llvm::ArrayRef<mlir::Value> buffers);
+void placeDeallocations(StepBuilder &step, mlir::Block &block);
 
 /// Ops generated as loops in the module (RMSNorm, LSE merge, shard sums,
 /// argmax).

@@ -31,8 +31,10 @@ using namespace mlir;
 
 namespace helix {
 
-void buildCpuLoweringPipeline(OpPassManager &pm) {
-  pm.addPass(createHelixLowerToRuntime());
+void buildCpuLoweringPipeline(OpPassManager &pm, const std::string &target) {
+  HelixLowerToRuntimeOptions options;
+  options.target = target;
+  pm.addPass(createHelixLowerToRuntime(options));
   pm.addPass(createConvertLinalgToLoopsPass());
   // Strided-metadata expansion emits affine.apply: lower affine after it.
   pm.addPass(memref::createExpandStridedMetadataPass());
@@ -47,11 +49,21 @@ void buildCpuLoweringPipeline(OpPassManager &pm) {
   pm.addPass(createReconcileUnrealizedCastsPass());
 }
 
+namespace {
+struct LoweringOptions : public PassPipelineOptions<LoweringOptions> {
+  Option<std::string> target{*this, "target",
+                             llvm::cl::desc("cpu (default) or cuda"),
+                             llvm::cl::init("cpu")};
+};
+} // namespace
+
 void registerCpuLoweringPipeline() {
-  PassPipelineRegistration<>(
+  PassPipelineRegistration<LoweringOptions>(
       "helix-lower-to-llvm",
-      "Lower a decode step to the LLVM dialect for the CPU runtime",
-      buildCpuLoweringPipeline);
+      "Lower a decode step to the LLVM dialect for the runtime (host code)",
+      [](OpPassManager &pm, const LoweringOptions &options) {
+        buildCpuLoweringPipeline(pm, options.target);
+      });
 }
 
 namespace {
@@ -98,7 +110,7 @@ std::unique_ptr<llvm::TargetMachine> hostTargetMachine(std::string &error) {
 } // namespace
 
 bool compileToSharedObject(ModuleOp module, const std::string &path,
-                           std::string &error) {
+                           std::string &error, const std::string &target) {
   MLIRContext *context = module.getContext();
   std::string diagnostics;
   {
@@ -108,7 +120,7 @@ bool compileToSharedObject(ModuleOp module, const std::string &path,
       return success();
     });
     PassManager pm(context);
-    buildCpuLoweringPipeline(pm);
+    buildCpuLoweringPipeline(pm, target);
     if (failed(pm.run(module))) {
       error = "lowering to LLVM failed: " + diagnostics;
       return false;

@@ -14,7 +14,10 @@ namespace helix {
 /// the runtime, and renders them as the JSON manifest of docs/abi.md.
 class ManifestBuilder {
 public:
-  explicit ManifestBuilder(mlir::ModuleOp module) : module(module) {}
+  /// `target`: "cpu" or "cuda", recorded so the runtime runs the step where
+  /// its buffers live.
+  explicit ManifestBuilder(mlir::ModuleOp module, std::string target = "cpu")
+      : module(module), target(std::move(target)) {}
 
   /// Id of a checkpoint tensor read with a given slice / by given owners.
   int64_t weight(const WeightRef &ref);
@@ -31,6 +34,7 @@ public:
 
 private:
   mlir::ModuleOp module;
+  std::string target;
   std::vector<std::string> weights;        // rendered entries, index = id
   std::map<std::string, int64_t> weightIds; // rendered entry -> id
   std::vector<std::string> ropes;

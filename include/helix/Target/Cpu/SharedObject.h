@@ -9,11 +9,15 @@
 
 namespace helix {
 
-/// helix-lower-to-runtime, then upstream conversions down to the LLVM
-/// dialect (linalg to loops, SCF to CF, memref/arith/func/cf to LLVM).
-void buildCpuLoweringPipeline(mlir::OpPassManager &pm);
+/// helix-lower-to-runtime for `target` ("cpu", or "cuda": host code whose
+/// every buffer and op goes through the runtime's device), then upstream
+/// conversions down to the LLVM dialect (linalg to loops, SCF to CF,
+/// memref/arith/func/cf to LLVM). Both targets compile to host code.
+void buildCpuLoweringPipeline(mlir::OpPassManager &pm,
+                              const std::string &target = "cpu");
 
-/// Registers `helix-lower-to-llvm` (the pipeline above) for helix-opt.
+/// Registers `helix-lower-to-llvm` (the pipeline above, option `target`) for
+/// helix-opt.
 void registerCpuLoweringPipeline();
 
 /// Lowers `module` (sharded or not; modified in place), translates it to
@@ -21,7 +25,8 @@ void registerCpuLoweringPipeline();
 /// object `path` (written atomically). The object exports the symbols of
 /// docs/abi.md. On failure returns false with a one-line `error`.
 bool compileToSharedObject(mlir::ModuleOp module, const std::string &path,
-                           std::string &error);
+                           std::string &error,
+                           const std::string &target = "cpu");
 
 } // namespace helix
 
