@@ -2,7 +2,7 @@
 
 usage: check_layouts.py --helix-run PATH --model DIR --prompts P.json
            --max-new-tokens N --baseline PREFIX --cache-dir DIR --work DIR
-           (--layout L [--kv-block B] [--microbatches M] [--mpi NP])...
+           [--backend cpu|cuda] (--layout L [--kv-block B] [--microbatches M] [--mpi NP])...
 
 PREFIX.json / PREFIX.npy are the baseline run's outputs. Every case must give
 identical tokens and logits within 1e-4 of the baseline's largest logit
@@ -31,6 +31,7 @@ def main():
                  "--baseline", "--cache-dir", "--work"):
         parser.add_argument(flag, required=True)
     parser.add_argument("--mpirun", default="")
+    parser.add_argument("--backend", default="cpu")
     args = parser.parse_args(common)
     case_parser = argparse.ArgumentParser()
     case_parser.add_argument("--layout", required=True)
@@ -45,7 +46,7 @@ def main():
                "--max-new-tokens", args.max_new_tokens, "--layout", c.layout,
                "--kv-block", c.kv_block, "--microbatches", c.microbatches,
                "--output", out + ".json", "--dump-logits", out + ".npy",
-               "--cache-dir", args.cache_dir]
+               "--cache-dir", args.cache_dir, "--backend", args.backend]
         if c.mpi:
             cmd = shlex.split(args.mpirun) + [str(c.mpi)] + cmd + ["--launcher", "mpi"]
         label = "%s kv-block=%s microbatches=%s%s" % (

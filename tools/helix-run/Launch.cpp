@@ -1,5 +1,6 @@
 //===- Launch.cpp - run the ranks on threads or MPI processes -------------===//
 #include "Launch.h"
+#include "Gpu.h"
 
 #include <new>
 #include <thread>
@@ -7,12 +8,14 @@
 namespace helix::run {
 namespace {
 
-/// One rank from creation to the end of decoding.
-bool runRank(const Launch &launch, helix_comm *comm, bool record,
-             DecodeResult &result, std::string &error) {
+/// One rank from creation to the end of decoding, on `device` (null: host).
+bool runRank(const Launch &launch, helix_comm *comm, helix_device *device,
+             bool record, DecodeResult &result, std::string &error) {
   char message[1024];
   helix_rank *rank = nullptr;
-  if (helix_rank_create(launch.module, launch.checkpoint, comm, &launch.options,
+  helix_rank_options options = launch.options;
+  options.device = device;
+  if (helix_rank_create(launch.module, launch.checkpoint, comm, &options,
                         &rank, message, sizeof message) != HELIX_OK) {
     error = message;
     helix_comm_abort(comm, message);
@@ -30,10 +33,30 @@ bool runRank(const Launch &launch, helix_comm *comm, bool record,
   return ok;
 }
 
+/// A rank on its own GPU, in a world of its own NCCL communicators.
+bool runGpuRank(const Launch &launch, bool underMpi, bool record,
+                DecodeResult &result, std::string &error) {
+  GpuRank gpu;
+  if (!openGpuRank(underMpi, gpu, error))
+    return false;
+  bool ok = runRank(launch, gpu.world, gpu.device, record, result, error);
+  closeGpuRank(gpu);
+  return ok;
+}
+
 } // namespace
 
 bool runOnThreads(const Launch &launch, int32_t world, DecodeResult &result,
                   std::string &error) {
+  if (launch.gpu) {
+    if (world != 1) {
+      error = "--backend cuda runs one rank per process: use --launcher mpi "
+              "for " + std::to_string(world) + " ranks";
+      return false;
+    }
+    return runGpuRank(launch, /*underMpi=*/false, launch.recordLogits, result,
+                      error);
+  }
   std::vector<helix_comm *> comms(static_cast<size_t>(world));
   if (helix_comm_threads_create(world, 0, comms.data()) != HELIX_OK) {
     error = "cannot create the thread communicators";
@@ -44,8 +67,8 @@ bool runOnThreads(const Launch &launch, int32_t world, DecodeResult &result,
   std::vector<std::string> errors(static_cast<size_t>(world));
   for (int32_t r = 0; r < world; ++r)
     threads.emplace_back([&, r] {
-      runRank(launch, comms[r], r == 0 && launch.recordLogits, results[r],
-              errors[r]);
+      runRank(launch, comms[r], nullptr, r == 0 && launch.recordLogits,
+              results[r], errors[r]);
     });
   for (std::thread &t : threads)
     t.join();
@@ -69,9 +92,10 @@ bool runOnThreads(const Launch &launch, int32_t world, DecodeResult &result,
 
 bool runOnMpiRank(const Launch &launch, helix_comm *comm, DecodeResult &result,
                   std::string &error) {
-  return runRank(launch, comm,
-                 helix_comm_rank(comm) == 0 && launch.recordLogits, result,
-                 error);
+  bool record = helix_comm_rank(comm) == 0 && launch.recordLogits;
+  if (launch.gpu)
+    return runGpuRank(launch, /*underMpi=*/true, record, result, error);
+  return runRank(launch, comm, nullptr, record, result, error);
 }
 
 } // namespace helix::run

@@ -13,6 +13,9 @@ struct Launch {
   const Prompts *prompts = nullptr;
   int64_t newTokens = 0;
   bool recordLogits = false;
+  /// Ranks run on GPUs (--backend cuda): each gets an NCCL world and a CUDA
+  /// device; on threads the world must be one rank.
+  bool gpu = false;
 };
 
 /// Runs `world` ranks as threads of this process; rank 0's result is

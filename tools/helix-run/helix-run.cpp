@@ -1,4 +1,5 @@
 //===- helix-run.cpp - compile a model for a layout and decode on N ranks -===//
+#include "Gpu.h"
 #include "Launch.h"
 #include "Options.h"
 #include "Outputs.h"
@@ -96,9 +97,17 @@ int main(int argc, char **argv) {
     std::fputs(usage(), stdout);
     return 0;
   }
-  if (o.backend == "cuda")
-    return fail("--backend cuda is not available in this build; the CUDA "
-                "backend is tracked by the CUDA issue (use --backend cpu)");
+  // --backend cuda compiles the target=cuda step. HELIX_CUDA_ON_HOST=1 runs
+  // that step with the runtime's host ops instead of a GPU: it tests the GPU
+  // lowering on machines without one (docs/gpu.md).
+  bool cuda = o.backend == "cuda";
+  const char *onHost = std::getenv("HELIX_CUDA_ON_HOST");
+  bool cudaOnHost = cuda && onHost && std::string(onHost) == "1";
+  if (cuda && !cudaOnHost) {
+    std::string why;
+    if (!cudaAvailable(why))
+      return fail("--backend cuda: " + why);
+  }
 
   std::optional<ModelConfig> config = loadModelConfig(o.model, error);
   if (!config)
@@ -113,6 +122,7 @@ int main(int argc, char **argv) {
                 std::to_string(o.maxContext));
 
   CompileRequest request;
+  request.target = cuda ? "cuda" : "cpu";
   request.microbatches = o.microbatches;
   request.kvBlock = o.kvBlock;
   if (o.layout == "auto") {
@@ -148,6 +158,12 @@ int main(int argc, char **argv) {
       return fail("impossible layout " + request.str() + ": " + *why);
   }
   int32_t world = static_cast<int32_t>(request.kvp * request.tpa);
+  if (cuda && !cudaOnHost && world > 1 && o.launcher != "mpi")
+    return fail("--backend cuda runs one rank per GPU process: launch the " +
+                std::to_string(world) + " ranks with mpirun and --launcher mpi");
+  if (cudaOnHost)
+    std::fprintf(stderr, "helix-run: HELIX_CUDA_ON_HOST=1: running the "
+                         "target=cuda step with the host's kernels\n");
 
   char message[1024];
   helix_checkpoint *checkpoint = nullptr;
@@ -201,6 +217,7 @@ int main(int argc, char **argv) {
   launch.prompts = &*prompts;
   launch.newTokens = o.maxNewTokens;
   launch.recordLogits = !o.dumpLogits.empty();
+  launch.gpu = cuda && !cudaOnHost;
   DecodeResult result;
   bool ok = mpiWorld ? runOnMpiRank(launch, mpiWorld, result, error)
                      : runOnThreads(launch, world, result, error);

@@ -88,6 +88,10 @@ helix_status mlaPartialAttention(cublasHandle_t cublas, const bf16 *q,
 helix_status lseMerge(const float *in, int64_t shards, int64_t batch,
                       int64_t heads, int64_t width, bf16 *out, int64_t ldOut,
                       cudaStream_t stream);
+/// The same merge into fp32 (the device backend's activations).
+helix_status lseMerge(const float *in, int64_t shards, int64_t batch,
+                      int64_t heads, int64_t width, float *out, int64_t ldOut,
+                      cudaStream_t stream);
 
 /// kernels::rmsNorm on bf16 rows of n (fp32 math).
 helix_status rmsNorm(const bf16 *x, const bf16 *weight, int64_t batch,
@@ -123,6 +127,9 @@ void ropeTableDestroy(RopeTable *table);
 helix_status rope(const bf16 *x, const int64_t *positions, int64_t batch,
                   int64_t heads, int64_t headDim, const RopeTable &table,
                   bf16 *out, cudaStream_t stream);
+helix_status rope(const float *x, const int64_t *positions, int64_t batch,
+                  int64_t heads, int64_t headDim, const RopeTable &table,
+                  float *out, cudaStream_t stream);
 
 /// out[B, n] = x[B, k] W^T with W bf16 [n, k] (torch layout), x rows of
 /// stride ldx; fp32 accumulation, fp32 or bf16 result. cublasGemmEx.

@@ -31,10 +31,21 @@ helix_status helix_module_open(const char *path, helix_module **out,
 const char *helix_module_manifest(const helix_module *module);
 void helix_module_close(helix_module *module);
 
+/* Where a target=cuda module's buffers live and its ops run: made by a
+ * backend library (helix_cuda_device_create in libhelix_rt_cuda). */
+typedef struct helix_device helix_device;
+
 typedef struct helix_rank_options {
   int64_t max_batch;   /* sequences per step (cache rows) */
   int64_t max_context; /* tokens per sequence the cache must hold */
+  /* NULL: host memory. Otherwise the rank's device (the module must be
+   * target=cuda); it must outlive the rank. A target=cuda module without a
+   * device runs its ops on the host with the CPU kernels. */
+  helix_device *device;
 } helix_rank_options;
+
+/* Frees a device made by a backend library (after every rank using it). */
+void helix_device_destroy(helix_device *device);
 
 /* Collective over `world` (whose size must match the module's layout):
  * loads this rank's weights from `checkpoint` (shapes checked against the

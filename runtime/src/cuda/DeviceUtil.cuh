@@ -16,6 +16,20 @@ namespace helix_rt::cuda::detail {
 
 constexpr unsigned kFullMask = 0xffffffffu;
 
+/// Element conversions for kernels that take fp32 or bf16 activations.
+__device__ __forceinline__ float toFloat(float v) { return v; }
+__device__ __forceinline__ float toFloat(__nv_bfloat16 v) {
+  return __bfloat162float(v);
+}
+template <typename T> __device__ __forceinline__ T fromFloat(float v);
+template <> __device__ __forceinline__ float fromFloat<float>(float v) {
+  return v;
+}
+template <>
+__device__ __forceinline__ __nv_bfloat16 fromFloat<__nv_bfloat16>(float v) {
+  return __float2bfloat16(v);
+}
+
 /// Eight bf16 at p (16-byte aligned) as floats.
 __device__ __forceinline__ void load8(const __nv_bfloat16 *p, float *v) {
   uint4 raw = *reinterpret_cast<const uint4 *>(p);

@@ -21,9 +21,10 @@ namespace {
 
 constexpr int kThreads = 128;
 
+template <typename T>
 __global__ void __launch_bounds__(kThreads)
     lseMergeKernel(const float *in, int shards, int64_t batchHeads, int heads,
-                   int width, __nv_bfloat16 *out, int64_t ldOut) {
+                   int width, T *out, int64_t ldOut) {
   extern __shared__ float weight[]; // [shards]
   __shared__ float scratch[32];
   const int64_t bh = blockIdx.x;
@@ -48,7 +49,7 @@ __global__ void __launch_bounds__(kThreads)
   const float inv = total > 0.0f ? 1.0f / total : 0.0f;
 
   const int64_t b = bh / heads, h = bh % heads;
-  __nv_bfloat16 *o = out + b * ldOut + h * width;
+  T *o = out + b * ldOut + h * width;
   for (int c = threadIdx.x; c < width; c += kThreads) {
     float acc = 0.0f;
     for (int s = 0; s < shards; ++s) {
@@ -56,15 +57,14 @@ __global__ void __launch_bounds__(kThreads)
       if (w != 0.0f) // Empty shards' outputs are never read.
         acc += w * inv * rows[s * shardStride + c];
     }
-    o[c] = __float2bfloat16(acc);
+    o[c] = detail::fromFloat<T>(acc);
   }
 }
 
-} // namespace
-
-helix_status lseMerge(const float *in, int64_t shards, int64_t batch,
-                      int64_t heads, int64_t width, bf16 *out, int64_t ldOut,
-                      cudaStream_t stream) {
+template <typename T>
+helix_status lseMergeAs(const float *in, int64_t shards, int64_t batch,
+                        int64_t heads, int64_t width, T *out, int64_t ldOut,
+                        cudaStream_t stream) {
   const char *what = "cuda::lseMerge";
   if (shards < 1 || batch < 0 || heads <= 0 || width <= 0)
     return detail::invalid(what, "bad sizes");
@@ -83,6 +83,20 @@ helix_status lseMerge(const float *in, int64_t shards, int64_t batch,
                    stream>>>(in, int(shards), rows, int(heads), int(width),
                              out, ldOut);
   return detail::checkLaunch(what);
+}
+
+} // namespace
+
+helix_status lseMerge(const float *in, int64_t shards, int64_t batch,
+                      int64_t heads, int64_t width, bf16 *out, int64_t ldOut,
+                      cudaStream_t stream) {
+  return lseMergeAs(in, shards, batch, heads, width, out, ldOut, stream);
+}
+
+helix_status lseMerge(const float *in, int64_t shards, int64_t batch,
+                      int64_t heads, int64_t width, float *out, int64_t ldOut,
+                      cudaStream_t stream) {
+  return lseMergeAs(in, shards, batch, heads, width, out, ldOut, stream);
 }
 
 } // namespace helix_rt::cuda

@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "CudaStatus.h"
+#include "DeviceUtil.cuh"
 #include "helix_rt/cuda_kernels.h"
 
 #include <cuda_bf16.h>
@@ -22,10 +23,11 @@ namespace {
 
 constexpr int kThreads = 256;
 
+template <typename T>
 __global__ void __launch_bounds__(kThreads)
-    ropeKernel(const __nv_bfloat16 *x, const int64_t *positions, int64_t rows,
-               int heads, int headDim, int rotaryDim, const double *invFreq,
-               double attentionFactor, bool interleaved, __nv_bfloat16 *out) {
+    ropeKernel(const T *x, const int64_t *positions, int64_t rows, int heads,
+               int headDim, int rotaryDim, const double *invFreq,
+               double attentionFactor, bool interleaved, T *out) {
   const int half = rotaryDim / 2;
   const int pass = headDim - rotaryDim;
   // Work items per head: the pass-through channels, then the pairs.
@@ -36,8 +38,8 @@ __global__ void __launch_bounds__(kThreads)
   const int64_t head = item / perHead; // b * heads + h
   const int j = int(item % perHead);
   const int64_t b = head / heads;
-  const __nv_bfloat16 *xh = x + head * headDim;
-  __nv_bfloat16 *oh = out + head * headDim;
+  const T *xh = x + head * headDim;
+  T *oh = out + head * headDim;
   if (j < pass) {
     oh[j] = xh[j];
     return;
@@ -49,9 +51,9 @@ __global__ void __launch_bounds__(kThreads)
   const float cf = float(c * attentionFactor), sf = float(s * attentionFactor);
   const int i0 = pass + (interleaved ? 2 * p : p);
   const int i1 = pass + (interleaved ? 2 * p + 1 : p + half);
-  const float a = __bfloat162float(xh[i0]), bb = __bfloat162float(xh[i1]);
-  oh[i0] = __float2bfloat16(a * cf - bb * sf);
-  oh[i1] = __float2bfloat16(bb * cf + a * sf);
+  const float a = detail::toFloat(xh[i0]), bb = detail::toFloat(xh[i1]);
+  oh[i0] = detail::fromFloat<T>(a * cf - bb * sf);
+  oh[i1] = detail::fromFloat<T>(bb * cf + a * sf);
 }
 
 } // namespace
@@ -90,9 +92,12 @@ void ropeTableDestroy(RopeTable *table) {
   *table = RopeTable{};
 }
 
-helix_status rope(const bf16 *x, const int64_t *positions, int64_t batch,
-                  int64_t heads, int64_t headDim, const RopeTable &table,
-                  bf16 *out, cudaStream_t stream) {
+namespace {
+
+template <typename T>
+helix_status ropeAs(const T *x, const int64_t *positions, int64_t batch,
+                    int64_t heads, int64_t headDim, const RopeTable &table,
+                    T *out, cudaStream_t stream) {
   const char *what = "cuda::rope";
   if (batch < 0 || heads <= 0 || headDim <= 0 || table.rotaryDim <= 0 ||
       table.rotaryDim > headDim)
@@ -110,6 +115,20 @@ helix_status rope(const bf16 *x, const int64_t *positions, int64_t batch,
       x, positions, batch, int(heads), int(headDim), int(table.rotaryDim),
       table.invFreq, table.attentionFactor, table.interleaved, out);
   return detail::checkLaunch(what);
+}
+
+} // namespace
+
+helix_status rope(const bf16 *x, const int64_t *positions, int64_t batch,
+                  int64_t heads, int64_t headDim, const RopeTable &table,
+                  bf16 *out, cudaStream_t stream) {
+  return ropeAs(x, positions, batch, heads, headDim, table, out, stream);
+}
+
+helix_status rope(const float *x, const int64_t *positions, int64_t batch,
+                  int64_t heads, int64_t headDim, const RopeTable &table,
+                  float *out, cudaStream_t stream) {
+  return ropeAs(x, positions, batch, heads, headDim, table, out, stream);
 }
 
 } // namespace helix_rt::cuda

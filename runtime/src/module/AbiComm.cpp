@@ -1,7 +1,8 @@
 //===- AbiComm.cpp - collective entry points the compiled step calls ------===//
+#include "Device.h"
 #include "MemRef.h"
 #include "RankContext.h"
-#include <algorithm>
+#include "StridedCopy.h"
 
 using namespace helix_rt;
 
@@ -20,29 +21,52 @@ bool check(RankContext *c, helix_status status, const char *what) {
   return false;
 }
 
+/// Copies on the rank's device, or on the host.
+void move(RankContext *c, const StridedView &src, const StridedView &dst) {
+  if (Device *device = c->device())
+    device->copy(*c, src, dst);
+  else
+    copyStrided(src, dst);
+}
+
+StridedView view3(float *base, const int64_t (&sizes)[3],
+                  const int64_t (&strides)[3]) {
+  StridedView v;
+  v.base = reinterpret_cast<char *>(base);
+  v.rank = 3;
+  for (int d = 0; d < 3; ++d) {
+    v.sizes[d] = sizes[d];
+    v.strides[d] = strides[d];
+  }
+  return v;
+}
+
 /// [1, B, heads, W] -> [peers][B][heads/peers][W]: the block for peer j is
 /// its heads of every sequence, made contiguous.
-std::vector<float> packHeads(const F32x4 *in, int64_t peers) {
+Scratch packHeads(RankContext *c, const F32x4 *in, int64_t peers) {
   int64_t batch = in->size(1), heads = in->size(2), width = in->size(3);
   int64_t per = heads / peers;
-  std::vector<float> packed(static_cast<size_t>(in->count()));
-  float *dst = packed.data();
-  for (int64_t j = 0; j < peers; ++j)
-    for (int64_t b = 0; b < batch; ++b) {
-      const float *src = in->data() + (b * heads + j * per) * width;
-      dst = std::copy_n(src, per * width, dst);
-    }
+  Scratch packed(c->device(), in->count());
+  if (!packed.data())
+    return packed;
+  move(c, view3(in->data(), {peers, batch, per * width}, {per * width, heads * width, 1}),
+       view3(packed.data(), {peers, batch, per * width}, {batch * per * width, per * width, 1}));
   return packed;
 }
 
 /// [peers][B][cols] as gathered -> [B][peers * cols], the concatenation of
 /// every peer's columns.
-void interleaveColumns(const std::vector<float> &gathered, int64_t peers,
+void interleaveColumns(RankContext *c, float *gathered, int64_t peers,
                        int64_t batch, int64_t cols, float *out) {
-  for (int64_t j = 0; j < peers; ++j)
-    for (int64_t b = 0; b < batch; ++b)
-      std::copy_n(gathered.data() + (j * batch + b) * cols, cols,
-                  out + b * peers * cols + j * cols);
+  move(c, view3(gathered, {peers, batch, cols}, {batch * cols, cols, 1}),
+       view3(out, {peers, batch, cols}, {cols, peers * cols, 1}));
+}
+
+bool allocated(RankContext *c, Scratch &scratch) {
+  if (scratch.data())
+    return true;
+  c->fail("out of memory: a collective's exchange buffer");
+  return false;
 }
 
 } // namespace
@@ -70,10 +94,11 @@ void _mlir_ciface_helix_rt_all_to_all(int64_t ctx, int64_t group, F32x4 *in,
     return;
   helix_comm *comm = c->group(group);
   int64_t peers = helix_comm_size(comm);
-  std::vector<float> packed = packHeads(in, peers);
-  check(c, helix_comm_all_to_all(comm, packed.data(), out->data(),
-                                 in->count() / peers),
-        "all-to-all");
+  Scratch packed = packHeads(c, in, peers);
+  if (allocated(c, packed))
+    check(c, helix_comm_all_to_all(comm, packed.data(), out->data(),
+                                   in->count() / peers),
+          "all-to-all");
 }
 
 void _mlir_ciface_helix_rt_all_gather(int64_t ctx, int64_t group, F32x3 *in,
@@ -92,11 +117,13 @@ void _mlir_ciface_helix_rt_all_gather_columns(int64_t ctx, int64_t group,
     return;
   helix_comm *comm = c->group(group);
   int64_t peers = helix_comm_size(comm);
-  std::vector<float> gathered(static_cast<size_t>(in->count() * peers));
-  if (check(c, helix_comm_all_gather(comm, in->data(), gathered.data(),
+  Scratch gathered(c->device(), in->count() * peers);
+  if (allocated(c, gathered) &&
+      check(c, helix_comm_all_gather(comm, in->data(), gathered.data(),
                                      in->count()),
             "all-gather"))
-    interleaveColumns(gathered, peers, in->size(0), in->size(1), out->data());
+    interleaveColumns(c, gathered.data(), peers, in->size(0), in->size(1),
+                      out->data());
 }
 
 int64_t _mlir_ciface_helix_rt_start_all_gather_columns(int64_t ctx,
@@ -107,16 +134,17 @@ int64_t _mlir_ciface_helix_rt_start_all_gather_columns(int64_t ctx,
   if (!c->failed()) {
     helix_comm *comm = c->group(group);
     int64_t peers = helix_comm_size(comm);
-    entry.landing.resize(static_cast<size_t>(in->count() * peers));
-    if (check(c, helix_comm_start_all_gather(comm, in->data(),
+    entry.landing = Scratch(c->device(), in->count() * peers);
+    if (allocated(c, entry.landing) &&
+        check(c, helix_comm_start_all_gather(comm, in->data(),
                                              entry.landing.data(), in->count(),
                                              &entry.request),
               "all-gather")) {
       int64_t batch = in->size(0), cols = in->size(1);
       float *dst = out->data();
       // The receive buffer moves with the entry; the reorder gets it back.
-      entry.finish = [peers, batch, cols, dst](const std::vector<float> &got) {
-        interleaveColumns(got, peers, batch, cols, dst);
+      entry.finish = [c, peers, batch, cols, dst](PendingCollective &done) {
+        interleaveColumns(c, done.landing.data(), peers, batch, cols, dst);
       };
     }
   }
@@ -142,11 +170,12 @@ int64_t _mlir_ciface_helix_rt_start_all_to_all(int64_t ctx, int64_t group,
   if (!c->failed()) {
     helix_comm *comm = c->group(group);
     int64_t peers = helix_comm_size(comm);
-    entry.staging = packHeads(in, peers);
-    check(c, helix_comm_start_all_to_all(comm, entry.staging.data(),
-                                         out->data(), in->count() / peers,
-                                         &entry.request),
-          "all-to-all");
+    entry.staging = packHeads(c, in, peers);
+    if (allocated(c, entry.staging))
+      check(c, helix_comm_start_all_to_all(comm, entry.staging.data(),
+                                           out->data(), in->count() / peers,
+                                           &entry.request),
+            "all-to-all");
   }
   return c->startCollective(std::move(entry));
 }
@@ -169,7 +198,7 @@ void _mlir_ciface_helix_rt_wait(int64_t ctx, int64_t request) {
   if (entry.request && check(c, helix_comm_wait(entry.request),
                              "collective wait") &&
       entry.finish)
-    entry.finish(entry.landing);
+    entry.finish(entry);
 }
 
 } // extern "C"

@@ -6,6 +6,7 @@
 // the context (which aborts the world) and the step returns normally.
 //
 //===----------------------------------------------------------------------===//
+#include "Device.h"
 #include "KvSlots.h"
 #include "MemRef.h"
 #include "RankContext.h"
@@ -133,6 +134,8 @@ void _mlir_ciface_helix_rt_embed(int64_t ctx, int64_t w, I64x1 *tokens,
   RankContext *c = context(ctx);
   if (c->failed())
     return;
+  if (Device *device = c->device())
+    return device->embed(*c, w, *tokens, *out);
   int64_t vocab = c->manifest().vocabSize;
   const float *table = weightData(c, w, vocab, out->size(1));
   if (!table)
@@ -161,6 +164,8 @@ void _mlir_ciface_helix_rt_linear(int64_t ctx, int64_t w, F32x2 *in,
   RankContext *c = context(ctx);
   if (c->failed())
     return;
+  if (Device *device = c->device())
+    return device->linear(*c, w, *in, *out);
   if (const float *weight = weightData(c, w, out->size(1), in->size(1)))
     k::linear(in->data(), weight, in->size(0), in->size(1), out->size(1),
               out->data());
@@ -172,6 +177,8 @@ void _mlir_ciface_helix_rt_rope(int64_t ctx, int64_t rope, int64_t heads,
   RankContext *c = context(ctx);
   if (c->failed())
     return;
+  if (Device *device = c->device())
+    return device->rope(*c, rope, heads, headDim, rotaryDim, *in, *positions, *out);
   k::rope(in->data(), positions->data(), in->size(0), heads, headDim, rotaryDim,
           c->manifest().ropes.at(rope), out->data());
 }
@@ -181,8 +188,12 @@ void _mlir_ciface_helix_rt_kv_append(int64_t ctx, int64_t layer, F32x2 *key,
                                      I64x1 *owner, int64_t rank,
                                      int64_t rowOffset) {
   RankContext *c = context(ctx);
-  if (!c->failed())
-    append(c, layer, key, value, positions, owner, rank, rowOffset);
+  if (c->failed())
+    return;
+  if (Device *device = c->device())
+    return device->append(*c, layer, *key, *value, *positions, *owner, rank,
+                          rowOffset);
+  append(c, layer, key, value, positions, owner, rank, rowOffset);
 }
 
 void _mlir_ciface_helix_rt_latent_append(int64_t ctx, int64_t layer,
@@ -190,8 +201,12 @@ void _mlir_ciface_helix_rt_latent_append(int64_t ctx, int64_t layer,
                                          I64x1 *positions, I64x1 *owner,
                                          int64_t rank, int64_t rowOffset) {
   RankContext *c = context(ctx);
-  if (!c->failed())
-    append(c, layer, latent, keyRope, positions, owner, rank, rowOffset);
+  if (c->failed())
+    return;
+  if (Device *device = c->device())
+    return device->append(*c, layer, *latent, *keyRope, *positions, *owner,
+                          rank, rowOffset);
+  append(c, layer, latent, keyRope, positions, owner, rank, rowOffset);
 }
 
 void _mlir_ciface_helix_rt_gqa_partial_attention(int64_t ctx, int64_t layer,
@@ -202,6 +217,9 @@ void _mlir_ciface_helix_rt_gqa_partial_attention(int64_t ctx, int64_t layer,
   RankContext *c = context(ctx);
   if (c->failed())
     return;
+  if (Device *device = c->device())
+    return device->gqaPartialAttention(*c, layer, *q, *positions, rank, rowOffset, heads,
+                                       scale, *out);
   const CacheSpec &cache = *c->manifest().cache;
   SequenceViews views;
   if (!sequenceViews(c, layer, positions, rank, rowOffset,
@@ -220,12 +238,18 @@ void _mlir_ciface_helix_rt_gqa_attention(int64_t ctx, int64_t layer, F32x2 *q,
   if (c->failed())
     return;
   int64_t batch = q->size(0), headDim = c->manifest().cache->headDim;
-  std::vector<float> packed(static_cast<size_t>(batch * heads * (headDim + 1)));
+  Scratch packed(c->device(), batch * heads * (headDim + 1));
+  if (!packed.data())
+    return c->fail("out of memory: attention scratch");
   F32x4 partial{packed.data(), packed.data(), 0, {1, batch, heads, headDim + 1},
                 {batch * heads * (headDim + 1), heads * (headDim + 1),
                  headDim + 1, 1}};
   _mlir_ciface_helix_rt_gqa_partial_attention(ctx, layer, q, positions, -1,
                                               rowOffset, heads, scale, &partial);
+  if (c->failed())
+    return;
+  if (Device *device = c->device())
+    return device->lseMerge(*c, partial, *out);
   k::lseMerge(packed.data(), 1, batch, heads, headDim, out->data());
 }
 
@@ -236,6 +260,9 @@ void _mlir_ciface_helix_rt_mla_partial_attention(
   RankContext *c = context(ctx);
   if (c->failed())
     return;
+  if (Device *device = c->device())
+    return device->mlaPartialAttention(*c, layer, kvb, *q, *positions, rank, rowOffset,
+                                       heads, nope, vDim, scale, *out);
   const CacheSpec &cache = *c->manifest().cache;
   const float *kvB =
       weightData(c, kvb, heads * (nope + vDim), cache.kvLoraRank);
@@ -257,7 +284,10 @@ void _mlir_ciface_helix_rt_mla_attention(int64_t ctx, int64_t layer,
   if (c->failed())
     return;
   int64_t batch = q->size(0), rank = c->manifest().cache->kvLoraRank;
-  std::vector<float> packed(static_cast<size_t>(batch * heads * (rank + 1)));
+  Scratch packed(c->device(), batch * heads * (rank + 1));
+  Scratch merged(c->device(), batch * heads * rank);
+  if (!packed.data() || !merged.data())
+    return c->fail("out of memory: attention scratch");
   F32x4 partial{packed.data(), packed.data(), 0, {1, batch, heads, rank + 1},
                 {batch * heads * (rank + 1), heads * (rank + 1), rank + 1, 1}};
   _mlir_ciface_helix_rt_mla_partial_attention(ctx, layer, kvb, q, positions, -1,
@@ -265,7 +295,12 @@ void _mlir_ciface_helix_rt_mla_attention(int64_t ctx, int64_t layer,
                                               scale, &partial);
   if (c->failed())
     return;
-  std::vector<float> merged(static_cast<size_t>(batch * heads * rank));
+  if (Device *device = c->device()) {
+    F32x2 flat{merged.data(), merged.data(), 0, {batch, heads * rank},
+               {heads * rank, 1}};
+    device->lseMerge(*c, partial, flat);
+    return device->mlaValueProjection(*c, kvb, nope, vDim, flat, *out);
+  }
   k::lseMerge(packed.data(), 1, batch, heads, rank, merged.data());
   k::mlaValueProjection(merged.data(), c->weight(kvb).data.data(), batch,
                         heads, nope, vDim, rank, out->data());
@@ -277,6 +312,8 @@ void _mlir_ciface_helix_rt_mla_value_projection(int64_t ctx, int64_t kvb,
   RankContext *c = context(ctx);
   if (c->failed())
     return;
+  if (Device *device = c->device())
+    return device->mlaValueProjection(*c, kvb, nope, vDim, *in, *out);
   int64_t heads = out->size(1) / vDim, rank = in->size(1) / heads;
   if (const float *kvB = weightData(c, kvb, heads * (nope + vDim), rank))
     k::mlaValueProjection(in->data(), kvB, in->size(0), heads, nope, vDim, rank,
@@ -288,6 +325,8 @@ void _mlir_ciface_helix_rt_swiglu(int64_t ctx, int64_t gate, int64_t up,
   RankContext *c = context(ctx);
   if (c->failed())
     return;
+  if (Device *device = c->device())
+    return device->swiglu(*c, gate, up, down, *in, *out);
   int64_t hidden = in->size(1);
   int64_t width = c->weight(gate).shape.empty() ? 0 : c->weight(gate).shape[0];
   const float *g = weightData(c, gate, width, hidden);
@@ -305,6 +344,9 @@ void _mlir_ciface_helix_rt_moe_route(int64_t ctx, int64_t gate, int64_t bias,
   RankContext *c = context(ctx);
   if (c->failed())
     return;
+  if (Device *device = c->device())
+    return device->moeRoute(*c, gate, bias, topK, groups, topkGroup, norm != 0, scaling,
+                            *in, *ids, *weights);
   int64_t experts = c->manifest().weights.at(gate).shape[0];
   const float *g = weightData(c, gate, experts, in->size(1));
   const float *b = weightData(c, bias, experts, -1);
@@ -319,6 +361,8 @@ void _mlir_ciface_helix_rt_moe_experts(int64_t ctx, int64_t moe, F32x2 *in,
   RankContext *c = context(ctx);
   if (c->failed())
     return;
+  if (Device *device = c->device())
+    return device->moeExperts(*c, moe, *in, *ids, *weights, *out);
   const MoeSpec &spec = c->manifest().moes.at(moe);
   int64_t hidden = in->size(1), batch = in->size(0);
   std::vector<const float *> gate, up, down;

@@ -10,13 +10,19 @@
 #ifndef HELIX_RT_MODULE_KVSLOTS_H
 #define HELIX_RT_MODULE_KVSLOTS_H
 
-#include <algorithm>
 #include <cstdint>
+
+// The CUDA device computes slots in kernels from the same definitions.
+#ifdef __CUDACC__
+#define HELIX_HOST_DEVICE __host__ __device__
+#else
+#define HELIX_HOST_DEVICE
+#endif
 
 namespace helix_rt {
 
 /// Local slot of a global position on its owner.
-inline int64_t kvSlot(int64_t position, int64_t block, int64_t shards) {
+HELIX_HOST_DEVICE inline int64_t kvSlot(int64_t position, int64_t block, int64_t shards) {
   if (shards <= 1)
     return position;
   return (position / (block * shards)) * block + position % block;
@@ -24,18 +30,19 @@ inline int64_t kvSlot(int64_t position, int64_t block, int64_t shards) {
 
 /// Tokens at positions [0, length) that KVP rank `rank` holds (all of them
 /// when unsharded or rank < 0).
-inline int64_t kvLength(int64_t length, int64_t block, int64_t shards,
+HELIX_HOST_DEVICE inline int64_t kvLength(int64_t length, int64_t block, int64_t shards,
                         int64_t rank) {
   if (rank < 0 || shards <= 1)
     return length;
   int64_t round = block * shards;
   int64_t full = length / round, rest = length % round;
   int64_t mine = rest - rank * block;
-  return full * block + std::max<int64_t>(0, std::min(mine, block));
+  int64_t part = mine < block ? mine : block;
+  return full * block + (part > 0 ? part : 0);
 }
 
 /// Slots a rank needs for `maxContext` positions (rank 0 holds the most).
-inline int64_t kvCapacity(int64_t maxContext, int64_t block, int64_t shards) {
+HELIX_HOST_DEVICE inline int64_t kvCapacity(int64_t maxContext, int64_t block, int64_t shards) {
   return kvLength(maxContext, block, shards, 0);
 }
 

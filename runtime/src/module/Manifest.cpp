@@ -33,6 +33,7 @@ kernels::RopeParams parseRope(const json &j) {
 
 void parseInto(const json &doc, Manifest &m) {
   m.abiVersion = doc.at("abi_version").get<int64_t>();
+  m.target = doc.value("target", std::string("cpu"));
   const json &model = doc.at("model");
   m.architecture = model.at("architecture").get<std::string>();
   m.numLayers = model.at("num_layers").get<int64_t>();
@@ -114,6 +115,10 @@ bool parseManifest(const std::string &text, Manifest &out, std::string &error) {
   if (out.abiVersion != 1) {
     error = "the module has ABI version " + std::to_string(out.abiVersion) +
             "; this runtime reads version 1 (recompile the module)";
+    return false;
+  }
+  if (out.target != "cpu" && out.target != "cuda") {
+    error = "the module is for an unknown target '" + out.target + "'";
     return false;
   }
   if (!out.cache) {

@@ -62,6 +62,7 @@ struct CacheSpec {
 
 struct Manifest {
   int64_t abiVersion = 0;
+  std::string target = "cpu"; // "cuda": buffers and ops through the Device
   std::string architecture;
   int64_t numLayers = 0, hiddenSize = 0, vocabSize = 0;
   int64_t kvp = 1, tpa = 1, tpf = 1, ep = 1, microbatches = 1, kvBlock = 1;

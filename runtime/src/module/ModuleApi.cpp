@@ -1,4 +1,5 @@
 //===- ModuleApi.cpp - open compiled modules, create and step ranks -------===//
+#include "Device.h"
 #include "MemRef.h"
 #include "RankContext.h"
 #include "helix_rt/helix_rt.h"
@@ -44,9 +45,47 @@ MemRef<T, 1> view1(T *data, int64_t n) {
   return {data, data, 0, {n}, {1}};
 }
 
+/// The step on a device: inputs and outputs staged in device memory, the
+/// results copied back (which waits for the step's work).
+bool deviceStep(helix_rank *rank, std::vector<int64_t> &tokens,
+                std::vector<int64_t> &positions) {
+  RankContext &c = rank->context;
+  Device &d = *c.device();
+  int64_t batch = static_cast<int64_t>(tokens.size());
+  int64_t vocab = c.manifest().vocabSize;
+  int64_t ids = batch * 8, floats = batch * vocab * 4;
+  auto *t = static_cast<int64_t *>(d.alloc(ids));
+  auto *p = static_cast<int64_t *>(d.alloc(ids));
+  auto *n = static_cast<int64_t *>(d.alloc(ids));
+  auto *l = static_cast<float *>(d.alloc(floats));
+  if (t && p && n && l) {
+    d.toDevice(c, t, tokens.data(), ids);
+    d.toDevice(c, p, positions.data(), ids);
+    I64x1 tokenView = view1(t, batch), positionView = view1(p, batch);
+    I64x1 nextView = view1(n, batch);
+    F32x2 logitsView{l, l, 0, {batch, vocab}, {vocab, 1}};
+    if (!c.failed())
+      rank->module->step(reinterpret_cast<int64_t>(&c), &tokenView,
+                         &positionView, &nextView, &logitsView);
+    if (!c.failed() && d.toHost(c, rank->next.data(), n, ids))
+      d.toHost(c, rank->logits.data(), l, floats);
+  } else {
+    c.fail("out of device memory for the step's inputs and outputs");
+  }
+  for (void *buffer : {static_cast<void *>(t), static_cast<void *>(p),
+                       static_cast<void *>(n), static_cast<void *>(l)})
+    if (buffer)
+      d.free(buffer);
+  return !c.failed();
+}
+
 } // namespace
 
 extern "C" {
+
+void helix_device_destroy(helix_device *device) {
+  delete reinterpret_cast<Device *>(device);
+}
 
 helix_status helix_module_open(const char *path, helix_module **out,
                                char *error, size_t errorSize) {
@@ -103,7 +142,9 @@ helix_status helix_rank_create(const helix_module *module,
     rank->module = module;
     std::string message;
     if (!rank->context.init(module->manifest, checkpoint, world,
-                            options->max_batch, options->max_context, message))
+                            options->max_batch, options->max_context,
+                            reinterpret_cast<Device *>(options->device),
+                            message))
       return report(error, errorSize, HELIX_ERROR_INVALID_ARGUMENT, message);
     *out = rank.release();
     return HELIX_OK;
@@ -138,13 +179,19 @@ helix_status helix_rank_step(helix_rank *rank, const int64_t *tokens,
   rank->logits.resize(static_cast<size_t>(batch * vocab));
   std::vector<int64_t> tokenCopy(tokens, tokens + batch);
   std::vector<int64_t> positionCopy(positions, positions + batch);
-  I64x1 tokenView = view1(tokenCopy.data(), batch);
-  I64x1 positionView = view1(positionCopy.data(), batch);
-  I64x1 nextView = view1(rank->next.data(), batch);
-  F32x2 logitsView{rank->logits.data(), rank->logits.data(), 0,
-                   {batch, vocab}, {vocab, 1}};
-  rank->module->step(reinterpret_cast<int64_t>(&c), &tokenView, &positionView,
-                     &nextView, &logitsView);
+  c.setStepPositions(positionCopy);
+  if (c.device()) {
+    if (!deviceStep(rank, tokenCopy, positionCopy))
+      return report(error, errorSize, HELIX_ERROR_INTERNAL, c.error());
+  } else {
+    I64x1 tokenView = view1(tokenCopy.data(), batch);
+    I64x1 positionView = view1(positionCopy.data(), batch);
+    I64x1 nextView = view1(rank->next.data(), batch);
+    F32x2 logitsView{rank->logits.data(), rank->logits.data(), 0,
+                     {batch, vocab}, {vocab, 1}};
+    rank->module->step(reinterpret_cast<int64_t>(&c), &tokenView,
+                       &positionView, &nextView, &logitsView);
+  }
   if (c.failed())
     return report(error, errorSize, HELIX_ERROR_INTERNAL, c.error());
   if (nextTokens)

@@ -1,5 +1,6 @@
 //===- RankContext.cpp - weights, cache and groups of one rank ------------===//
 #include "RankContext.h"
+#include "Device.h"
 #include "KvSlots.h"
 
 #include <algorithm>
@@ -16,6 +17,25 @@ std::string shapeString(const std::vector<int64_t> &shape) {
 }
 
 } // namespace
+
+Scratch::Scratch(Device *device, int64_t count) : device(device) {
+  if (device)
+    onDevice = static_cast<float *>(device->alloc(count * 4));
+  else
+    host.assign(static_cast<size_t>(count), 0.0f);
+}
+
+Scratch &Scratch::operator=(Scratch &&other) noexcept {
+  std::swap(device, other.device);
+  std::swap(onDevice, other.onDevice);
+  std::swap(host, other.host);
+  return *this;
+}
+
+Scratch::~Scratch() {
+  if (device && onDevice)
+    device->free(onDevice);
+}
 
 RankContext::~RankContext() {
   for (auto &[id, entry] : pending)
@@ -45,10 +65,17 @@ int64_t RankContext::blockIndex(const std::string &grid,
 
 bool RankContext::init(const Manifest &manifest,
                        const helix_checkpoint *checkpoint, helix_comm *world,
-                       int64_t maxBatch, int64_t maxContext,
+                       int64_t maxBatch, int64_t maxContext, Device *device,
                        std::string &error) {
   spec = &manifest;
   worldComm = world;
+  dev = device;
+  if (device && manifest.target != "cuda") {
+    error = std::string("the module was compiled for target ") +
+            manifest.target + "; the " + device->name() +
+            " device runs target=cuda modules only";
+    return false;
+  }
   rankId = helix_comm_rank(world);
   if (helix_comm_size(world) != manifest.worldSize()) {
     error = "the module was compiled for " +
@@ -69,8 +96,18 @@ bool RankContext::init(const Manifest &manifest,
             std::to_string(maxContext) + " tokens does not fit in memory";
     return false;
   }
-  cache.assign(static_cast<size_t>(floats), 0.0f);
-  return loadWeights(checkpoint, error) && createGroups(error);
+  if (!device)
+    cache.assign(static_cast<size_t>(floats), 0.0f);
+  if (!loadWeights(checkpoint, error) || !createGroups(error))
+    return false;
+  if (!device)
+    return true;
+  if (!device->upload(*this, rows, slots, error))
+    return false;
+  // The device holds the data now; the shapes stay for the checks.
+  for (LocalWeight &w : weights)
+    std::vector<float>().swap(w.data);
+  return true;
 }
 
 bool RankContext::loadWeights(const helix_checkpoint *checkpoint,
@@ -170,7 +207,13 @@ PendingCollective RankContext::takeCollective(int64_t id) {
   return entry;
 }
 
+int64_t RankContext::cacheBytes() const {
+  return dev ? dev->cacheBytes() : static_cast<int64_t>(cache.size()) * 4;
+}
+
 int64_t RankContext::weightBytes() const {
+  if (dev)
+    return dev->weightBytes();
   int64_t bytes = 0;
   for (const LocalWeight &w : weights)
     bytes += static_cast<int64_t>(w.data.size()) * 4;

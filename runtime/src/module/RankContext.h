@@ -21,13 +21,33 @@ struct LocalWeight {
   bool owned = false;
 };
 
+class Device;
+
+/// Scratch floats for a collective: host memory, or device memory when the
+/// rank has a Device (freed with it).
+class Scratch {
+public:
+  Scratch() = default;
+  Scratch(Device *device, int64_t count);
+  Scratch(Scratch &&other) noexcept { *this = std::move(other); }
+  Scratch &operator=(Scratch &&other) noexcept;
+  ~Scratch();
+  float *data() { return device ? onDevice : host.data(); }
+  bool empty() const { return !onDevice && host.empty(); }
+
+private:
+  Device *device = nullptr;
+  float *onDevice = nullptr;
+  std::vector<float> host;
+};
+
 /// One in-flight collective started by the compiled step.
 struct PendingCollective {
   helix_comm_request *request = nullptr;
-  std::vector<float> staging; // packed send buffer, kept alive until wait
-  std::vector<float> landing; // receive buffer reordered into the output
-  /// Runs after the wait with `landing` (e.g. reorders it into the output).
-  std::function<void(const std::vector<float> &landing)> finish;
+  Scratch staging; // packed send buffer, kept alive until wait
+  Scratch landing; // receive buffer reordered into the output
+  /// Runs after the wait (e.g. reorders `landing` into the output).
+  std::function<void(PendingCollective &)> finish;
 };
 
 /// Everything a rank needs: its coordinates, weights, cache and
@@ -35,13 +55,17 @@ struct PendingCollective {
 class RankContext {
 public:
   /// Collective over `world`; false with `error` on failure.
+  /// With `device` (owned by the caller) weights and cache live there and
+  /// the module must be a target=cuda one; without it everything is host
+  /// memory (a target=cuda module then runs its ops with the CPU kernels).
   bool init(const Manifest &manifest, const helix_checkpoint *checkpoint,
             helix_comm *world, int64_t maxBatch, int64_t maxContext,
-            std::string &error);
+            Device *device, std::string &error);
   ~RankContext();
 
   const Manifest &manifest() const { return *spec; }
   int32_t rank() const { return rankId; }
+  Device *device() const { return dev; }
   helix_comm *world() const { return worldComm; }
 
   /// Coordinate of this rank along `axis` of grid `name`.
@@ -61,6 +85,10 @@ public:
   /// Positions a sequence may use: [0, maxContext).
   int64_t contextLimit() const { return maxContext; }
   int64_t cacheSlots() const { return slots; }
+  /// The positions of the step being run (host copy, all rows), so a device
+  /// can size launches without reading device memory back.
+  void setStepPositions(const std::vector<int64_t> &p) { stepPos = p; }
+  const std::vector<int64_t> &stepPositions() const { return stepPos; }
 
   /// Records the first failure and aborts the world so no peer hangs.
   void fail(const std::string &message);
@@ -71,7 +99,7 @@ public:
   PendingCollective takeCollective(int64_t id);
 
   int64_t weightBytes() const;
-  int64_t cacheBytes() const { return static_cast<int64_t>(cache.size()) * 4; }
+  int64_t cacheBytes() const;
 
 private:
   bool loadWeights(const helix_checkpoint *checkpoint, std::string &error);
@@ -79,11 +107,13 @@ private:
 
   const Manifest *spec = nullptr;
   helix_comm *worldComm = nullptr;
+  Device *dev = nullptr;
   int32_t rankId = 0;
   std::vector<LocalWeight> weights;
   std::vector<helix_comm *> groups;
   std::vector<float> cache;
   int64_t rows = 0, slots = 0, maxContext = 0;
+  std::vector<int64_t> stepPos;
   std::string firstError;
   std::map<int64_t, PendingCollective> pending;
   int64_t nextRequest = 1;

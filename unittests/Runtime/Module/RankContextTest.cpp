@@ -61,7 +61,7 @@ TEST(RankContext, EachRankLoadsItsSlice) {
   for (int r = 0; r < 4; ++r)
     threads.emplace_back([&, r] {
       if (!ranks[r].init(manifest, checkpoint, comms[r], /*maxBatch=*/2,
-                         /*maxContext=*/9, errors[r]))
+                         /*maxContext=*/9, /*device=*/nullptr, errors[r]))
         helix_comm_abort(comms[r], errors[r].c_str());
     });
   for (std::thread &t : threads)

@@ -1,0 +1,596 @@
+//===- CudaDevice.cpp - target=cuda steps on one GPU ----------------------===//
+//
+// The Device of runtime/src/module/Device.h on CUDA. Everything is enqueued
+// on one stream (the NCCL endpoints' compute stream), so the step's host
+// code never waits: it only synchronizes when helix_rank_step copies the
+// results back. Temp comes from the stream-ordered allocator
+// (cudaMallocAsync), which reuses freed blocks without a device sync.
+//
+// Activations are fp32 (B rows); weights bf16 (fp32 for vectors: norms,
+// biases); the KV cache bf16. Inputs of the bf16 kernels are converted
+// right before them.
+//
+//===----------------------------------------------------------------------===//
+#include "CudaStatus.h"
+#include "DeviceOps.h"
+#include "helix_rt/cuda_comm.h"
+#include "helix_rt/cuda_device.h"
+#include "helix_rt/cuda_kernels.h"
+#include "module/Device.h"
+#include "module/KvSlots.h"
+#include "module/RankContext.h"
+
+#include <cublas_v2.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <new>
+#include <string>
+#include <vector>
+
+namespace helix_rt::cuda {
+namespace {
+
+class CudaDevice final : public Device {
+public:
+  ~CudaDevice() override {
+    for (void *p : weightData)
+      if (p)
+        cudaFree(p);
+    for (auto &[key, table] : ropeTables)
+      ropeTableDestroy(&table);
+    if (cache.base)
+      cudaFree(cache.base);
+    if (cublas)
+      cublasDestroy(cublas);
+    if (stream)
+      cudaStreamDestroy(stream);
+  }
+
+  bool create(std::string &error) {
+    if (cudaError_t e = cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking)) {
+      error = std::string("cudaStreamCreate: ") + cudaGetErrorString(e);
+      return false;
+    }
+    if (cublasCreate(&cublas) != CUBLAS_STATUS_SUCCESS) {
+      error = "cublasCreate failed";
+      return false;
+    }
+    // Keep freed scratch in the pool: a step frees and reallocates the same
+    // sizes every time.
+    int gpu = 0;
+    cudaMemPool_t pool;
+    uint64_t keep = UINT64_MAX;
+    if (cudaGetDevice(&gpu) == cudaSuccess &&
+        cudaDeviceGetDefaultMemPool(&pool, gpu) == cudaSuccess)
+      cudaMemPoolSetAttribute(pool, cudaMemPoolAttrReleaseThreshold, &keep);
+    return true;
+  }
+
+  cudaStream_t computeStream() const { return stream; }
+
+  const char *name() const override { return "cuda"; }
+
+  bool upload(RankContext &c, int64_t rows, int64_t slots,
+              std::string &error) override {
+    weightData.assign(c.manifest().weights.size(), nullptr);
+    for (size_t id = 0; id < weightData.size(); ++id) {
+      const LocalWeight &w = c.weight(static_cast<int64_t>(id));
+      if (!w.owned)
+        continue;
+      if (!uploadWeight(w, weightData[id], error)) {
+        error = "uploading '" + c.manifest().weights[id].name + "': " + error;
+        return false;
+      }
+    }
+    const CacheSpec &spec = *c.manifest().cache;
+    cache.rows = rows;
+    cache.slots = slots;
+    cache.rowElements = slots * spec.tokenWidth();
+    cache.tokenStride = spec.latent ? spec.kvLoraRank + spec.ropeDim
+                                    : spec.kvHeads * spec.headDim;
+    cache.secondOffset = spec.latent ? 0 : slots * spec.kvHeads * spec.headDim;
+    cache.block = spec.block;
+    cache.shards = spec.tokenShards;
+    cacheSize = spec.layers * rows * cache.rowElements * 2;
+    void *p = nullptr;
+    if (cudaError_t e = cudaMalloc(&p, static_cast<size_t>(cacheSize))) {
+      error = "the KV cache (" + std::to_string(cacheSize) +
+              " bytes) does not fit on the GPU: " + cudaGetErrorString(e);
+      return false;
+    }
+    cache.base = static_cast<bf16 *>(p);
+    if (cudaError_t e = cudaMemset(p, 0, static_cast<size_t>(cacheSize))) {
+      error = std::string("clearing the KV cache: ") + cudaGetErrorString(e);
+      return false;
+    }
+    return true;
+  }
+
+  int64_t weightBytes() const override { return weightSize; }
+  int64_t cacheBytes() const override { return cacheSize; }
+
+  void *alloc(int64_t bytes) override {
+    void *p = nullptr;
+    if (cudaMallocAsync(&p, static_cast<size_t>(std::max<int64_t>(bytes, 256)),
+                        stream) != cudaSuccess)
+      return nullptr;
+    return p;
+  }
+  void free(void *p) override { cudaFreeAsync(p, stream); }
+
+  void copy(RankContext &c, const StridedView &src,
+            const StridedView &dst) override {
+    ops::View4 s{src.base, {}, {}}, d{dst.base, {}, {}};
+    for (int k = 0; k < src.rank; ++k) {
+      s.sizes[k] = d.sizes[k] = src.sizes[k];
+      s.strides[k] = src.strides[k];
+      d.strides[k] = dst.strides[k];
+    }
+    ok(c, ops::stridedCopy(s, d, static_cast<int>(src.rank),
+                           static_cast<int>(src.elementBytes), stream));
+  }
+
+  void toDevice(RankContext &c, void *dst, const void *src,
+                int64_t bytes) override {
+    checkCuda(c, cudaMemcpyAsync(dst, src, static_cast<size_t>(bytes),
+                                 cudaMemcpyHostToDevice, stream),
+              "copying the step's inputs to the GPU");
+  }
+
+  bool toHost(RankContext &c, void *dst, const void *src,
+              int64_t bytes) override {
+    return checkCuda(c, cudaMemcpyAsync(dst, src, static_cast<size_t>(bytes),
+                                        cudaMemcpyDeviceToHost, stream),
+                     "copying the step's results back") &&
+           checkCuda(c, cudaStreamSynchronize(stream), "the decode step");
+  }
+
+  void add(RankContext &c, const F32x2 &a, const F32x2 &b,
+           const F32x2 &out) override {
+    ok(c, ops::addF32(a.data(), b.data(), out.count(), out.data(), stream));
+  }
+
+  void rmsNorm(RankContext &c, int64_t weight, float eps, const F32x2 &in,
+               const F32x2 &out) override {
+    if (const float *w = vector(c, weight, in.size(1)))
+      ok(c, ops::rmsNormF32(in.data(), w, in.size(0), in.size(1), eps,
+                            out.data(), stream));
+  }
+
+  void lseMerge(RankContext &c, const F32x4 &in, const F32x2 &out) override {
+    int64_t heads = in.size(2), width = in.size(3) - 1;
+    ok(c, cuda::lseMerge(in.data(), in.size(0), in.size(1), heads, width,
+                         out.data(), heads * width, stream));
+  }
+
+  void sumShards(RankContext &c, const F32x3 &in, const F32x2 &out) override {
+    ok(c, ops::sumShards(in.data(), in.size(0), in.size(1), in.size(2),
+                         out.data(), stream));
+  }
+
+  void argmax(RankContext &c, const F32x2 &in, const I64x1 &out) override {
+    ok(c, ops::argmax(in.data(), in.size(0), in.size(1), out.data(), stream));
+  }
+
+  void kvOwner(RankContext &c, int64_t block, int64_t shards,
+               const I64x1 &positions, const I64x1 &owner) override {
+    ok(c, ops::kvOwner(positions.data(), positions.size(0), block, shards,
+                       owner.data(), stream));
+  }
+
+  void embed(RankContext &c, int64_t weight, const I64x1 &tokens,
+             const F32x2 &out) override {
+    if (const bf16 *table = matrix(c, weight, c.manifest().vocabSize, out.size(1)))
+      ok(c, ops::embed(table, tokens.data(), tokens.size(0), out.size(1),
+                       out.data(), stream));
+  }
+
+  void linear(RankContext &c, int64_t weight, const F32x2 &in,
+              const F32x2 &out) override {
+    int64_t batch = in.size(0), k = in.size(1), n = out.size(1);
+    const bf16 *w = matrix(c, weight, n, k);
+    Temp x(*this, batch * k * 2);
+    if (w && x.ready(c) && toBf16(c, in, x.as<bf16>()))
+      ok(c, cuda::linear(cublas, x.as<bf16>(), k, w, batch, k, n, out.data(),
+                         stream));
+  }
+
+  void rope(RankContext &c, int64_t rope, int64_t heads, int64_t headDim,
+            int64_t rotaryDim, const F32x2 &in, const I64x1 &positions,
+            const F32x2 &out) override {
+    auto key = std::make_pair(rope, rotaryDim);
+    auto it = ropeTables.find(key);
+    if (it == ropeTables.end()) {
+      RopeTable table;
+      if (!ok(c, ropeTableCreate(c.manifest().ropes.at(rope), rotaryDim, &table)))
+        return;
+      it = ropeTables.emplace(key, table).first;
+    }
+    ok(c, cuda::rope(in.data(), positions.data(), in.size(0), heads, headDim,
+                     it->second, out.data(), stream));
+  }
+
+  void append(RankContext &c, int64_t layer, const F32x2 &a, const F32x2 &b,
+              const I64x1 &positions, const I64x1 &owner, int64_t rank,
+              int64_t rowOffset) override {
+    int64_t batch = a.size(0);
+    if (!positionsFit(c, rowOffset, batch, rank))
+      return;
+    ok(c, ops::append(cache, layer, a.data(), a.size(1), b.data(), b.size(1),
+                      positions.data(), owner.data(), batch, rank, rowOffset,
+                      stream));
+  }
+
+  void gqaPartialAttention(RankContext &c, int64_t layer, const F32x2 &q,
+                           const I64x1 &positions, int64_t rank,
+                           int64_t rowOffset, int64_t heads, float scale,
+                           const F32x4 &out) override {
+    const CacheSpec &spec = *c.manifest().cache;
+    int64_t batch = q.size(0);
+    Views views(*this, batch, /*both=*/true);
+    Temp q16(*this, q.count() * 2);
+    Temp ws(*this, static_cast<int64_t>(gqaWorkspaceBytes(
+                          batch, heads, spec.kvHeads, spec.headDim,
+                          kMaxAttentionSplits)));
+    int64_t maxLength = 0;
+    if (!views.ready(c) || !q16.ready(c) || !ws.ready(c) ||
+        !localLengths(c, rowOffset, batch, rank, maxLength) ||
+        !clear(c, ws) || !toBf16(c, q, q16.as<bf16>()) ||
+        !fillViews(c, views, layer, positions, batch, rank, rowOffset))
+      return;
+    ok(c, cuda::gqaPartialAttention(
+              q16.as<bf16>(), views.first(), views.second(), views.length(),
+              maxLength, batch, heads, spec.kvHeads, spec.headDim, scale,
+              out.data(), ws.raw(), kMaxAttentionSplits, stream));
+  }
+
+  void mlaPartialAttention(RankContext &c, int64_t layer, int64_t kvb,
+                           const F32x2 &q, const I64x1 &positions,
+                           int64_t rank, int64_t rowOffset, int64_t heads,
+                           int64_t nope, int64_t vDim, float scale,
+                           const F32x4 &out) override {
+    const CacheSpec &spec = *c.manifest().cache;
+    int64_t batch = q.size(0);
+    const bf16 *kvB = matrix(c, kvb, heads * (nope + vDim), spec.kvLoraRank);
+    Views views(*this, batch, /*both=*/false);
+    Temp q16(*this, q.count() * 2);
+    Temp ws(*this, static_cast<int64_t>(mlaWorkspaceBytes(
+                          batch, heads, spec.kvLoraRank, kMaxAttentionSplits)));
+    int64_t maxLength = 0;
+    if (!kvB || !views.ready(c) || !q16.ready(c) || !ws.ready(c) ||
+        !localLengths(c, rowOffset, batch, rank, maxLength) ||
+        !clear(c, ws) || !toBf16(c, q, q16.as<bf16>()) ||
+        !fillViews(c, views, layer, positions, batch, rank, rowOffset))
+      return;
+    ok(c, cuda::mlaPartialAttention(
+              cublas, q16.as<bf16>(), views.first(), views.length(), maxLength,
+              kvB, batch, heads, nope, spec.ropeDim, vDim, spec.kvLoraRank,
+              scale, out.data(), ws.raw(), kMaxAttentionSplits, stream));
+  }
+
+  void mlaValueProjection(RankContext &c, int64_t kvb, int64_t nope,
+                          int64_t vDim, const F32x2 &in,
+                          const F32x2 &out) override {
+    int64_t batch = in.size(0), heads = out.size(1) / vDim;
+    int64_t rank = in.size(1) / heads;
+    const bf16 *kvB = matrix(c, kvb, heads * (nope + vDim), rank);
+    Temp x(*this, in.count() * 2);
+    if (kvB && x.ready(c) && toBf16(c, in, x.as<bf16>()))
+      ok(c, ops::mlaValueProjection(cublas, x.as<bf16>(), kvB, batch, heads,
+                                    nope, vDim, rank, out.data(), stream));
+  }
+
+  void swiglu(RankContext &c, int64_t gate, int64_t up, int64_t down,
+              const F32x2 &in, const F32x2 &out) override {
+    const LocalWeight &g = c.weight(gate);
+    int64_t width = g.shape.empty() ? 0 : g.shape[0];
+    mlp(c, gate, up, down, width, in, out.data());
+  }
+
+  void moeRoute(RankContext &c, int64_t gate, int64_t bias, int64_t topK,
+                int64_t groups, int64_t topkGroup, bool norm, float scaling,
+                const F32x2 &in, const I64x2 &ids,
+                const F32x2 &weights) override {
+    int64_t batch = in.size(0), hidden = in.size(1);
+    int64_t experts = c.manifest().weights.at(gate).shape[0];
+    const bf16 *g = matrix(c, gate, experts, hidden);
+    const float *b = vector(c, bias, experts);
+    Temp x(*this, in.count() * 2), logits(*this, batch * experts * 4);
+    if (g && b && x.ready(c) && logits.ready(c) && toBf16(c, in, x.as<bf16>()))
+      ok(c, cuda::moeRoute(cublas, x.as<bf16>(), g, b, batch, hidden, experts,
+                           topK, groups, topkGroup, norm, scaling,
+                           logits.as<float>(), ids.data(), weights.data(),
+                           stream));
+  }
+
+  /// Dense over the local experts: each runs on every row, weighted by the
+  /// routing weight (0 for rows routed elsewhere). Reads each local expert's
+  /// weights once per step, which a decode batch does anyway once most
+  /// experts are hit; a grouped GEMM over routed rows is the next step
+  /// (docs/gpu.md).
+  void moeExperts(RankContext &c, int64_t moe, const F32x2 &in,
+                  const I64x2 &ids, const F32x2 &weights,
+                  const F32x2 &out) override {
+    const MoeSpec &spec = c.manifest().moes.at(moe);
+    int64_t batch = in.size(0), hidden = in.size(1);
+    std::vector<int64_t> local;
+    for (int64_t e = 0; e < spec.numExperts; ++e)
+      if (c.weight(spec.experts[e][0]).owned)
+        local.push_back(e);
+    int64_t first = local.empty() ? 0 : local.front();
+    if (!local.empty() &&
+        local.back() - first + 1 != static_cast<int64_t>(local.size()))
+      return c.fail("internal error: rank " + std::to_string(c.rank()) +
+                    " owns a non-contiguous set of experts");
+    int64_t n = static_cast<int64_t>(local.size());
+    Temp rowWeight(*this, std::max<int64_t>(n, 1) * batch * 4);
+    Temp partial(*this, batch * hidden * 4);
+    if (!rowWeight.ready(c) || !partial.ready(c) ||
+        !checkCuda(c, cudaMemsetAsync(out.data(), 0,
+                                      static_cast<size_t>(out.count() * 4),
+                                      stream),
+                   "clearing the expert output") ||
+        !ok(c, ops::expertRowWeights(ids.data(), weights.data(), batch,
+                                     ids.size(1), first, n,
+                                     rowWeight.as<float>(), stream)))
+      return;
+    for (int64_t i = 0; i < n; ++i) {
+      const std::vector<int64_t> &w = spec.experts[local[i]];
+      int64_t width = c.weight(w[0]).shape[0];
+      if (!mlp(c, w[0], w[1], w[2], width, in, partial.as<float>()) ||
+          !ok(c, ops::axpyRows(rowWeight.as<float>() + i * batch,
+                               partial.as<float>(), batch, hidden, out.data(),
+                               stream)))
+        return;
+    }
+    if (!spec.shared)
+      return;
+    const std::vector<int64_t> &s = *spec.shared;
+    const LocalWeight &g = c.weight(s[0]);
+    if (mlp(c, s[0], s[1], s[2], g.shape.empty() ? 0 : g.shape[0], in,
+            partial.as<float>()))
+      ok(c, ops::axpyRows(nullptr, partial.as<float>(), batch, hidden,
+                          out.data(), stream));
+  }
+
+private:
+  /// Stream-ordered scratch, freed (in stream order) when it goes out of
+  /// scope.
+  class Temp {
+  public:
+    Temp(CudaDevice &d, int64_t bytes)
+        : d(d), p(d.alloc(bytes)), size(static_cast<size_t>(bytes)) {}
+    ~Temp() {
+      if (p)
+        d.free(p);
+    }
+    Temp(const Temp &) = delete;
+    Temp &operator=(const Temp &) = delete;
+    bool ready(RankContext &c) {
+      if (!p && !c.failed())
+        c.fail("out of GPU memory for the step's scratch");
+      return p != nullptr;
+    }
+    template <typename T> T *as() const { return static_cast<T *>(p); }
+    void *raw() const { return p; }
+    size_t bytes() const { return size; }
+
+  private:
+    CudaDevice &d;
+    void *p;
+    size_t size;
+  };
+
+  /// The per-sequence cache pointers and lengths attention takes.
+  class Views {
+  public:
+    Views(CudaDevice &d, int64_t batch, bool both)
+        : keys(d, batch * 8), values(d, both ? batch * 8 : 8),
+          lengths(d, batch * 8), both(both) {}
+    bool ready(RankContext &c) {
+      return keys.ready(c) && values.ready(c) && lengths.ready(c);
+    }
+    const bf16 **firstOut() const { return keys.as<const bf16 *>(); }
+    const bf16 **secondOut() const {
+      return both ? values.as<const bf16 *>() : nullptr;
+    }
+    const bf16 *const *first() const { return firstOut(); }
+    const bf16 *const *second() const { return secondOut(); }
+    int64_t *length() const { return lengths.as<int64_t>(); }
+
+  private:
+    Temp keys, values, lengths;
+    bool both;
+  };
+
+  bool ok(RankContext &c, helix_status status) {
+    if (status == HELIX_OK)
+      return true;
+    c.fail(std::string("CUDA: ") + lastError());
+    return false;
+  }
+
+  bool checkCuda(RankContext &c, cudaError_t e, const char *what) {
+    if (e == cudaSuccess)
+      return true;
+    c.fail(std::string("CUDA error in ") + what + ": " + cudaGetErrorString(e));
+    return false;
+  }
+
+  bool clear(RankContext &c, Temp &s) {
+    // Only the attention workspaces need it: their arrival counters must
+    // start at zero (the kernels leave them at zero again).
+    return checkCuda(c, cudaMemsetAsync(s.raw(), 0, s.bytes(), stream),
+                     "clearing the attention workspace");
+  }
+
+  bool toBf16(RankContext &c, const F32x2 &in, bf16 *out) {
+    return ok(c, ops::toBf16(in.data(), in.count(), out, stream));
+  }
+
+  /// Host checks of what the kernels assume: rows inside the step's
+  /// positions, positions inside this rank's cache.
+  bool positionsFit(RankContext &c, int64_t rowOffset, int64_t batch,
+                    int64_t rank) {
+    const std::vector<int64_t> &pos = c.stepPositions();
+    if (rowOffset < 0 || rowOffset + batch > static_cast<int64_t>(pos.size()) ||
+        rowOffset + batch > cache.rows) {
+      c.fail("internal error: step rows " + std::to_string(rowOffset) + "+" +
+             std::to_string(batch) + " are outside the batch");
+      return false;
+    }
+    for (int64_t s = 0; s < batch; ++s) {
+      int64_t p = pos[rowOffset + s];
+      bool mine = rank < 0 || (p / cache.block) % cache.shards == rank;
+      if (mine && kvSlot(p, cache.block, cache.shards) >= cache.slots) {
+        c.fail("context over capacity: position " + std::to_string(p) +
+               " does not fit the KV cache (capacity " +
+               std::to_string(cache.slots) + " tokens per rank)");
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /// The longest local slice of the batch (sizes the attention split).
+  bool localLengths(RankContext &c, int64_t rowOffset, int64_t batch,
+                    int64_t rank, int64_t &maxLength) {
+    if (!positionsFit(c, rowOffset, batch, -1))
+      return false;
+    maxLength = 0;
+    for (int64_t s = 0; s < batch; ++s)
+      maxLength = std::max(
+          maxLength, kvLength(c.stepPositions()[rowOffset + s] + 1,
+                              cache.block, cache.shards, rank));
+    return true;
+  }
+
+  bool fillViews(RankContext &c, Views &views, int64_t layer,
+                 const I64x1 &positions, int64_t batch, int64_t rank,
+                 int64_t rowOffset) {
+    return ok(c, ops::sequenceViews(cache, layer, positions.data(), batch, rank,
+                                    rowOffset, views.firstOut(),
+                                    views.secondOut(), views.length(), stream));
+  }
+
+  bool mlp(RankContext &c, int64_t gate, int64_t up, int64_t down,
+           int64_t width, const F32x2 &in, float *out) {
+    int64_t batch = in.size(0), hidden = in.size(1);
+    const bf16 *g = matrix(c, gate, width, hidden);
+    const bf16 *u = matrix(c, up, width, hidden);
+    const bf16 *d = matrix(c, down, hidden, width);
+    Temp x(*this, in.count() * 2);
+    Temp ws(*this, static_cast<int64_t>(swigluWorkspaceBytes(batch, width)));
+    return g && u && d && x.ready(c) && ws.ready(c) &&
+           toBf16(c, in, x.as<bf16>()) &&
+           ok(c, swigluMlp(cublas, x.as<bf16>(), g, u, d, batch, hidden, width,
+                           out, ws.raw(), stream));
+  }
+
+  /// The rank's bf16 block of a matrix weight, checked against rows x cols.
+  const bf16 *matrix(RankContext &c, int64_t id, int64_t rows, int64_t cols) {
+    const LocalWeight &w = c.weight(id);
+    if (!w.owned || w.shape.size() != 2 || w.shape[0] != rows ||
+        w.shape[1] != cols) {
+      c.fail("internal error: weight '" + c.manifest().weights.at(id).name +
+             "' is not loaded here or does not match the compiled step");
+      return nullptr;
+    }
+    return static_cast<const bf16 *>(weightData[id]);
+  }
+
+  /// The rank's fp32 copy of a vector weight of n values.
+  const float *vector(RankContext &c, int64_t id, int64_t n) {
+    const LocalWeight &w = c.weight(id);
+    if (!w.owned || w.shape.size() != 1 || w.shape[0] != n) {
+      c.fail("internal error: weight '" + c.manifest().weights.at(id).name +
+             "' is not loaded here or does not match the compiled step");
+      return nullptr;
+    }
+    return static_cast<const float *>(weightData[id]);
+  }
+
+  bool uploadWeight(const LocalWeight &w, void *&out, std::string &error) {
+    int64_t count = static_cast<int64_t>(w.data.size());
+    size_t fp32 = static_cast<size_t>(count) * 4;
+    void *staged = nullptr;
+    cudaError_t e = cudaMalloc(&staged, std::max<size_t>(fp32, 4));
+    if (e == cudaSuccess)
+      e = cudaMemcpy(staged, w.data.data(), fp32, cudaMemcpyHostToDevice);
+    if (e != cudaSuccess) {
+      cudaFree(staged);
+      error = cudaGetErrorString(e);
+      return false;
+    }
+    if (w.shape.size() == 1) { // vectors stay fp32
+      out = staged;
+      weightSize += static_cast<int64_t>(fp32);
+      return true;
+    }
+    e = cudaMalloc(&out, std::max<size_t>(fp32 / 2, 2));
+    if (e == cudaSuccess &&
+        ops::toBf16(static_cast<float *>(staged), count, static_cast<bf16 *>(out),
+                    stream) != HELIX_OK)
+      e = cudaErrorLaunchFailure;
+    if (e == cudaSuccess)
+      e = cudaStreamSynchronize(stream);
+    cudaFree(staged);
+    if (e != cudaSuccess) {
+      error = cudaGetErrorString(e);
+      return false;
+    }
+    weightSize += static_cast<int64_t>(fp32 / 2);
+    return true;
+  }
+
+  cudaStream_t stream = nullptr;
+  cublasHandle_t cublas = nullptr;
+  std::vector<void *> weightData; // per manifest weight id (null: not here)
+  std::map<std::pair<int64_t, int64_t>, RopeTable> ropeTables;
+  ops::CacheLayout cache{};
+  int64_t weightSize = 0, cacheSize = 0;
+};
+
+} // namespace
+} // namespace helix_rt::cuda
+
+extern "C" {
+
+int helix_cuda_device_count(char *why, size_t whySize) {
+  int count = 0;
+  cudaError_t e = cudaGetDeviceCount(&count);
+  if (e != cudaSuccess || count == 0) {
+    if (why && whySize)
+      std::snprintf(why, whySize, "%s",
+                    e != cudaSuccess ? cudaGetErrorString(e)
+                                     : "no CUDA device is visible");
+    return 0;
+  }
+  return count;
+}
+
+helix_status helix_cuda_device_create(helix_comm *world, helix_device **out,
+                                      char *error, size_t errorSize) {
+  *out = nullptr;
+  auto *device = new (std::nothrow) helix_rt::cuda::CudaDevice();
+  std::string message;
+  if (!device || !device->create(message)) {
+    if (error && errorSize)
+      std::snprintf(error, errorSize, "cannot set up the GPU: %s",
+                    device ? message.c_str() : "out of memory");
+    delete device;
+    return HELIX_ERROR_INTERNAL;
+  }
+  if (world && helix_comm_nccl_set_stream(world, device->computeStream()) != HELIX_OK) {
+    if (error && errorSize)
+      std::snprintf(error, errorSize, "the world is not an NCCL communicator");
+    delete device;
+    return HELIX_ERROR_INVALID_ARGUMENT;
+  }
+  *out = reinterpret_cast<helix_device *>(static_cast<helix_rt::Device *>(device));
+  return HELIX_OK;
+}
+
+} // extern "C"

@@ -1,0 +1,401 @@
+//===- DeviceOps.cu - fp32 glue kernels of the CUDA device ----------------===//
+//
+// Small, bandwidth-trivial kernels over the step's fp32 activations (B rows):
+// one thread per element or one block per row, nothing clever. The heavy
+// work (attention, GEMMs, the merge) is in the other files.
+//
+//===----------------------------------------------------------------------===//
+#include "CudaStatus.h"
+#include "DeviceOps.h"
+#include "DeviceUtil.cuh"
+#include "module/KvSlots.h"
+
+#include <cublas_v2.h>
+
+#include <string>
+
+namespace helix_rt::cuda::ops {
+
+namespace {
+
+constexpr int kThreads = 256;
+
+unsigned blocksFor(int64_t items) {
+  return unsigned((items + kThreads - 1) / kThreads);
+}
+
+/// Launch-size guard shared by the elementwise kernels.
+helix_status checkItems(int64_t items, const char *what) {
+  if (items < 0)
+    return detail::invalid(what, "negative size");
+  if ((items + kThreads - 1) / kThreads > 2147483647)
+    return detail::invalid(what, "too large for one launch");
+  return HELIX_OK;
+}
+
+template <typename T>
+__global__ void stridedCopyKernel(View4 src, View4 dst, int64_t total) {
+  const int64_t i = int64_t(blockIdx.x) * kThreads + threadIdx.x;
+  if (i >= total)
+    return;
+  int64_t rest = i, so = 0, d = 0;
+  for (int k = 3; k >= 0; --k) {
+    const int64_t idx = rest % src.sizes[k];
+    rest /= src.sizes[k];
+    so += idx * src.strides[k];
+    d += idx * dst.strides[k];
+  }
+  static_cast<T *>(dst.base)[d] = static_cast<const T *>(src.base)[so];
+}
+
+__global__ void toBf16Kernel(const float *in, int64_t n, __nv_bfloat16 *out) {
+  const int64_t i = int64_t(blockIdx.x) * kThreads + threadIdx.x;
+  if (i < n)
+    out[i] = __float2bfloat16(in[i]);
+}
+
+__global__ void addKernel(const float *a, const float *b, int64_t n,
+                          float *out) {
+  const int64_t i = int64_t(blockIdx.x) * kThreads + threadIdx.x;
+  if (i < n)
+    out[i] = a[i] + b[i];
+}
+
+__global__ void __launch_bounds__(kThreads)
+    rmsNormKernel(const float *x, const float *w, int64_t n, float eps,
+                  float *out) {
+  __shared__ float scratch[32];
+  const float *row = x + int64_t(blockIdx.x) * n;
+  float local = 0.0f;
+  for (int64_t i = threadIdx.x; i < n; i += kThreads)
+    local += row[i] * row[i];
+  const float sum = detail::blockSum(local, scratch);
+  const float inv = rsqrtf(sum / float(n) + eps);
+  float *o = out + int64_t(blockIdx.x) * n;
+  for (int64_t i = threadIdx.x; i < n; i += kThreads)
+    o[i] = row[i] * inv * w[i];
+}
+
+__global__ void sumShardsKernel(const float *in, int64_t shards, int64_t n,
+                                float *out) {
+  const int64_t i = int64_t(blockIdx.x) * kThreads + threadIdx.x;
+  if (i >= n)
+    return;
+  float acc = 0.0f;
+  for (int64_t s = 0; s < shards; ++s) // shard order, like the CPU kernel
+    acc += in[s * n + i];
+  out[i] = acc;
+}
+
+__global__ void __launch_bounds__(kThreads)
+    argmaxKernel(const float *in, int64_t vocab, int64_t *out) {
+  __shared__ float bestValue[kThreads];
+  __shared__ int64_t bestIndex[kThreads];
+  const float *row = in + int64_t(blockIdx.x) * vocab;
+  float best = -INFINITY;
+  int64_t at = vocab; // no finite maximum yet
+  for (int64_t i = threadIdx.x; i < vocab; i += kThreads)
+    if (row[i] > best) { // strict: the first index wins within a thread
+      best = row[i];
+      at = i;
+    }
+  bestValue[threadIdx.x] = best;
+  bestIndex[threadIdx.x] = at;
+  __syncthreads();
+  for (int half = kThreads / 2; half > 0; half /= 2) {
+    if (threadIdx.x < half) {
+      const float v = bestValue[threadIdx.x + half];
+      const int64_t j = bestIndex[threadIdx.x + half];
+      if (v > bestValue[threadIdx.x] ||
+          (v == bestValue[threadIdx.x] && j < bestIndex[threadIdx.x])) {
+        bestValue[threadIdx.x] = v;
+        bestIndex[threadIdx.x] = j;
+      }
+    }
+    __syncthreads();
+  }
+  // All -inf or NaN rows: index 0, as the CPU kernel.
+  if (threadIdx.x == 0)
+    out[blockIdx.x] = bestIndex[0] < vocab ? bestIndex[0] : 0;
+}
+
+__global__ void kvOwnerKernel(const int64_t *positions, int64_t batch,
+                              int64_t block, int64_t shards, int64_t *owner) {
+  const int64_t i = int64_t(blockIdx.x) * kThreads + threadIdx.x;
+  if (i < batch)
+    owner[i] = (positions[i] / block) % shards;
+}
+
+__global__ void embedKernel(const __nv_bfloat16 *table, const int64_t *tokens,
+                            int64_t batch, int64_t hidden, float *out) {
+  const int64_t i = int64_t(blockIdx.x) * kThreads + threadIdx.x;
+  if (i >= batch * hidden)
+    return;
+  const int64_t b = i / hidden, c = i % hidden;
+  out[i] = __bfloat162float(table[tokens[b] * hidden + c]);
+}
+
+__device__ __nv_bfloat16 *rowBase(const CacheLayout &c, int64_t layer,
+                                  int64_t row) {
+  return c.base + (layer * c.rows + row) * c.rowElements;
+}
+
+__global__ void appendKernel(CacheLayout cache, int64_t layer, const float *a,
+                             int64_t aWidth, const float *b, int64_t bWidth,
+                             const int64_t *positions, const int64_t *owner,
+                             int64_t batch, int64_t rank, int64_t rowOffset) {
+  const int64_t width = aWidth + bWidth;
+  const int64_t i = int64_t(blockIdx.x) * kThreads + threadIdx.x;
+  if (i >= batch * width)
+    return;
+  const int64_t s = i / width, c = i % width;
+  if (rank >= 0 && owner[s] != rank)
+    return;
+  // Positions were checked against the capacity on the host (helix_rank_step).
+  const int64_t slot = kvSlot(positions[s], cache.block, cache.shards);
+  __nv_bfloat16 *base = rowBase(cache, layer, rowOffset + s);
+  if (c < aWidth)
+    base[slot * cache.tokenStride + c] = __float2bfloat16(a[s * aWidth + c]);
+  else if (cache.secondOffset == 0) // latent: rope key after the latent
+    base[slot * cache.tokenStride + c] =
+        __float2bfloat16(b[s * bWidth + c - aWidth]);
+  else
+    base[cache.secondOffset + slot * bWidth + c - aWidth] =
+        __float2bfloat16(b[s * bWidth + c - aWidth]);
+}
+
+__global__ void sequenceViewsKernel(CacheLayout cache, int64_t layer,
+                                    const int64_t *positions, int64_t batch,
+                                    int64_t rank, int64_t rowOffset,
+                                    const __nv_bfloat16 **first,
+                                    const __nv_bfloat16 **second,
+                                    int64_t *length) {
+  const int64_t s = int64_t(blockIdx.x) * kThreads + threadIdx.x;
+  if (s >= batch)
+    return;
+  const __nv_bfloat16 *base = rowBase(cache, layer, rowOffset + s);
+  first[s] = base;
+  if (second)
+    second[s] = base + cache.secondOffset;
+  length[s] = kvLength(positions[s] + 1, cache.block, cache.shards, rank);
+}
+
+__global__ void expertRowWeightsKernel(const int64_t *ids, const float *weights,
+                                       int64_t batch, int64_t topK,
+                                       int64_t first, int64_t experts,
+                                       float *rowWeight) {
+  const int64_t i = int64_t(blockIdx.x) * kThreads + threadIdx.x;
+  if (i >= experts * batch)
+    return;
+  const int64_t e = i / batch, b = i % batch;
+  float w = 0.0f;
+  for (int64_t j = 0; j < topK; ++j)
+    if (ids[b * topK + j] == first + e)
+      w += weights[b * topK + j];
+  rowWeight[i] = w;
+}
+
+__global__ void axpyRowsKernel(const float *scale, const float *x,
+                               int64_t batch, int64_t n, float *out) {
+  const int64_t i = int64_t(blockIdx.x) * kThreads + threadIdx.x;
+  if (i >= batch * n)
+    return;
+  const float a = scale ? scale[i / n] : 1.0f;
+  if (a != 0.0f) // rows not routed here add exactly nothing
+    out[i] += a * x[i];
+}
+
+} // namespace
+
+helix_status stridedCopy(const View4 &src, const View4 &dst, int rank,
+                         int elementBytes, cudaStream_t stream) {
+  const char *what = "cuda::ops::stridedCopy";
+  if (rank < 1 || rank > 4 || (elementBytes != 4 && elementBytes != 8))
+    return detail::invalid(what, "rank 1-4 and 4- or 8-byte elements only");
+  // Leading unit dimensions, so the kernel always walks four.
+  View4 s{src.base, {1, 1, 1, 1}, {0, 0, 0, 0}};
+  View4 d{dst.base, {1, 1, 1, 1}, {0, 0, 0, 0}};
+  int64_t total = 1;
+  for (int k = 0; k < rank; ++k) {
+    s.sizes[4 - rank + k] = d.sizes[4 - rank + k] = src.sizes[k];
+    s.strides[4 - rank + k] = src.strides[k];
+    d.strides[4 - rank + k] = dst.strides[k];
+    total *= src.sizes[k];
+  }
+  if (helix_status st = checkItems(total, what))
+    return st;
+  if (total == 0)
+    return HELIX_OK;
+  if (elementBytes == 4)
+    stridedCopyKernel<float><<<blocksFor(total), kThreads, 0, stream>>>(s, d, total);
+  else
+    stridedCopyKernel<int64_t><<<blocksFor(total), kThreads, 0, stream>>>(s, d, total);
+  return detail::checkLaunch(what);
+}
+
+helix_status toBf16(const float *in, int64_t count, bf16 *out,
+                    cudaStream_t stream) {
+  if (helix_status s = checkItems(count, "cuda::ops::toBf16"))
+    return s;
+  if (count == 0)
+    return HELIX_OK;
+  toBf16Kernel<<<blocksFor(count), kThreads, 0, stream>>>(in, count, out);
+  return detail::checkLaunch("cuda::ops::toBf16");
+}
+
+helix_status addF32(const float *a, const float *b, int64_t count, float *out,
+                    cudaStream_t stream) {
+  if (helix_status s = checkItems(count, "cuda::ops::addF32"))
+    return s;
+  if (count == 0)
+    return HELIX_OK;
+  addKernel<<<blocksFor(count), kThreads, 0, stream>>>(a, b, count, out);
+  return detail::checkLaunch("cuda::ops::addF32");
+}
+
+helix_status rmsNormF32(const float *x, const float *weight, int64_t batch,
+                        int64_t n, float eps, float *out, cudaStream_t stream) {
+  if (batch < 0 || batch > 2147483647 || n <= 0)
+    return detail::invalid("cuda::ops::rmsNormF32", "bad sizes");
+  if (batch == 0)
+    return HELIX_OK;
+  rmsNormKernel<<<unsigned(batch), kThreads, 0, stream>>>(x, weight, n, eps, out);
+  return detail::checkLaunch("cuda::ops::rmsNormF32");
+}
+
+helix_status sumShards(const float *in, int64_t shards, int64_t batch,
+                       int64_t n, float *out, cudaStream_t stream) {
+  const int64_t items = batch * n;
+  if (shards < 1)
+    return detail::invalid("cuda::ops::sumShards", "no shards");
+  if (helix_status s = checkItems(items, "cuda::ops::sumShards"))
+    return s;
+  if (items == 0)
+    return HELIX_OK;
+  sumShardsKernel<<<blocksFor(items), kThreads, 0, stream>>>(in, shards, items, out);
+  return detail::checkLaunch("cuda::ops::sumShards");
+}
+
+helix_status argmax(const float *in, int64_t batch, int64_t vocab,
+                    int64_t *out, cudaStream_t stream) {
+  if (batch < 0 || batch > 2147483647 || vocab <= 0)
+    return detail::invalid("cuda::ops::argmax", "bad sizes");
+  if (batch == 0)
+    return HELIX_OK;
+  argmaxKernel<<<unsigned(batch), kThreads, 0, stream>>>(in, vocab, out);
+  return detail::checkLaunch("cuda::ops::argmax");
+}
+
+helix_status kvOwner(const int64_t *positions, int64_t batch, int64_t block,
+                     int64_t shards, int64_t *owner, cudaStream_t stream) {
+  if (block < 1 || shards < 1)
+    return detail::invalid("cuda::ops::kvOwner", "block and shards must be positive");
+  if (helix_status s = checkItems(batch, "cuda::ops::kvOwner"))
+    return s;
+  if (batch == 0)
+    return HELIX_OK;
+  kvOwnerKernel<<<blocksFor(batch), kThreads, 0, stream>>>(positions, batch, block,
+                                                           shards, owner);
+  return detail::checkLaunch("cuda::ops::kvOwner");
+}
+
+helix_status embed(const bf16 *table, const int64_t *tokens, int64_t batch,
+                   int64_t hidden, float *out, cudaStream_t stream) {
+  const int64_t items = batch * hidden;
+  if (helix_status s = checkItems(items, "cuda::ops::embed"))
+    return s;
+  if (items == 0)
+    return HELIX_OK;
+  embedKernel<<<blocksFor(items), kThreads, 0, stream>>>(table, tokens, batch,
+                                                         hidden, out);
+  return detail::checkLaunch("cuda::ops::embed");
+}
+
+helix_status append(const CacheLayout &cache, int64_t layer, const float *a,
+                    int64_t aWidth, const float *b, int64_t bWidth,
+                    const int64_t *positions, const int64_t *owner,
+                    int64_t batch, int64_t rank, int64_t rowOffset,
+                    cudaStream_t stream) {
+  const int64_t items = batch * (aWidth + bWidth);
+  if (rowOffset < 0 || rowOffset + batch > cache.rows)
+    return detail::invalid("cuda::ops::append", "rows outside the cache");
+  if (helix_status s = checkItems(items, "cuda::ops::append"))
+    return s;
+  if (items == 0)
+    return HELIX_OK;
+  appendKernel<<<blocksFor(items), kThreads, 0, stream>>>(
+      cache, layer, a, aWidth, b, bWidth, positions, owner, batch, rank,
+      rowOffset);
+  return detail::checkLaunch("cuda::ops::append");
+}
+
+helix_status sequenceViews(const CacheLayout &cache, int64_t layer,
+                           const int64_t *positions, int64_t batch,
+                           int64_t rank, int64_t rowOffset, const bf16 **first,
+                           const bf16 **second, int64_t *length,
+                           cudaStream_t stream) {
+  if (rowOffset < 0 || rowOffset + batch > cache.rows)
+    return detail::invalid("cuda::ops::sequenceViews", "rows outside the cache");
+  if (helix_status s = checkItems(batch, "cuda::ops::sequenceViews"))
+    return s;
+  if (batch == 0)
+    return HELIX_OK;
+  sequenceViewsKernel<<<blocksFor(batch), kThreads, 0, stream>>>(
+      cache, layer, positions, batch, rank, rowOffset, first, second, length);
+  return detail::checkLaunch("cuda::ops::sequenceViews");
+}
+
+helix_status expertRowWeights(const int64_t *ids, const float *weights,
+                              int64_t batch, int64_t topK, int64_t first,
+                              int64_t experts, float *rowWeight,
+                              cudaStream_t stream) {
+  const int64_t items = experts * batch;
+  if (helix_status s = checkItems(items, "cuda::ops::expertRowWeights"))
+    return s;
+  if (items == 0)
+    return HELIX_OK;
+  expertRowWeightsKernel<<<blocksFor(items), kThreads, 0, stream>>>(
+      ids, weights, batch, topK, first, experts, rowWeight);
+  return detail::checkLaunch("cuda::ops::expertRowWeights");
+}
+
+helix_status axpyRows(const float *scale, const float *x, int64_t batch,
+                      int64_t n, float *out, cudaStream_t stream) {
+  const int64_t items = batch * n;
+  if (helix_status s = checkItems(items, "cuda::ops::axpyRows"))
+    return s;
+  if (items == 0)
+    return HELIX_OK;
+  axpyRowsKernel<<<blocksFor(items), kThreads, 0, stream>>>(scale, x, batch, n, out);
+  return detail::checkLaunch("cuda::ops::axpyRows");
+}
+
+helix_status mlaValueProjection(cublasHandle_t cublas, const bf16 *in,
+                                const bf16 *kvB, int64_t batch, int64_t heads,
+                                int64_t nope, int64_t vDim, int64_t rank,
+                                float *out, cudaStream_t stream) {
+  const char *what = "cuda::ops::mlaValueProjection";
+  if (batch < 0 || heads <= 0 || nope < 0 || vDim <= 0 || rank <= 0)
+    return detail::invalid(what, "bad sizes");
+  if (batch == 0)
+    return HELIX_OK;
+  if (cublasSetStream(cublas, stream) != CUBLAS_STATUS_SUCCESS)
+    return detail::fail(HELIX_ERROR_INTERNAL,
+                        std::string(what) + ": cublasSetStream failed");
+  // Per head h, column-major: out_h^T [vDim, B] = W_h^T [vDim, rank] x
+  // in_h^T [rank, B], W_h = kvB rows of head h's values ([vDim, rank]
+  // row-major = [rank, vDim] column-major, hence op T).
+  const float alpha = 1.0f, beta = 0.0f;
+  const cublasStatus_t status = cublasGemmStridedBatchedEx(
+      cublas, CUBLAS_OP_T, CUBLAS_OP_N, int(vDim), int(batch), int(rank),
+      &alpha, kvB + nope * rank, CUDA_R_16BF, int(rank),
+      (nope + vDim) * rank, in, CUDA_R_16BF, int(heads * rank), rank, &beta,
+      out, CUDA_R_32F, int(heads * vDim), vDim, int(heads), CUBLAS_COMPUTE_32F,
+      CUBLAS_GEMM_DEFAULT);
+  if (status != CUBLAS_STATUS_SUCCESS)
+    return detail::fail(HELIX_ERROR_INTERNAL,
+                        std::string(what) + ": " + cublasGetStatusString(status));
+  return HELIX_OK;
+}
+
+} // namespace helix_rt::cuda::ops

@@ -1,0 +1,123 @@
+//===- Device.h - where a target=cuda step's buffers live --------*- C++ -*-===//
+//
+// A module compiled with `target=cuda` never touches data itself: it asks
+// the runtime for every buffer and every op (docs/abi.md). When the rank has
+// a Device, the `_mlir_ciface_helix_rt_*` entry points forward to it; without
+// one they run the CPU kernels on host memory, which is how the GPU lowering
+// is tested on machines without a GPU. libhelix_rt_cuda implements this
+// interface (runtime/src/cuda/CudaDevice.cpp); libhelix_rt never links CUDA.
+//
+// Every method records failures with RankContext::fail and returns; buffers
+// are the step's descriptors, pointing to device memory.
+//
+//===----------------------------------------------------------------------===//
+#ifndef HELIX_RT_MODULE_DEVICE_H
+#define HELIX_RT_MODULE_DEVICE_H
+
+#include "MemRef.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace helix_rt {
+
+class RankContext;
+
+/// A strided view of any rank (at most 4) and element size: what the step's
+/// copies and the collectives' packing move.
+struct StridedView {
+  char *base = nullptr; // first element
+  int64_t rank = 0;
+  int64_t sizes[4] = {1, 1, 1, 1};
+  int64_t strides[4] = {0, 0, 0, 0}; // in elements
+  int64_t elementBytes = 4;
+};
+
+template <typename T, int Rank>
+StridedView viewOf(const MemRef<T, Rank> &m) {
+  StridedView v;
+  v.base = reinterpret_cast<char *>(m.data());
+  v.rank = Rank;
+  v.elementBytes = sizeof(T);
+  for (int d = 0; d < Rank; ++d) {
+    v.sizes[d] = m.sizes[d];
+    v.strides[d] = m.strides[d];
+  }
+  return v;
+}
+
+class Device {
+public:
+  virtual ~Device() = default;
+  virtual const char *name() const = 0;
+
+  /// Moves the rank's loaded weights (host fp32) to the device and
+  /// allocates its cache of `rows` x `slots` tokens per layer.
+  virtual bool upload(RankContext &c, int64_t rows, int64_t slots,
+                      std::string &error) = 0;
+  virtual int64_t weightBytes() const = 0;
+  virtual int64_t cacheBytes() const = 0;
+
+  // Memory. The step's inputs and outputs are staged by these too.
+  /// Null when out of memory (the caller reports it).
+  virtual void *alloc(int64_t bytes) = 0;
+  virtual void free(void *p) = 0;
+  virtual void copy(RankContext &c, const StridedView &src,
+                    const StridedView &dst) = 0;
+  virtual void toDevice(RankContext &c, void *dst, const void *src,
+                        int64_t bytes) = 0;
+  /// Copies back and waits for everything enqueued; false on a device error.
+  virtual bool toHost(RankContext &c, void *dst, const void *src,
+                      int64_t bytes) = 0;
+
+  // The step's glue.
+  virtual void add(RankContext &c, const F32x2 &a, const F32x2 &b,
+                   const F32x2 &out) = 0;
+  virtual void rmsNorm(RankContext &c, int64_t weight, float eps,
+                       const F32x2 &in, const F32x2 &out) = 0;
+  virtual void lseMerge(RankContext &c, const F32x4 &in, const F32x2 &out) = 0;
+  virtual void sumShards(RankContext &c, const F32x3 &in, const F32x2 &out) = 0;
+  virtual void argmax(RankContext &c, const F32x2 &in, const I64x1 &out) = 0;
+  virtual void kvOwner(RankContext &c, int64_t block, int64_t shards,
+                       const I64x1 &positions, const I64x1 &owner) = 0;
+
+  // The microkernels (arguments as the entry points of docs/abi.md).
+  virtual void embed(RankContext &c, int64_t weight, const I64x1 &tokens,
+                     const F32x2 &out) = 0;
+  virtual void linear(RankContext &c, int64_t weight, const F32x2 &in,
+                      const F32x2 &out) = 0;
+  virtual void rope(RankContext &c, int64_t rope, int64_t heads,
+                    int64_t headDim, int64_t rotaryDim, const F32x2 &in,
+                    const I64x1 &positions, const F32x2 &out) = 0;
+  /// kv_append / latent_append: the cache kind says which.
+  virtual void append(RankContext &c, int64_t layer, const F32x2 &a,
+                      const F32x2 &b, const I64x1 &positions,
+                      const I64x1 &owner, int64_t rank, int64_t rowOffset) = 0;
+  virtual void gqaPartialAttention(RankContext &c, int64_t layer,
+                                   const F32x2 &q, const I64x1 &positions,
+                                   int64_t rank, int64_t rowOffset,
+                                   int64_t heads, float scale,
+                                   const F32x4 &out) = 0;
+  virtual void mlaPartialAttention(RankContext &c, int64_t layer, int64_t kvb,
+                                   const F32x2 &q, const I64x1 &positions,
+                                   int64_t rank, int64_t rowOffset,
+                                   int64_t heads, int64_t nope, int64_t vDim,
+                                   float scale, const F32x4 &out) = 0;
+  virtual void mlaValueProjection(RankContext &c, int64_t kvb, int64_t nope,
+                                  int64_t vDim, const F32x2 &in,
+                                  const F32x2 &out) = 0;
+  virtual void swiglu(RankContext &c, int64_t gate, int64_t up, int64_t down,
+                      const F32x2 &in, const F32x2 &out) = 0;
+  virtual void moeRoute(RankContext &c, int64_t gate, int64_t bias,
+                        int64_t topK, int64_t groups, int64_t topkGroup,
+                        bool norm, float scaling, const F32x2 &in,
+                        const I64x2 &ids, const F32x2 &weights) = 0;
+  virtual void moeExperts(RankContext &c, int64_t moe, const F32x2 &in,
+                          const I64x2 &ids, const F32x2 &weights,
+                          const F32x2 &out) = 0;
+};
+
+} // namespace helix_rt
+
+#endif // HELIX_RT_MODULE_DEVICE_H
