@@ -7,7 +7,9 @@
 #      -L gpu (every kernel against its CPU twin; here they must not skip)
 #      and the NCCL planning unit tests;
 #   3. helix-gpu-attention-bench: attention bandwidth vs a device-to-device
-#      copy for local KV lengths 4K..1M (goal: >= 80% from 32K on).
+#      copy for local KV lengths 4K..1M (goal: >= 80% from 32K on);
+#   4. the decode step of a small bf16 Llama (~190M parameters) with
+#      helix-run --backend cuda next to --backend cpu (median ms/step).
 # Usage: benchmarks/gpu/run.sh [build-dir]   (JOBS=N for parallel builds)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -24,17 +26,18 @@ cmake -G Ninja -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 \
   -DCMAKE_EXE_LINKER_FLAGS=-fuse-ld=lld -DCMAKE_SHARED_LINKER_FLAGS=-fuse-ld=lld \
   -DHELIX_WERROR=ON -DHELIX_ENABLE_CUDA=ON
+gpu_tests="GpuAttentionTest GpuMlaTest GpuMergeTest GpuNormRopeTest GpuGemmTest
+  GpuMoeRouteTest GpuNcclTest GpuDeviceOpsTest"
+# shellcheck disable=SC2086
 ninja -C "$build" -j "$jobs" helix_rt_cuda HelixCudaPlanTests \
-  helix-gpu-attention-bench GpuAttentionTest GpuMlaTest GpuMergeTest \
-  GpuNormRopeTest GpuGemmTest GpuMoeRouteTest GpuNcclTest
+  helix-gpu-attention-bench helix-run $gpu_tests
 
 cd "$build"
 ctest --output-on-failure -L cuda-build
 ctest --output-on-failure -R 'CommPlan|HopbSchedule|BootstrapEnv'
 # On a GPU machine a skipped gpu test is a failure: run the binaries so the
 # skip regex cannot hide one.
-for t in GpuAttentionTest GpuMlaTest GpuMergeTest GpuNormRopeTest \
-         GpuGemmTest GpuMoeRouteTest GpuNcclTest; do
+for t in $gpu_tests; do
   out=$("./bin/$t" 2>&1) || { echo "$out"; echo "FAILED: $t" >&2; exit 1; }
   if grep -q '\[  SKIPPED \]' <<<"$out"; then
     echo "$out"; echo "FAILED: $t skipped on a GPU machine" >&2; exit 1
@@ -42,4 +45,13 @@ for t in GpuAttentionTest GpuMlaTest GpuMergeTest GpuNormRopeTest \
   echo "passed: $t"
 done
 
+# helix-run --backend cuda against --backend cpu on tiny models.
+out=$(/usr/bin/python3 "$root/test/e2e/gpu_decode.py" --helix-run ./bin/helix-run \
+  --work "$build/gpu-decode" 2>&1) || { echo "$out"; echo "FAILED: gpu_decode" >&2; exit 1; }
+echo "$out"
+if grep -q '\[  SKIPPED \]' <<<"$out"; then
+  echo "FAILED: gpu_decode skipped on a GPU machine" >&2; exit 1
+fi
+
 ./bin/helix-gpu-attention-bench
+"$root/benchmarks/gpu/decode.sh" "$build"

@@ -40,8 +40,8 @@ bool openGpuRank(bool underMpi, GpuRank &out, std::string &error) {
     return false;
   }
   char message[512];
-  if (helix_cuda_device_create(out.world, &out.device, message,
-                               sizeof message) != HELIX_OK) {
+  if (helix_cuda_device_create(&out.device, message, sizeof message) !=
+      HELIX_OK) {
     error = message;
     closeGpuRank(out);
     return false;

@@ -23,13 +23,13 @@ extern "C" {
  * driver); `why` gets the reason when 0. */
 int helix_cuda_device_count(char *why, size_t whySize);
 
-/* A device on the current CUDA device (the one the NCCL bootstrap picked).
- * With an NCCL `world` (may be NULL for none) its compute stream becomes
- * the device's stream, before any helix_comm_split, so that collectives
- * order after the kernels that produce their inputs. Destroy with
- * helix_device_destroy after the ranks that use it. */
-helix_status helix_cuda_device_create(helix_comm *world, helix_device **out,
-                                      char *error, size_t errorSize);
+/* A device on the current CUDA device (the one the NCCL bootstrap picked),
+ * for one rank. That rank's world must be an NCCL communicator: creating
+ * the rank makes the device's stream the world's compute stream before the
+ * groups are split, so collectives order after the kernels that produce
+ * their inputs. Destroy with helix_device_destroy after the rank. */
+helix_status helix_cuda_device_create(helix_device **out, char *error,
+                                      size_t errorSize);
 
 #ifdef __cplusplus
 }

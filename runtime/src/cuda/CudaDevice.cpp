@@ -3,7 +3,7 @@
 // The Device of runtime/src/module/Device.h on CUDA. Everything is enqueued
 // on one stream (the NCCL endpoints' compute stream), so the step's host
 // code never waits: it only synchronizes when helix_rank_step copies the
-// results back. Temp comes from the stream-ordered allocator
+// results back. Scratch comes from the stream-ordered allocator
 // (cudaMallocAsync), which reuses freed blocks without a device sync.
 //
 // Activations are fp32 (B rows); weights bf16 (fp32 for vectors: norms,
@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 #include "CudaStatus.h"
 #include "DeviceOps.h"
+#include "comm/CommImpl.h"
 #include "helix_rt/cuda_comm.h"
 #include "helix_rt/cuda_device.h"
 #include "helix_rt/cuda_kernels.h"
@@ -35,6 +36,11 @@ namespace {
 class CudaDevice final : public Device {
 public:
   ~CudaDevice() override {
+    if (stream)
+      cudaStreamSynchronize(stream);
+    for (void *p : workspaces)
+      if (p)
+        cudaFree(p);
     for (void *p : weightData)
       if (p)
         cudaFree(p);
@@ -46,6 +52,10 @@ public:
       cublasDestroy(cublas);
     if (stream)
       cudaStreamDestroy(stream);
+    // The pool keeps freed blocks while the device lives (below); give them
+    // back with it.
+    if (pool)
+      cudaMemPoolTrimTo(pool, 0);
   }
 
   bool create(std::string &error) {
@@ -60,20 +70,35 @@ public:
     // Keep freed scratch in the pool: a step frees and reallocates the same
     // sizes every time.
     int gpu = 0;
-    cudaMemPool_t pool;
     uint64_t keep = UINT64_MAX;
     if (cudaGetDevice(&gpu) == cudaSuccess &&
         cudaDeviceGetDefaultMemPool(&pool, gpu) == cudaSuccess)
       cudaMemPoolSetAttribute(pool, cudaMemPoolAttrReleaseThreshold, &keep);
+    else
+      pool = nullptr;
     return true;
   }
-
-  cudaStream_t computeStream() const { return stream; }
 
   const char *name() const override { return "cuda"; }
 
   bool upload(RankContext &c, int64_t rows, int64_t slots,
               std::string &error) override {
+    if (uploaded) {
+      error = "a CUDA device serves one rank; create one per rank";
+      return false;
+    }
+    uploaded = true;
+    // Collectives must be NCCL's, ordered after this stream's kernels: the
+    // world's compute stream is set before the groups are split from it.
+    helix_comm *world = c.world();
+    if (!world || std::string(world->ops->backendName) != "nccl") {
+      error = "the CUDA device needs an NCCL world (helix_comm_nccl_create_*)";
+      return false;
+    }
+    if (helix_comm_nccl_set_stream(world, stream) != HELIX_OK) {
+      error = helix_comm_error(nullptr);
+      return false;
+    }
     weightData.assign(c.manifest().weights.size(), nullptr);
     for (size_t id = 0; id < weightData.size(); ++id) {
       const LocalWeight &w = c.weight(static_cast<int64_t>(id));
@@ -101,7 +126,12 @@ public:
       return false;
     }
     cache.base = static_cast<bf16 *>(p);
-    if (cudaError_t e = cudaMemset(p, 0, static_cast<size_t>(cacheSize))) {
+    // On the device's stream (non-blocking: the legacy stream would not
+    // order before the first append), and finished before the first step.
+    cudaError_t e = cudaMemsetAsync(p, 0, static_cast<size_t>(cacheSize), stream);
+    if (e == cudaSuccess)
+      e = cudaStreamSynchronize(stream);
+    if (e != cudaSuccess) {
       error = std::string("clearing the KV cache: ") + cudaGetErrorString(e);
       return false;
     }
@@ -207,6 +237,10 @@ public:
       if (!ok(c, ropeTableCreate(c.manifest().ropes.at(rope), rotaryDim, &table)))
         return;
       it = ropeTables.emplace(key, table).first;
+      // Its frequencies arrive by a pageable cudaMemcpy, which may still be
+      // in flight; this stream does not order after it. Once per table.
+      if (!checkCuda(c, cudaDeviceSynchronize(), "creating a RoPE table"))
+        return;
     }
     ok(c, cuda::rope(in.data(), positions.data(), in.size(0), heads, headDim,
                      it->second, out.data(), stream));
@@ -216,6 +250,11 @@ public:
               const I64x1 &positions, const I64x1 &owner, int64_t rank,
               int64_t rowOffset) override {
     int64_t batch = a.size(0);
+    const CacheSpec &spec = *c.manifest().cache;
+    int64_t aWidth = spec.latent ? spec.kvLoraRank : spec.kvHeads * spec.headDim;
+    int64_t bWidth = spec.latent ? spec.ropeDim : aWidth;
+    if (a.size(1) != aWidth || b.size(1) != bWidth || b.size(0) != batch)
+      return c.fail("internal error: the appended rows do not match the cache");
     if (!positionsFit(c, rowOffset, batch, rank))
       return;
     ok(c, ops::append(cache, layer, a.data(), a.size(1), b.data(), b.size(1),
@@ -231,19 +270,19 @@ public:
     int64_t batch = q.size(0);
     Views views(*this, batch, /*both=*/true);
     Temp q16(*this, q.count() * 2);
-    Temp ws(*this, static_cast<int64_t>(gqaWorkspaceBytes(
-                          batch, heads, spec.kvHeads, spec.headDim,
-                          kMaxAttentionSplits)));
+    void *ws = workspace(c, 0, gqaWorkspaceBytes(batch, heads, spec.kvHeads,
+                                                 spec.headDim,
+                                                 kMaxAttentionSplits));
     int64_t maxLength = 0;
-    if (!views.ready(c) || !q16.ready(c) || !ws.ready(c) ||
+    if (!ws || !views.ready(c) || !q16.ready(c) ||
         !localLengths(c, rowOffset, batch, rank, maxLength) ||
-        !clear(c, ws) || !toBf16(c, q, q16.as<bf16>()) ||
+        !toBf16(c, q, q16.as<bf16>()) ||
         !fillViews(c, views, layer, positions, batch, rank, rowOffset))
       return;
     ok(c, cuda::gqaPartialAttention(
               q16.as<bf16>(), views.first(), views.second(), views.length(),
               maxLength, batch, heads, spec.kvHeads, spec.headDim, scale,
-              out.data(), ws.raw(), kMaxAttentionSplits, stream));
+              out.data(), ws, kMaxAttentionSplits, stream));
   }
 
   void mlaPartialAttention(RankContext &c, int64_t layer, int64_t kvb,
@@ -256,18 +295,20 @@ public:
     const bf16 *kvB = matrix(c, kvb, heads * (nope + vDim), spec.kvLoraRank);
     Views views(*this, batch, /*both=*/false);
     Temp q16(*this, q.count() * 2);
-    Temp ws(*this, static_cast<int64_t>(mlaWorkspaceBytes(
-                          batch, heads, spec.kvLoraRank, kMaxAttentionSplits)));
+    void *ws = kvB ? workspace(c, 1, mlaWorkspaceBytes(batch, heads,
+                                                       spec.kvLoraRank,
+                                                       kMaxAttentionSplits))
+                   : nullptr;
     int64_t maxLength = 0;
-    if (!kvB || !views.ready(c) || !q16.ready(c) || !ws.ready(c) ||
+    if (!ws || !views.ready(c) || !q16.ready(c) ||
         !localLengths(c, rowOffset, batch, rank, maxLength) ||
-        !clear(c, ws) || !toBf16(c, q, q16.as<bf16>()) ||
+        !toBf16(c, q, q16.as<bf16>()) ||
         !fillViews(c, views, layer, positions, batch, rank, rowOffset))
       return;
     ok(c, cuda::mlaPartialAttention(
               cublas, q16.as<bf16>(), views.first(), views.length(), maxLength,
               kvB, batch, heads, nope, spec.ropeDim, vDim, spec.kvLoraRank,
-              scale, out.data(), ws.raw(), kMaxAttentionSplits, stream));
+              scale, out.data(), ws, kMaxAttentionSplits, stream));
   }
 
   void mlaValueProjection(RankContext &c, int64_t kvb, int64_t nope,
@@ -286,7 +327,10 @@ public:
               const F32x2 &in, const F32x2 &out) override {
     const LocalWeight &g = c.weight(gate);
     int64_t width = g.shape.empty() ? 0 : g.shape[0];
-    mlp(c, gate, up, down, width, in, out.data());
+    Temp x(*this, in.count() * 2);
+    if (x.ready(c) && toBf16(c, in, x.as<bf16>()))
+      mlp(c, gate, up, down, width, x.as<bf16>(), in.size(0), in.size(1),
+          out.data());
   }
 
   void moeRoute(RankContext &c, int64_t gate, int64_t bias, int64_t topK,
@@ -327,7 +371,9 @@ public:
     int64_t n = static_cast<int64_t>(local.size());
     Temp rowWeight(*this, std::max<int64_t>(n, 1) * batch * 4);
     Temp partial(*this, batch * hidden * 4);
-    if (!rowWeight.ready(c) || !partial.ready(c) ||
+    Temp x(*this, in.count() * 2);
+    if (!rowWeight.ready(c) || !partial.ready(c) || !x.ready(c) ||
+        !toBf16(c, in, x.as<bf16>()) ||
         !checkCuda(c, cudaMemsetAsync(out.data(), 0,
                                       static_cast<size_t>(out.count() * 4),
                                       stream),
@@ -339,7 +385,8 @@ public:
     for (int64_t i = 0; i < n; ++i) {
       const std::vector<int64_t> &w = spec.experts[local[i]];
       int64_t width = c.weight(w[0]).shape[0];
-      if (!mlp(c, w[0], w[1], w[2], width, in, partial.as<float>()) ||
+      if (!mlp(c, w[0], w[1], w[2], width, x.as<bf16>(), batch, hidden,
+               partial.as<float>()) ||
           !ok(c, ops::axpyRows(rowWeight.as<float>() + i * batch,
                                partial.as<float>(), batch, hidden, out.data(),
                                stream)))
@@ -349,8 +396,8 @@ public:
       return;
     const std::vector<int64_t> &s = *spec.shared;
     const LocalWeight &g = c.weight(s[0]);
-    if (mlp(c, s[0], s[1], s[2], g.shape.empty() ? 0 : g.shape[0], in,
-            partial.as<float>()))
+    if (mlp(c, s[0], s[1], s[2], g.shape.empty() ? 0 : g.shape[0],
+            x.as<bf16>(), batch, hidden, partial.as<float>()))
       ok(c, ops::axpyRows(nullptr, partial.as<float>(), batch, hidden,
                           out.data(), stream));
   }
@@ -360,8 +407,7 @@ private:
   /// scope.
   class Temp {
   public:
-    Temp(CudaDevice &d, int64_t bytes)
-        : d(d), p(d.alloc(bytes)), size(static_cast<size_t>(bytes)) {}
+    Temp(CudaDevice &d, int64_t bytes) : d(d), p(d.alloc(bytes)) {}
     ~Temp() {
       if (p)
         d.free(p);
@@ -375,12 +421,10 @@ private:
     }
     template <typename T> T *as() const { return static_cast<T *>(p); }
     void *raw() const { return p; }
-    size_t bytes() const { return size; }
 
   private:
     CudaDevice &d;
     void *p;
-    size_t size;
   };
 
   /// The per-sequence cache pointers and lengths attention takes.
@@ -419,11 +463,31 @@ private:
     return false;
   }
 
-  bool clear(RankContext &c, Temp &s) {
-    // Only the attention workspaces need it: their arrival counters must
-    // start at zero (the kernels leave them at zero again).
-    return checkCuda(c, cudaMemsetAsync(s.raw(), 0, s.bytes(), stream),
-                     "clearing the attention workspace");
+  /// The attention workspace of `kind` (0 GQA, 1 MLA), kept across calls:
+  /// its arrival counters must start at zero and the kernels leave them at
+  /// zero, so it is cleared only when it grows. Calls on the one stream
+  /// never overlap, so micro-batches share it.
+  void *workspace(RankContext &c, int kind, size_t bytes) {
+    if (bytes > workspaceSize[kind]) {
+      if (workspaces[kind])
+        cudaFreeAsync(workspaces[kind], stream);
+      workspaces[kind] = nullptr;
+      workspaceSize[kind] = 0;
+      void *p = nullptr;
+      if (cudaMallocAsync(&p, bytes, stream) != cudaSuccess) {
+        c.fail("out of GPU memory for the attention workspace (" +
+               std::to_string(bytes) + " bytes)");
+        return nullptr;
+      }
+      if (!checkCuda(c, cudaMemsetAsync(p, 0, bytes, stream),
+                     "clearing the attention workspace")) {
+        cudaFreeAsync(p, stream);
+        return nullptr;
+      }
+      workspaces[kind] = p;
+      workspaceSize[kind] = bytes;
+    }
+    return workspaces[kind];
   }
 
   bool toBf16(RankContext &c, const F32x2 &in, bf16 *out) {
@@ -475,18 +539,17 @@ private:
                                     views.secondOut(), views.length(), stream));
   }
 
+  /// SwiGLU MLP on x, the bf16 copy of the [batch, hidden] input.
   bool mlp(RankContext &c, int64_t gate, int64_t up, int64_t down,
-           int64_t width, const F32x2 &in, float *out) {
-    int64_t batch = in.size(0), hidden = in.size(1);
+           int64_t width, const bf16 *x, int64_t batch, int64_t hidden,
+           float *out) {
     const bf16 *g = matrix(c, gate, width, hidden);
     const bf16 *u = matrix(c, up, width, hidden);
     const bf16 *d = matrix(c, down, hidden, width);
-    Temp x(*this, in.count() * 2);
     Temp ws(*this, static_cast<int64_t>(swigluWorkspaceBytes(batch, width)));
-    return g && u && d && x.ready(c) && ws.ready(c) &&
-           toBf16(c, in, x.as<bf16>()) &&
-           ok(c, swigluMlp(cublas, x.as<bf16>(), g, u, d, batch, hidden, width,
-                           out, ws.raw(), stream));
+    return g && u && d && ws.ready(c) &&
+           ok(c, swigluMlp(cublas, x, g, u, d, batch, hidden, width, out,
+                           ws.raw(), stream));
   }
 
   /// The rank's bf16 block of a matrix weight, checked against rows x cols.
@@ -516,9 +579,14 @@ private:
     int64_t count = static_cast<int64_t>(w.data.size());
     size_t fp32 = static_cast<size_t>(count) * 4;
     void *staged = nullptr;
+    // Copies on the device's stream, so the conversion orders after them;
+    // synchronized before the host buffer can go.
     cudaError_t e = cudaMalloc(&staged, std::max<size_t>(fp32, 4));
     if (e == cudaSuccess)
-      e = cudaMemcpy(staged, w.data.data(), fp32, cudaMemcpyHostToDevice);
+      e = cudaMemcpyAsync(staged, w.data.data(), fp32, cudaMemcpyHostToDevice,
+                          stream);
+    if (e == cudaSuccess && w.shape.size() == 1)
+      e = cudaStreamSynchronize(stream);
     if (e != cudaSuccess) {
       cudaFree(staged);
       error = cudaGetErrorString(e);
@@ -551,6 +619,10 @@ private:
   std::map<std::pair<int64_t, int64_t>, RopeTable> ropeTables;
   ops::CacheLayout cache{};
   int64_t weightSize = 0, cacheSize = 0;
+  void *workspaces[2] = {nullptr, nullptr};
+  size_t workspaceSize[2] = {0, 0};
+  cudaMemPool_t pool = nullptr;
+  bool uploaded = false;
 };
 
 } // namespace
@@ -571,8 +643,8 @@ int helix_cuda_device_count(char *why, size_t whySize) {
   return count;
 }
 
-helix_status helix_cuda_device_create(helix_comm *world, helix_device **out,
-                                      char *error, size_t errorSize) {
+helix_status helix_cuda_device_create(helix_device **out, char *error,
+                                      size_t errorSize) {
   *out = nullptr;
   auto *device = new (std::nothrow) helix_rt::cuda::CudaDevice();
   std::string message;
@@ -582,12 +654,6 @@ helix_status helix_cuda_device_create(helix_comm *world, helix_device **out,
                     device ? message.c_str() : "out of memory");
     delete device;
     return HELIX_ERROR_INTERNAL;
-  }
-  if (world && helix_comm_nccl_set_stream(world, device->computeStream()) != HELIX_OK) {
-    if (error && errorSize)
-      std::snprintf(error, errorSize, "the world is not an NCCL communicator");
-    delete device;
-    return HELIX_ERROR_INVALID_ARGUMENT;
   }
   *out = reinterpret_cast<helix_device *>(static_cast<helix_rt::Device *>(device));
   return HELIX_OK;

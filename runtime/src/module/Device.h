@@ -52,8 +52,9 @@ public:
   virtual ~Device() = default;
   virtual const char *name() const = 0;
 
-  /// Moves the rank's loaded weights (host fp32) to the device and
-  /// allocates its cache of `rows` x `slots` tokens per layer.
+  /// Moves the rank's loaded weights (host fp32) to the device, allocates
+  /// its cache of `rows` x `slots` tokens per layer and binds the rank's
+  /// world communicator (before its groups are split). Once per device.
   virtual bool upload(RankContext &c, int64_t rows, int64_t slots,
                       std::string &error) = 0;
   virtual int64_t weightBytes() const = 0;

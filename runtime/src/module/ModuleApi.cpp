@@ -48,7 +48,7 @@ MemRef<T, 1> view1(T *data, int64_t n) {
 /// The step on a device: inputs and outputs staged in device memory, the
 /// results copied back (which waits for the step's work).
 bool deviceStep(helix_rank *rank, std::vector<int64_t> &tokens,
-                std::vector<int64_t> &positions) {
+                std::vector<int64_t> &positions, bool wantLogits) {
   RankContext &c = rank->context;
   Device &d = *c.device();
   int64_t batch = static_cast<int64_t>(tokens.size());
@@ -67,7 +67,7 @@ bool deviceStep(helix_rank *rank, std::vector<int64_t> &tokens,
     if (!c.failed())
       rank->module->step(reinterpret_cast<int64_t>(&c), &tokenView,
                          &positionView, &nextView, &logitsView);
-    if (!c.failed() && d.toHost(c, rank->next.data(), n, ids))
+    if (!c.failed() && d.toHost(c, rank->next.data(), n, ids) && wantLogits)
       d.toHost(c, rank->logits.data(), l, floats);
   } else {
     c.fail("out of device memory for the step's inputs and outputs");
@@ -175,13 +175,20 @@ helix_status helix_rank_step(helix_rank *rank, const int64_t *tokens,
                         std::to_string(c.contextLimit()) +
                         " tokens the KV cache was created for");
   int64_t vocab = c.manifest().vocabSize;
+  // Checked here too, not only by the embedding: a device reads the table
+  // without a check.
+  for (int64_t b = 0; b < batch; ++b)
+    if (tokens[b] < 0 || tokens[b] >= vocab)
+      return report(error, errorSize, HELIX_ERROR_INVALID_ARGUMENT,
+                    "token id " + std::to_string(tokens[b]) +
+                        " is outside the vocabulary of " + std::to_string(vocab));
   rank->next.resize(static_cast<size_t>(batch));
   rank->logits.resize(static_cast<size_t>(batch * vocab));
   std::vector<int64_t> tokenCopy(tokens, tokens + batch);
   std::vector<int64_t> positionCopy(positions, positions + batch);
   c.setStepPositions(positionCopy);
   if (c.device()) {
-    if (!deviceStep(rank, tokenCopy, positionCopy))
+    if (!deviceStep(rank, tokenCopy, positionCopy, logits != nullptr))
       return report(error, errorSize, HELIX_ERROR_INTERNAL, c.error());
   } else {
     I64x1 tokenView = view1(tokenCopy.data(), batch);

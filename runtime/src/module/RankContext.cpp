@@ -98,16 +98,17 @@ bool RankContext::init(const Manifest &manifest,
   }
   if (!device)
     cache.assign(static_cast<size_t>(floats), 0.0f);
-  if (!loadWeights(checkpoint, error) || !createGroups(error))
+  if (!loadWeights(checkpoint, error))
     return false;
-  if (!device)
-    return true;
-  if (!device->upload(*this, rows, slots, error))
-    return false;
-  // The device holds the data now; the shapes stay for the checks.
-  for (LocalWeight &w : weights)
-    std::vector<float>().swap(w.data);
-  return true;
+  // The device binds the world (its stream) before the groups split off it.
+  if (device) {
+    if (!device->upload(*this, rows, slots, error))
+      return false;
+    // The device holds the data now; the shapes stay for the checks.
+    for (LocalWeight &w : weights)
+      std::vector<float>().swap(w.data);
+  }
+  return createGroups(error);
 }
 
 bool RankContext::loadWeights(const helix_checkpoint *checkpoint,
