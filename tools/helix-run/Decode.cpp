@@ -17,7 +17,8 @@ bool decode(helix_rank *rank, const Prompts &prompts, int64_t newTokens,
   if (record)
     result.logits.assign(static_cast<size_t>(batch * newTokens * vocab), 0.0f);
   std::vector<int64_t> tokens(batch), positions(batch), next(batch);
-  std::vector<float> logits(static_cast<size_t>(batch * vocab));
+  // Logits come back only when recorded (a GPU rank copies them otherwise).
+  std::vector<float> logits(record ? static_cast<size_t>(batch * vocab) : 0);
   char message[1024];
   for (int64_t t = 0; t < steps; ++t) {
     for (int64_t s = 0; s < batch; ++s) {
@@ -34,7 +35,7 @@ bool decode(helix_rank *rank, const Prompts &prompts, int64_t newTokens,
     }
     auto start = std::chrono::steady_clock::now();
     if (helix_rank_step(rank, tokens.data(), positions.data(), batch,
-                        next.data(), logits.data(), message,
+                        next.data(), record ? logits.data() : nullptr, message,
                         sizeof message) != HELIX_OK) {
       error = message;
       return false;

@@ -25,10 +25,13 @@ LogicalResult lowerEmbedLike(StepBuilder &s, Operation *op) {
   Location loc = op->getLoc();
   auto user = cast<WeightUserOpInterface>(op);
   std::vector<int64_t> ids = s.manifestBuilder().weightsOf(user);
-  Value in = mapped(s, op->getOperand(0));
+  Value merge = s.deferredMerge(op->getOperand(0));
+  Value in = merge ? merge : mapped(s, op->getOperand(0));
   Value out = s.alloc(loc, op->getResult(0).getType(), in);
   if (isa<EmbedOp>(op))
     s.call(loc, "embed", {s.i64(loc, ids[0]), in, out});
+  else if (Value merge = s.deferredMerge(op->getOperand(0)))
+    s.call(loc, "merge_linear", {s.i64(loc, ids[0]), merge, out});
   else if (isa<LinearOp>(op))
     s.call(loc, "linear", {s.i64(loc, ids[0]), in, out});
   else if (isa<SwigluMlpOp>(op))
@@ -152,20 +155,36 @@ LogicalResult lowerMoe(StepBuilder &s, Operation *op) {
 
 LogicalResult lowerValueProjection(StepBuilder &s, MlaValueProjectionOp proj) {
   Location loc = proj.getLoc();
-  Value in = mapped(s, proj.getInput());
+  Value merge = s.deferredMerge(proj.getInput());
+  Value in = merge ? merge : mapped(s, proj.getInput());
   Value out = s.alloc(loc, proj.getType(), in);
   int64_t kvb = s.manifestBuilder().weightsOf(
       cast<WeightUserOpInterface>(proj.getOperation()))[0];
-  s.call(loc, "mla_value_projection",
+  s.call(loc, merge ? "merge_value_projection" : "mla_value_projection",
          {s.i64(loc, kvb), s.i64(loc, proj.getQkNopeHeadDim()),
           s.i64(loc, proj.getVHeadDim()), in, out});
   s.mapping().map(proj.getResult(), out);
   return success();
 }
 
+/// On device buffers, a merge whose only user is the next GEMM (W_O, or
+/// W_UV for MLA) is fused into it: the merge writes that GEMM's bf16 input
+/// directly, with no fp32 result in between (docs/gpu.md).
+bool fuseMergeIntoUser(StepBuilder &s, LseMergeOp merge) {
+  if (!s.deviceBuffers() || !merge->hasOneUse())
+    return false;
+  Operation *user = *merge->getUsers().begin();
+  if (!isa<LinearOp, MlaValueProjectionOp>(user))
+    return false;
+  s.deferMerge(merge.getResult(), s.buffer(merge.getPartials()));
+  return true;
+}
+
 } // namespace
 
 LogicalResult lowerHelixOp(StepBuilder &s, Operation *op) {
+  if (auto merge = dyn_cast<LseMergeOp>(op); merge && fuseMergeIntoUser(s, merge))
+    return success();
   if (isa<RmsNormOp, LseMergeOp, SumShardsOp, ArgmaxOp>(op))
     return lowerCompiledOp(s, op);
   if (isa<EmbedOp, LinearOp, SwigluMlpOp>(op))

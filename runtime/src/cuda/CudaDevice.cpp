@@ -323,6 +323,29 @@ public:
                                     nope, vDim, rank, out.data(), stream));
   }
 
+  /// The merge writes the GEMM's bf16 A operand itself: one launch, no
+  /// fp32 result and conversion in between.
+  void mergeLinear(RankContext &c, int64_t weight, const F32x4 &in,
+                   const F32x2 &out) override {
+    int64_t batch = in.size(1), k = in.size(2) * (in.size(3) - 1);
+    const bf16 *w = matrix(c, weight, out.size(1), k);
+    Temp x(*this, batch * k * 2);
+    if (w && x.ready(c) && mergeToBf16(c, in, x.as<bf16>()))
+      ok(c, cuda::linear(cublas, x.as<bf16>(), k, w, batch, k, out.size(1),
+                         out.data(), stream));
+  }
+
+  void mergeValueProjection(RankContext &c, int64_t kvb, int64_t nope,
+                            int64_t vDim, const F32x4 &in,
+                            const F32x2 &out) override {
+    int64_t batch = in.size(1), heads = in.size(2), rank = in.size(3) - 1;
+    const bf16 *kvB = matrix(c, kvb, heads * (nope + vDim), rank);
+    Temp x(*this, batch * heads * rank * 2);
+    if (kvB && x.ready(c) && mergeToBf16(c, in, x.as<bf16>()))
+      ok(c, ops::mlaValueProjection(cublas, x.as<bf16>(), kvB, batch, heads,
+                                    nope, vDim, rank, out.data(), stream));
+  }
+
   void swiglu(RankContext &c, int64_t gate, int64_t up, int64_t down,
               const F32x2 &in, const F32x2 &out) override {
     const LocalWeight &g = c.weight(gate);
@@ -488,6 +511,12 @@ private:
       workspaceSize[kind] = bytes;
     }
     return workspaces[kind];
+  }
+
+  bool mergeToBf16(RankContext &c, const F32x4 &in, bf16 *out) {
+    int64_t heads = in.size(2), width = in.size(3) - 1;
+    return ok(c, cuda::lseMerge(in.data(), in.size(0), in.size(1), heads, width,
+                                out, heads * width, stream));
   }
 
   bool toBf16(RankContext &c, const F32x2 &in, bf16 *out) {

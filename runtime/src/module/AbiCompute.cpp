@@ -125,6 +125,18 @@ bool sequenceViews(RankContext *c, int64_t layer, const I64x1 *positions,
   return true;
 }
 
+/// merge_linear / merge_value_projection on the host: the merge into
+/// scratch, then the GEMM's own entry point.
+template <typename Gemm>
+void mergeThen(RankContext *c, const F32x4 *in, Gemm gemm) {
+  int64_t batch = in->size(1), heads = in->size(2), width = in->size(3) - 1;
+  Scratch merged(nullptr, batch * heads * width);
+  k::lseMerge(in->data(), in->size(0), batch, heads, width, merged.data());
+  F32x2 view{merged.data(), merged.data(), 0, {batch, heads * width},
+             {heads * width, 1}};
+  gemm(&view);
+}
+
 } // namespace
 
 extern "C" {
@@ -318,6 +330,31 @@ void _mlir_ciface_helix_rt_mla_value_projection(int64_t ctx, int64_t kvb,
   if (const float *kvB = weightData(c, kvb, heads * (nope + vDim), rank))
     k::mlaValueProjection(in->data(), kvB, in->size(0), heads, nope, vDim, rank,
                           out->data());
+}
+
+void _mlir_ciface_helix_rt_merge_linear(int64_t ctx, int64_t w, F32x4 *in,
+                                        F32x2 *out) {
+  RankContext *c = context(ctx);
+  if (c->failed())
+    return;
+  if (Device *device = c->device())
+    return device->mergeLinear(*c, w, *in, *out);
+  mergeThen(c, in, [&](F32x2 *merged) {
+    _mlir_ciface_helix_rt_linear(ctx, w, merged, out);
+  });
+}
+
+void _mlir_ciface_helix_rt_merge_value_projection(int64_t ctx, int64_t kvb,
+                                                  int64_t nope, int64_t vDim,
+                                                  F32x4 *in, F32x2 *out) {
+  RankContext *c = context(ctx);
+  if (c->failed())
+    return;
+  if (Device *device = c->device())
+    return device->mergeValueProjection(*c, kvb, nope, vDim, *in, *out);
+  mergeThen(c, in, [&](F32x2 *merged) {
+    _mlir_ciface_helix_rt_mla_value_projection(ctx, kvb, nope, vDim, merged, out);
+  });
 }
 
 void _mlir_ciface_helix_rt_swiglu(int64_t ctx, int64_t gate, int64_t up,

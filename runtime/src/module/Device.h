@@ -108,6 +108,13 @@ public:
   virtual void mlaValueProjection(RankContext &c, int64_t kvb, int64_t nope,
                                   int64_t vDim, const F32x2 &in,
                                   const F32x2 &out) = 0;
+  /// The LSE merge of `in` [K, B, heads, W + 1] fused into the GEMM that
+  /// takes it (merge_linear: W_O; merge_value_projection: MLA's W_UV).
+  virtual void mergeLinear(RankContext &c, int64_t weight, const F32x4 &in,
+                           const F32x2 &out) = 0;
+  virtual void mergeValueProjection(RankContext &c, int64_t kvb, int64_t nope,
+                                    int64_t vDim, const F32x4 &in,
+                                    const F32x2 &out) = 0;
   virtual void swiglu(RankContext &c, int64_t gate, int64_t up, int64_t down,
                       const F32x2 &in, const F32x2 &out) = 0;
   virtual void moeRoute(RankContext &c, int64_t gate, int64_t bias,

@@ -4,8 +4,9 @@
 
 // target=cuda: the module touches no data. Buffers are runtime blocks shaped
 // by memref.view and freed through the runtime after their last use; the
-// KV owner rule, RMSNorm, the LSE merge, residual adds, argmax and the
-// output copies are runtime calls (kernels on a GPU rank). The manifest
+// KV owner rule, RMSNorm, the LSE merge (fused into the GEMM it feeds),
+// residual adds, argmax and the output copies are runtime calls (kernels on
+// a GPU rank). The manifest
 // says which target the step was built for.
 // NOHOST-NOT: memref.alloc
 // NOHOST-NOT: memref.dealloc
@@ -14,6 +15,7 @@
 // NOHOST-NOT: linalg.
 // NOHOST-NOT: scf.for
 // NOHOST-NOT: helix_rt_weight_1d
+// NOHOST-NOT: helix_rt_lse_merge
 // CHECK: helix.manifest = "{\22abi_version\22:1,{{.*}}\22target\22:\22cuda\22
 // LLVM: llvm.func @_mlir_ciface_decode_step(
 // LLVM: llvm.call @_mlir_ciface_helix_rt_alloc(
@@ -52,7 +54,10 @@ module attributes {helix.layout = #helix.layout<kvp = 2, tpa = 1, tpf = 2, ep = 
     } : !helix.request<tensor<2x?x1x5xf32>>
     // CHECK: call @helix_rt_wait(%[[CTX]], %[[REQ]])
     %w = helix.collective_wait %r : !helix.request<tensor<2x?x1x5xf32>>
-    // CHECK: call @helix_rt_lse_merge(%[[CTX]], %{{.*}}, %{{.*}}) : (i64, memref<?x?x?x?xf32>, memref<?x?xf32>) -> ()
+    // The merge feeds only W_O: it is fused into that GEMM's call, which
+    // takes the all-to-all's receive buffer itself.
+    // CHECK-NOT: helix_rt_lse_merge
+    // CHECK: call @helix_rt_merge_linear(%[[CTX]], %{{.*}}, %{{.*}}, %{{.*}}) : (i64, i64, memref<?x?x?x?xf32>, memref<?x?xf32>) -> ()
     %m = helix.lse_merge %w : tensor<2x?x1x5xf32> -> tensor<?x4xf32>
     %o = helix.linear %m weight "o" {slice = #helix.slice<dim = 1, grid = @helix_attention, axes = [1, 0]>} : tensor<?x4xf32> -> tensor<?x8xf32>
     %s = shard.all_reduce %o on @helix_attention grid_axes = [0, 1] : tensor<?x8xf32> -> tensor<?x8xf32>
