@@ -274,10 +274,8 @@ public:
                                                  spec.headDim,
                                                  kMaxAttentionSplits));
     int64_t maxLength = 0;
-    if (!ws || !views.ready(c) || !q16.ready(c) ||
-        !localLengths(c, rowOffset, batch, rank, maxLength) ||
-        !toBf16(c, q, q16.as<bf16>()) ||
-        !fillViews(c, views, layer, positions, batch, rank, rowOffset))
+    if (!prepareAttention(c, ws, views, q16, q, positions, layer, rank,
+                          rowOffset, maxLength))
       return;
     ok(c, cuda::gqaPartialAttention(
               q16.as<bf16>(), views.first(), views.second(), views.length(),
@@ -300,10 +298,8 @@ public:
                                                        kMaxAttentionSplits))
                    : nullptr;
     int64_t maxLength = 0;
-    if (!ws || !views.ready(c) || !q16.ready(c) ||
-        !localLengths(c, rowOffset, batch, rank, maxLength) ||
-        !toBf16(c, q, q16.as<bf16>()) ||
-        !fillViews(c, views, layer, positions, batch, rank, rowOffset))
+    if (!prepareAttention(c, ws, views, q16, q, positions, layer, rank,
+                          rowOffset, maxLength))
       return;
     ok(c, cuda::mlaPartialAttention(
               cublas, q16.as<bf16>(), views.first(), views.length(), maxLength,
@@ -560,11 +556,18 @@ private:
     return true;
   }
 
-  bool fillViews(RankContext &c, Views &views, int64_t layer,
-                 const I64x1 &positions, int64_t batch, int64_t rank,
-                 int64_t rowOffset) {
-    return ok(c, ops::sequenceViews(cache, layer, positions.data(), batch, rank,
-                                    rowOffset, views.firstOut(),
+  /// What both attention kinds do before their kernel: scratch present,
+  /// the longest local slice, the bf16 queries, the cache views.
+  bool prepareAttention(RankContext &c, void *workspace, Views &views,
+                        Temp &q16, const F32x2 &q, const I64x1 &positions,
+                        int64_t layer, int64_t rank, int64_t rowOffset,
+                        int64_t &maxLength) {
+    int64_t batch = q.size(0);
+    return workspace && views.ready(c) && q16.ready(c) &&
+           localLengths(c, rowOffset, batch, rank, maxLength) &&
+           toBf16(c, q, q16.as<bf16>()) &&
+           ok(c, ops::sequenceViews(cache, layer, positions.data(), batch,
+                                    rank, rowOffset, views.firstOut(),
                                     views.secondOut(), views.length(), stream));
   }
 

@@ -33,6 +33,20 @@ helix_status checkItems(int64_t items, const char *what) {
   return HELIX_OK;
 }
 
+/// One thread per item: the guard, nothing for no items, the launch and
+/// its check.
+template <typename... Params, typename... Args>
+helix_status launchItems(const char *what, int64_t items,
+                         void (*kernel)(Params...), cudaStream_t stream,
+                         Args... args) {
+  if (helix_status s = checkItems(items, what))
+    return s;
+  if (items == 0)
+    return HELIX_OK;
+  kernel<<<blocksFor(items), kThreads, 0, stream>>>(args...);
+  return detail::checkLaunch(what);
+}
+
 template <typename T>
 __global__ void stridedCopyKernel(View4 src, View4 dst, int64_t total) {
   const int64_t i = int64_t(blockIdx.x) * kThreads + threadIdx.x;
@@ -235,22 +249,14 @@ helix_status stridedCopy(const View4 &src, const View4 &dst, int rank,
 
 helix_status toBf16(const float *in, int64_t count, bf16 *out,
                     cudaStream_t stream) {
-  if (helix_status s = checkItems(count, "cuda::ops::toBf16"))
-    return s;
-  if (count == 0)
-    return HELIX_OK;
-  toBf16Kernel<<<blocksFor(count), kThreads, 0, stream>>>(in, count, out);
-  return detail::checkLaunch("cuda::ops::toBf16");
+  return launchItems("cuda::ops::toBf16", count, toBf16Kernel, stream, in,
+                     count, out);
 }
 
 helix_status addF32(const float *a, const float *b, int64_t count, float *out,
                     cudaStream_t stream) {
-  if (helix_status s = checkItems(count, "cuda::ops::addF32"))
-    return s;
-  if (count == 0)
-    return HELIX_OK;
-  addKernel<<<blocksFor(count), kThreads, 0, stream>>>(a, b, count, out);
-  return detail::checkLaunch("cuda::ops::addF32");
+  return launchItems("cuda::ops::addF32", count, addKernel, stream, a, b,
+                     count, out);
 }
 
 helix_status rmsNormF32(const float *x, const float *weight, int64_t batch,
@@ -268,12 +274,8 @@ helix_status sumShards(const float *in, int64_t shards, int64_t batch,
   const int64_t items = batch * n;
   if (shards < 1)
     return detail::invalid("cuda::ops::sumShards", "no shards");
-  if (helix_status s = checkItems(items, "cuda::ops::sumShards"))
-    return s;
-  if (items == 0)
-    return HELIX_OK;
-  sumShardsKernel<<<blocksFor(items), kThreads, 0, stream>>>(in, shards, items, out);
-  return detail::checkLaunch("cuda::ops::sumShards");
+  return launchItems("cuda::ops::sumShards", items, sumShardsKernel, stream,
+                     in, shards, items, out);
 }
 
 helix_status argmax(const float *in, int64_t batch, int64_t vocab,
@@ -290,25 +292,14 @@ helix_status kvOwner(const int64_t *positions, int64_t batch, int64_t block,
                      int64_t shards, int64_t *owner, cudaStream_t stream) {
   if (block < 1 || shards < 1)
     return detail::invalid("cuda::ops::kvOwner", "block and shards must be positive");
-  if (helix_status s = checkItems(batch, "cuda::ops::kvOwner"))
-    return s;
-  if (batch == 0)
-    return HELIX_OK;
-  kvOwnerKernel<<<blocksFor(batch), kThreads, 0, stream>>>(positions, batch, block,
-                                                           shards, owner);
-  return detail::checkLaunch("cuda::ops::kvOwner");
+  return launchItems("cuda::ops::kvOwner", batch, kvOwnerKernel, stream,
+                     positions, batch, block, shards, owner);
 }
 
 helix_status embed(const bf16 *table, const int64_t *tokens, int64_t batch,
                    int64_t hidden, float *out, cudaStream_t stream) {
-  const int64_t items = batch * hidden;
-  if (helix_status s = checkItems(items, "cuda::ops::embed"))
-    return s;
-  if (items == 0)
-    return HELIX_OK;
-  embedKernel<<<blocksFor(items), kThreads, 0, stream>>>(table, tokens, batch,
-                                                         hidden, out);
-  return detail::checkLaunch("cuda::ops::embed");
+  return launchItems("cuda::ops::embed", batch * hidden, embedKernel, stream,
+                     table, tokens, batch, hidden, out);
 }
 
 helix_status append(const CacheLayout &cache, int64_t layer, const float *a,
@@ -316,17 +307,11 @@ helix_status append(const CacheLayout &cache, int64_t layer, const float *a,
                     const int64_t *positions, const int64_t *owner,
                     int64_t batch, int64_t rank, int64_t rowOffset,
                     cudaStream_t stream) {
-  const int64_t items = batch * (aWidth + bWidth);
   if (rowOffset < 0 || rowOffset + batch > cache.rows)
     return detail::invalid("cuda::ops::append", "rows outside the cache");
-  if (helix_status s = checkItems(items, "cuda::ops::append"))
-    return s;
-  if (items == 0)
-    return HELIX_OK;
-  appendKernel<<<blocksFor(items), kThreads, 0, stream>>>(
-      cache, layer, a, aWidth, b, bWidth, positions, owner, batch, rank,
-      rowOffset);
-  return detail::checkLaunch("cuda::ops::append");
+  return launchItems("cuda::ops::append", batch * (aWidth + bWidth),
+                     appendKernel, stream, cache, layer, a, aWidth, b, bWidth,
+                     positions, owner, batch, rank, rowOffset);
 }
 
 helix_status sequenceViews(const CacheLayout &cache, int64_t layer,
@@ -336,38 +321,24 @@ helix_status sequenceViews(const CacheLayout &cache, int64_t layer,
                            cudaStream_t stream) {
   if (rowOffset < 0 || rowOffset + batch > cache.rows)
     return detail::invalid("cuda::ops::sequenceViews", "rows outside the cache");
-  if (helix_status s = checkItems(batch, "cuda::ops::sequenceViews"))
-    return s;
-  if (batch == 0)
-    return HELIX_OK;
-  sequenceViewsKernel<<<blocksFor(batch), kThreads, 0, stream>>>(
-      cache, layer, positions, batch, rank, rowOffset, first, second, length);
-  return detail::checkLaunch("cuda::ops::sequenceViews");
+  return launchItems("cuda::ops::sequenceViews", batch, sequenceViewsKernel,
+                     stream, cache, layer, positions, batch, rank, rowOffset,
+                     first, second, length);
 }
 
 helix_status expertRowWeights(const int64_t *ids, const float *weights,
                               int64_t batch, int64_t topK, int64_t first,
                               int64_t experts, float *rowWeight,
                               cudaStream_t stream) {
-  const int64_t items = experts * batch;
-  if (helix_status s = checkItems(items, "cuda::ops::expertRowWeights"))
-    return s;
-  if (items == 0)
-    return HELIX_OK;
-  expertRowWeightsKernel<<<blocksFor(items), kThreads, 0, stream>>>(
-      ids, weights, batch, topK, first, experts, rowWeight);
-  return detail::checkLaunch("cuda::ops::expertRowWeights");
+  return launchItems("cuda::ops::expertRowWeights", experts * batch,
+                     expertRowWeightsKernel, stream, ids, weights, batch, topK,
+                     first, experts, rowWeight);
 }
 
 helix_status axpyRows(const float *scale, const float *x, int64_t batch,
                       int64_t n, float *out, cudaStream_t stream) {
-  const int64_t items = batch * n;
-  if (helix_status s = checkItems(items, "cuda::ops::axpyRows"))
-    return s;
-  if (items == 0)
-    return HELIX_OK;
-  axpyRowsKernel<<<blocksFor(items), kThreads, 0, stream>>>(scale, x, batch, n, out);
-  return detail::checkLaunch("cuda::ops::axpyRows");
+  return launchItems("cuda::ops::axpyRows", batch * n, axpyRowsKernel, stream,
+                     scale, x, batch, n, out);
 }
 
 helix_status mlaValueProjection(cublasHandle_t cublas, const bf16 *in,
