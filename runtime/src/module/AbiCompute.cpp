@@ -141,6 +141,10 @@ void mergeThen(RankContext *c, const F32x4 *in, Gemm gemm) {
 
 extern "C" {
 
+void _mlir_ciface_helix_rt_merge_value_projection(int64_t ctx, int64_t kvb,
+                                                  int64_t nope, int64_t vDim,
+                                                  F32x4 *in, F32x2 *out);
+
 void _mlir_ciface_helix_rt_embed(int64_t ctx, int64_t w, I64x1 *tokens,
                                  F32x2 *out) {
   RankContext *c = context(ctx);
@@ -297,25 +301,16 @@ void _mlir_ciface_helix_rt_mla_attention(int64_t ctx, int64_t layer,
     return;
   int64_t batch = q->size(0), rank = c->manifest().cache->kvLoraRank;
   Scratch packed(c->device(), batch * heads * (rank + 1));
-  Scratch merged(c->device(), batch * heads * rank);
-  if (!packed.data() || !merged.data())
+  if (!packed.data())
     return c->fail("out of memory: attention scratch");
   F32x4 partial{packed.data(), packed.data(), 0, {1, batch, heads, rank + 1},
                 {batch * heads * (rank + 1), heads * (rank + 1), rank + 1, 1}};
   _mlir_ciface_helix_rt_mla_partial_attention(ctx, layer, kvb, q, positions, -1,
                                               rowOffset, heads, nope, vDim,
                                               scale, &partial);
-  if (c->failed())
-    return;
-  if (Device *device = c->device()) {
-    F32x2 flat{merged.data(), merged.data(), 0, {batch, heads * rank},
-               {heads * rank, 1}};
-    device->lseMerge(*c, partial, flat);
-    return device->mlaValueProjection(*c, kvb, nope, vDim, flat, *out);
-  }
-  k::lseMerge(packed.data(), 1, batch, heads, rank, merged.data());
-  k::mlaValueProjection(merged.data(), c->weight(kvb).data.data(), batch,
-                        heads, nope, vDim, rank, out->data());
+  // One shard: the merge only normalizes; W_UV follows (fused on a device).
+  _mlir_ciface_helix_rt_merge_value_projection(ctx, kvb, nope, vDim, &partial,
+                                               out);
 }
 
 void _mlir_ciface_helix_rt_mla_value_projection(int64_t ctx, int64_t kvb,
