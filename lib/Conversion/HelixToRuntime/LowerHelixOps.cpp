@@ -25,15 +25,14 @@ LogicalResult lowerEmbedLike(StepBuilder &s, Operation *op) {
   Location loc = op->getLoc();
   auto user = cast<WeightUserOpInterface>(op);
   std::vector<int64_t> ids = s.manifestBuilder().weightsOf(user);
+  // A fused merge (fuseMergeIntoUser) hands over its partials instead.
   Value merge = s.deferredMerge(op->getOperand(0));
   Value in = merge ? merge : mapped(s, op->getOperand(0));
   Value out = s.alloc(loc, op->getResult(0).getType(), in);
   if (isa<EmbedOp>(op))
     s.call(loc, "embed", {s.i64(loc, ids[0]), in, out});
-  else if (Value merge = s.deferredMerge(op->getOperand(0)))
-    s.call(loc, "merge_linear", {s.i64(loc, ids[0]), merge, out});
   else if (isa<LinearOp>(op))
-    s.call(loc, "linear", {s.i64(loc, ids[0]), in, out});
+    s.call(loc, merge ? "merge_linear" : "linear", {s.i64(loc, ids[0]), in, out});
   else if (isa<SwigluMlpOp>(op))
     s.call(loc, "swiglu",
            {s.i64(loc, ids[0]), s.i64(loc, ids[1]), s.i64(loc, ids[2]), in, out});
