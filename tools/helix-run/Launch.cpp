@@ -15,8 +15,8 @@ bool runRank(const Launch &launch, helix_comm *comm, helix_device *device,
   helix_rank *rank = nullptr;
   helix_rank_options options = launch.options;
   options.device = device;
-  if (helix_rank_create(launch.module, launch.checkpoint, comm, &options,
-                        &rank, message, sizeof message) != HELIX_OK) {
+  if (helix_rank_create(launch.module, launch.checkpoint, comm, &options, &rank,
+                        message, sizeof message) != HELIX_OK) {
     error = message;
     helix_comm_abort(comm, message);
     return false;
@@ -51,7 +51,8 @@ bool runOnThreads(const Launch &launch, int32_t world, DecodeResult &result,
   if (launch.gpu) {
     if (world != 1) {
       error = "--backend cuda runs one rank per process: use --launcher mpi "
-              "for " + std::to_string(world) + " ranks";
+              "for " +
+              std::to_string(world) + " ranks";
       return false;
     }
     return runGpuRank(launch, /*underMpi=*/false, launch.recordLogits, result,

@@ -160,7 +160,8 @@ int main(int argc, char **argv) {
   int32_t world = static_cast<int32_t>(request.kvp * request.tpa);
   if (cuda && !cudaOnHost && world > 1 && o.launcher != "mpi")
     return fail("--backend cuda runs one rank per GPU process: launch the " +
-                std::to_string(world) + " ranks with mpirun and --launcher mpi");
+                std::to_string(world) +
+                " ranks with mpirun and --launcher mpi");
   if (cudaOnHost)
     std::fprintf(stderr, "helix-run: HELIX_CUDA_ON_HOST=1: running the "
                          "target=cuda step with the host's kernels\n");

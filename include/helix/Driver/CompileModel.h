@@ -26,7 +26,8 @@ struct CompileRequest {
 };
 
 /// Imports `config`, shards it as requested and compiles it (host code for
-/// either target) into `path`. False with a one-line `error` (no file left behind).
+/// either target) into `path`. False with a one-line `error` (no file left
+/// behind).
 bool compileModel(const ModelConfig &config, const CompileRequest &request,
                   const std::string &path, std::string &error);
 

@@ -176,8 +176,8 @@ LogicalResult callDeviceOp(StepBuilder &s, Operation *op, Value in, Value out) {
     int64_t id =
         s.manifestBuilder().weightsOf(cast<WeightUserOpInterface>(*op))[0];
     s.call(loc, "rms_norm",
-           {s.i64(loc, id), s.f32(loc, norm.getEpsilon().convertToDouble()),
-            in, out});
+           {s.i64(loc, id), s.f32(loc, norm.getEpsilon().convertToDouble()), in,
+            out});
   } else if (isa<LseMergeOp>(op)) {
     s.call(loc, "lse_merge", {in, out});
   } else if (isa<SumShardsOp>(op)) {

@@ -32,7 +32,8 @@ LogicalResult lowerEmbedLike(StepBuilder &s, Operation *op) {
   if (isa<EmbedOp>(op))
     s.call(loc, "embed", {s.i64(loc, ids[0]), in, out});
   else if (isa<LinearOp>(op))
-    s.call(loc, merge ? "merge_linear" : "linear", {s.i64(loc, ids[0]), in, out});
+    s.call(loc, merge ? "merge_linear" : "linear",
+           {s.i64(loc, ids[0]), in, out});
   else if (isa<SwigluMlpOp>(op))
     s.call(loc, "swiglu",
            {s.i64(loc, ids[0]), s.i64(loc, ids[1]), s.i64(loc, ids[2]), in, out});
@@ -182,7 +183,8 @@ bool fuseMergeIntoUser(StepBuilder &s, LseMergeOp merge) {
 } // namespace
 
 LogicalResult lowerHelixOp(StepBuilder &s, Operation *op) {
-  if (auto merge = dyn_cast<LseMergeOp>(op); merge && fuseMergeIntoUser(s, merge))
+  if (auto merge = dyn_cast<LseMergeOp>(op);
+      merge && fuseMergeIntoUser(s, merge))
     return success();
   if (isa<RmsNormOp, LseMergeOp, SumShardsOp, ArgmaxOp>(op))
     return lowerCompiledOp(s, op);

@@ -113,8 +113,9 @@ LogicalResult lowerKvOwner(StepBuilder &s, KvOwnerOp op) {
   Value owner = s.alloc(loc, op.getType(), positions);
   s.mapping().map(op.getResult(), owner);
   if (s.deviceBuffers()) {
-    s.call(loc, "kv_owner", {s.i64(loc, op.getBlock()),
-                             s.i64(loc, op.getShards()), positions, owner});
+    s.call(loc, "kv_owner",
+           {s.i64(loc, op.getBlock()), s.i64(loc, op.getShards()), positions,
+            owner});
     return success();
   }
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);

@@ -68,9 +68,9 @@ void StepBuilder::copy(Location loc, Value src, Value dst) {
   auto type = cast<MemRefType>(src.getType());
   int64_t rank = type.getRank();
   SmallVector<int64_t> shape(rank, ShapedType::kDynamic);
-  auto layout = StridedLayoutAttr::get(
-      b.getContext(), ShapedType::kDynamic,
-      SmallVector<int64_t>(rank, ShapedType::kDynamic));
+  auto layout =
+      StridedLayoutAttr::get(b.getContext(), ShapedType::kDynamic,
+                             SmallVector<int64_t>(rank, ShapedType::kDynamic));
   auto strided = MemRefType::get(shape, type.getElementType(), layout);
   auto cast = [&](Value v) {
     return v.getType() == strided

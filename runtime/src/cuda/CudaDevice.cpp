@@ -59,7 +59,8 @@ public:
   }
 
   bool create(std::string &error) {
-    if (cudaError_t e = cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking)) {
+    if (cudaError_t e =
+            cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking)) {
       error = std::string("cudaStreamCreate: ") + cudaGetErrorString(e);
       return false;
     }
@@ -128,7 +129,8 @@ public:
     cache.base = static_cast<bf16 *>(p);
     // On the device's stream (non-blocking: the legacy stream would not
     // order before the first append), and finished before the first step.
-    cudaError_t e = cudaMemsetAsync(p, 0, static_cast<size_t>(cacheSize), stream);
+    cudaError_t e =
+        cudaMemsetAsync(p, 0, static_cast<size_t>(cacheSize), stream);
     if (e == cudaSuccess)
       e = cudaStreamSynchronize(stream);
     if (e != cudaSuccess) {
@@ -164,15 +166,17 @@ public:
 
   void toDevice(RankContext &c, void *dst, const void *src,
                 int64_t bytes) override {
-    checkCuda(c, cudaMemcpyAsync(dst, src, static_cast<size_t>(bytes),
-                                 cudaMemcpyHostToDevice, stream),
+    checkCuda(c,
+              cudaMemcpyAsync(dst, src, static_cast<size_t>(bytes),
+                              cudaMemcpyHostToDevice, stream),
               "copying the step's inputs to the GPU");
   }
 
   bool toHost(RankContext &c, void *dst, const void *src,
               int64_t bytes) override {
-    return checkCuda(c, cudaMemcpyAsync(dst, src, static_cast<size_t>(bytes),
-                                        cudaMemcpyDeviceToHost, stream),
+    return checkCuda(c,
+                     cudaMemcpyAsync(dst, src, static_cast<size_t>(bytes),
+                                     cudaMemcpyDeviceToHost, stream),
                      "copying the step's results back") &&
            checkCuda(c, cudaStreamSynchronize(stream), "the decode step");
   }
@@ -212,7 +216,8 @@ public:
 
   void embed(RankContext &c, int64_t weight, const I64x1 &tokens,
              const F32x2 &out) override {
-    if (const bf16 *table = matrix(c, weight, c.manifest().vocabSize, out.size(1)))
+    if (const bf16 *table =
+            matrix(c, weight, c.manifest().vocabSize, out.size(1)))
       ok(c, ops::embed(table, tokens.data(), tokens.size(0), out.size(1),
                        out.data(), stream));
   }
@@ -234,7 +239,8 @@ public:
     auto it = ropeTables.find(key);
     if (it == ropeTables.end()) {
       RopeTable table;
-      if (!ok(c, ropeTableCreate(c.manifest().ropes.at(rope), rotaryDim, &table)))
+      if (!ok(c,
+              ropeTableCreate(c.manifest().ropes.at(rope), rotaryDim, &table)))
         return;
       it = ropeTables.emplace(key, table).first;
       // Its frequencies arrive by a pageable cudaMemcpy, which may still be
@@ -251,7 +257,8 @@ public:
               int64_t rowOffset) override {
     int64_t batch = a.size(0);
     const CacheSpec &spec = *c.manifest().cache;
-    int64_t aWidth = spec.latent ? spec.kvLoraRank : spec.kvHeads * spec.headDim;
+    int64_t aWidth =
+        spec.latent ? spec.kvLoraRank : spec.kvHeads * spec.headDim;
     int64_t bWidth = spec.latent ? spec.ropeDim : aWidth;
     if (a.size(1) != aWidth || b.size(1) != bWidth || b.size(0) != batch)
       return c.fail("internal error: the appended rows do not match the cache");
@@ -270,9 +277,9 @@ public:
     int64_t batch = q.size(0);
     Views views(*this, batch, /*both=*/true);
     Temp q16(*this, q.count() * 2);
-    void *ws = workspace(c, 0, gqaWorkspaceBytes(batch, heads, spec.kvHeads,
-                                                 spec.headDim,
-                                                 kMaxAttentionSplits));
+    void *ws = workspace(c, 0,
+                         gqaWorkspaceBytes(batch, heads, spec.kvHeads,
+                                           spec.headDim, kMaxAttentionSplits));
     int64_t maxLength = 0;
     if (!prepareAttention(c, ws, views, q16, q, positions, layer, rank,
                           rowOffset, maxLength))
@@ -284,18 +291,18 @@ public:
   }
 
   void mlaPartialAttention(RankContext &c, int64_t layer, int64_t kvb,
-                           const F32x2 &q, const I64x1 &positions,
-                           int64_t rank, int64_t rowOffset, int64_t heads,
-                           int64_t nope, int64_t vDim, float scale,
+                           const F32x2 &q, const I64x1 &positions, int64_t rank,
+                           int64_t rowOffset, int64_t heads, int64_t nope,
+                           int64_t vDim, float scale,
                            const F32x4 &out) override {
     const CacheSpec &spec = *c.manifest().cache;
     int64_t batch = q.size(0);
     const bf16 *kvB = matrix(c, kvb, heads * (nope + vDim), spec.kvLoraRank);
     Views views(*this, batch, /*both=*/false);
     Temp q16(*this, q.count() * 2);
-    void *ws = kvB ? workspace(c, 1, mlaWorkspaceBytes(batch, heads,
-                                                       spec.kvLoraRank,
-                                                       kMaxAttentionSplits))
+    void *ws = kvB ? workspace(c, 1,
+                               mlaWorkspaceBytes(batch, heads, spec.kvLoraRank,
+                                                 kMaxAttentionSplits))
                    : nullptr;
     int64_t maxLength = 0;
     if (!prepareAttention(c, ws, views, q16, q, positions, layer, rank,
@@ -393,9 +400,10 @@ public:
     Temp x(*this, in.count() * 2);
     if (!rowWeight.ready(c) || !partial.ready(c) || !x.ready(c) ||
         !toBf16(c, in, x.as<bf16>()) ||
-        !checkCuda(c, cudaMemsetAsync(out.data(), 0,
-                                      static_cast<size_t>(out.count() * 4),
-                                      stream),
+        !checkCuda(c,
+                   cudaMemsetAsync(out.data(), 0,
+                                   static_cast<size_t>(out.count() * 4),
+                                   stream),
                    "clearing the expert output") ||
         !ok(c, ops::expertRowWeights(ids.data(), weights.data(), batch,
                                      ids.size(1), first, n,
@@ -415,8 +423,8 @@ public:
       return;
     const std::vector<int64_t> &s = *spec.shared;
     const LocalWeight &g = c.weight(s[0]);
-    if (mlp(c, s[0], s[1], s[2], g.shape.empty() ? 0 : g.shape[0],
-            x.as<bf16>(), batch, hidden, partial.as<float>()))
+    if (mlp(c, s[0], s[1], s[2], g.shape.empty() ? 0 : g.shape[0], x.as<bf16>(),
+            batch, hidden, partial.as<float>()))
       ok(c, ops::axpyRows(nullptr, partial.as<float>(), batch, hidden,
                           out.data(), stream));
   }
@@ -550,9 +558,9 @@ private:
       return false;
     maxLength = 0;
     for (int64_t s = 0; s < batch; ++s)
-      maxLength = std::max(
-          maxLength, kvLength(c.stepPositions()[rowOffset + s] + 1,
-                              cache.block, cache.shards, rank));
+      maxLength =
+          std::max(maxLength, kvLength(c.stepPositions()[rowOffset + s] + 1,
+                                       cache.block, cache.shards, rank));
     return true;
   }
 
@@ -566,8 +574,8 @@ private:
     return workspace && views.ready(c) && q16.ready(c) &&
            localLengths(c, rowOffset, batch, rank, maxLength) &&
            toBf16(c, q, q16.as<bf16>()) &&
-           ok(c, ops::sequenceViews(cache, layer, positions.data(), batch,
-                                    rank, rowOffset, views.firstOut(),
+           ok(c, ops::sequenceViews(cache, layer, positions.data(), batch, rank,
+                                    rowOffset, views.firstOut(),
                                     views.secondOut(), views.length(), stream));
   }
 
@@ -631,8 +639,8 @@ private:
     }
     e = cudaMalloc(&out, std::max<size_t>(fp32 / 2, 2));
     if (e == cudaSuccess &&
-        ops::toBf16(static_cast<float *>(staged), count, static_cast<bf16 *>(out),
-                    stream) != HELIX_OK)
+        ops::toBf16(static_cast<float *>(staged), count,
+                    static_cast<bf16 *>(out), stream) != HELIX_OK)
       e = cudaErrorLaunchFailure;
     if (e == cudaSuccess)
       e = cudaStreamSynchronize(stream);
@@ -687,7 +695,8 @@ helix_status helix_cuda_device_create(helix_device **out, char *error,
     delete device;
     return HELIX_ERROR_INTERNAL;
   }
-  *out = reinterpret_cast<helix_device *>(static_cast<helix_rt::Device *>(device));
+  *out =
+      reinterpret_cast<helix_device *>(static_cast<helix_rt::Device *>(device));
   return HELIX_OK;
 }
 

@@ -241,9 +241,11 @@ helix_status stridedCopy(const View4 &src, const View4 &dst, int rank,
   if (total == 0)
     return HELIX_OK;
   if (elementBytes == 4)
-    stridedCopyKernel<float><<<blocksFor(total), kThreads, 0, stream>>>(s, d, total);
+    stridedCopyKernel<float>
+        <<<blocksFor(total), kThreads, 0, stream>>>(s, d, total);
   else
-    stridedCopyKernel<int64_t><<<blocksFor(total), kThreads, 0, stream>>>(s, d, total);
+    stridedCopyKernel<int64_t>
+        <<<blocksFor(total), kThreads, 0, stream>>>(s, d, total);
   return detail::checkLaunch(what);
 }
 
@@ -255,8 +257,8 @@ helix_status toBf16(const float *in, int64_t count, bf16 *out,
 
 helix_status addF32(const float *a, const float *b, int64_t count, float *out,
                     cudaStream_t stream) {
-  return launchItems("cuda::ops::addF32", count, addKernel, stream, a, b,
-                     count, out);
+  return launchItems("cuda::ops::addF32", count, addKernel, stream, a, b, count,
+                     out);
 }
 
 helix_status rmsNormF32(const float *x, const float *weight, int64_t batch,
@@ -265,7 +267,8 @@ helix_status rmsNormF32(const float *x, const float *weight, int64_t batch,
     return detail::invalid("cuda::ops::rmsNormF32", "bad sizes");
   if (batch == 0)
     return HELIX_OK;
-  rmsNormKernel<<<unsigned(batch), kThreads, 0, stream>>>(x, weight, n, eps, out);
+  rmsNormKernel<<<unsigned(batch), kThreads, 0, stream>>>(x, weight, n, eps,
+                                                          out);
   return detail::checkLaunch("cuda::ops::rmsNormF32");
 }
 
@@ -274,12 +277,12 @@ helix_status sumShards(const float *in, int64_t shards, int64_t batch,
   const int64_t items = batch * n;
   if (shards < 1)
     return detail::invalid("cuda::ops::sumShards", "no shards");
-  return launchItems("cuda::ops::sumShards", items, sumShardsKernel, stream,
-                     in, shards, items, out);
+  return launchItems("cuda::ops::sumShards", items, sumShardsKernel, stream, in,
+                     shards, items, out);
 }
 
-helix_status argmax(const float *in, int64_t batch, int64_t vocab,
-                    int64_t *out, cudaStream_t stream) {
+helix_status argmax(const float *in, int64_t batch, int64_t vocab, int64_t *out,
+                    cudaStream_t stream) {
   if (batch < 0 || batch > 2147483647 || vocab <= 0)
     return detail::invalid("cuda::ops::argmax", "bad sizes");
   if (batch == 0)
@@ -291,7 +294,8 @@ helix_status argmax(const float *in, int64_t batch, int64_t vocab,
 helix_status kvOwner(const int64_t *positions, int64_t batch, int64_t block,
                      int64_t shards, int64_t *owner, cudaStream_t stream) {
   if (block < 1 || shards < 1)
-    return detail::invalid("cuda::ops::kvOwner", "block and shards must be positive");
+    return detail::invalid("cuda::ops::kvOwner",
+                           "block and shards must be positive");
   return launchItems("cuda::ops::kvOwner", batch, kvOwnerKernel, stream,
                      positions, batch, block, shards, owner);
 }
@@ -320,7 +324,8 @@ helix_status sequenceViews(const CacheLayout &cache, int64_t layer,
                            const bf16 **second, int64_t *length,
                            cudaStream_t stream) {
   if (rowOffset < 0 || rowOffset + batch > cache.rows)
-    return detail::invalid("cuda::ops::sequenceViews", "rows outside the cache");
+    return detail::invalid("cuda::ops::sequenceViews",
+                           "rows outside the cache");
   return launchItems("cuda::ops::sequenceViews", batch, sequenceViewsKernel,
                      stream, cache, layer, positions, batch, rank, rowOffset,
                      first, second, length);
@@ -359,13 +364,14 @@ helix_status mlaValueProjection(cublasHandle_t cublas, const bf16 *in,
   const float alpha = 1.0f, beta = 0.0f;
   const cublasStatus_t status = cublasGemmStridedBatchedEx(
       cublas, CUBLAS_OP_T, CUBLAS_OP_N, int(vDim), int(batch), int(rank),
-      &alpha, kvB + nope * rank, CUDA_R_16BF, int(rank),
-      (nope + vDim) * rank, in, CUDA_R_16BF, int(heads * rank), rank, &beta,
-      out, CUDA_R_32F, int(heads * vDim), vDim, int(heads), CUBLAS_COMPUTE_32F,
+      &alpha, kvB + nope * rank, CUDA_R_16BF, int(rank), (nope + vDim) * rank,
+      in, CUDA_R_16BF, int(heads * rank), rank, &beta, out, CUDA_R_32F,
+      int(heads * vDim), vDim, int(heads), CUBLAS_COMPUTE_32F,
       CUBLAS_GEMM_DEFAULT);
   if (status != CUBLAS_STATUS_SUCCESS)
     return detail::fail(HELIX_ERROR_INTERNAL,
-                        std::string(what) + ": " + cublasGetStatusString(status));
+                        std::string(what) + ": " +
+                            cublasGetStatusString(status));
   return HELIX_OK;
 }
 

@@ -38,8 +38,8 @@ helix_status rmsNormF32(const float *x, const float *weight, int64_t batch,
 helix_status sumShards(const float *in, int64_t shards, int64_t batch,
                        int64_t n, float *out, cudaStream_t stream);
 /// out[b] = first index of the row maximum of in [B, vocab].
-helix_status argmax(const float *in, int64_t batch, int64_t vocab,
-                    int64_t *out, cudaStream_t stream);
+helix_status argmax(const float *in, int64_t batch, int64_t vocab, int64_t *out,
+                    cudaStream_t stream);
 /// owner[b] = (positions[b] / block) % shards.
 helix_status kvOwner(const int64_t *positions, int64_t batch, int64_t block,
                      int64_t shards, int64_t *owner, cudaStream_t stream);
@@ -70,9 +70,9 @@ helix_status append(const CacheLayout &cache, int64_t layer, const float *a,
 /// take. `second` may be null (latent caches).
 helix_status sequenceViews(const CacheLayout &cache, int64_t layer,
                            const int64_t *positions, int64_t batch,
-                           int64_t rank, int64_t rowOffset,
-                           const bf16 **first, const bf16 **second,
-                           int64_t *length, cudaStream_t stream);
+                           int64_t rank, int64_t rowOffset, const bf16 **first,
+                           const bf16 **second, int64_t *length,
+                           cudaStream_t stream);
 
 /// rowWeight[e, b] = sum of weights[b, j] over j with ids[b, j] == first + e,
 /// for the `experts` local experts.

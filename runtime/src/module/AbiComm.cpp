@@ -49,8 +49,11 @@ Scratch packHeads(RankContext *c, const F32x4 *in, int64_t peers) {
   Scratch packed(c->device(), in->count());
   if (!packed.data())
     return packed;
-  move(c, view3(in->data(), {peers, batch, per * width}, {per * width, heads * width, 1}),
-       view3(packed.data(), {peers, batch, per * width}, {batch * per * width, per * width, 1}));
+  move(c,
+       view3(in->data(), {peers, batch, per * width},
+             {per * width, heads * width, 1}),
+       view3(packed.data(), {peers, batch, per * width},
+             {batch * per * width, per * width, 1}));
   return packed;
 }
 
@@ -96,8 +99,9 @@ void _mlir_ciface_helix_rt_all_to_all(int64_t ctx, int64_t group, F32x4 *in,
   int64_t peers = helix_comm_size(comm);
   Scratch packed = packHeads(c, in, peers);
   if (allocated(c, packed))
-    check(c, helix_comm_all_to_all(comm, packed.data(), out->data(),
-                                   in->count() / peers),
+    check(c,
+          helix_comm_all_to_all(comm, packed.data(), out->data(),
+                                in->count() / peers),
           "all-to-all");
 }
 
@@ -119,9 +123,10 @@ void _mlir_ciface_helix_rt_all_gather_columns(int64_t ctx, int64_t group,
   int64_t peers = helix_comm_size(comm);
   Scratch gathered(c->device(), in->count() * peers);
   if (allocated(c, gathered) &&
-      check(c, helix_comm_all_gather(comm, in->data(), gathered.data(),
-                                     in->count()),
-            "all-gather"))
+      check(
+          c,
+          helix_comm_all_gather(comm, in->data(), gathered.data(), in->count()),
+          "all-gather"))
     interleaveColumns(c, gathered.data(), peers, in->size(0), in->size(1),
                       out->data());
 }
@@ -136,9 +141,10 @@ int64_t _mlir_ciface_helix_rt_start_all_gather_columns(int64_t ctx,
     int64_t peers = helix_comm_size(comm);
     entry.landing = Scratch(c->device(), in->count() * peers);
     if (allocated(c, entry.landing) &&
-        check(c, helix_comm_start_all_gather(comm, in->data(),
-                                             entry.landing.data(), in->count(),
-                                             &entry.request),
+        check(c,
+              helix_comm_start_all_gather(comm, in->data(),
+                                          entry.landing.data(), in->count(),
+                                          &entry.request),
               "all-gather")) {
       int64_t batch = in->size(0), cols = in->size(1);
       float *dst = out->data();
@@ -172,9 +178,9 @@ int64_t _mlir_ciface_helix_rt_start_all_to_all(int64_t ctx, int64_t group,
     int64_t peers = helix_comm_size(comm);
     entry.staging = packHeads(c, in, peers);
     if (allocated(c, entry.staging))
-      check(c, helix_comm_start_all_to_all(comm, entry.staging.data(),
-                                           out->data(), in->count() / peers,
-                                           &entry.request),
+      check(c,
+            helix_comm_start_all_to_all(comm, entry.staging.data(), out->data(),
+                                        in->count() / peers, &entry.request),
             "all-to-all");
   }
   return c->startCollective(std::move(entry));

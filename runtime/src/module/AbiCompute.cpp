@@ -132,7 +132,10 @@ void mergeThen(RankContext *c, const F32x4 *in, Gemm gemm) {
   int64_t batch = in->size(1), heads = in->size(2), width = in->size(3) - 1;
   Scratch merged(nullptr, batch * heads * width);
   k::lseMerge(in->data(), in->size(0), batch, heads, width, merged.data());
-  F32x2 view{merged.data(), merged.data(), 0, {batch, heads * width},
+  F32x2 view{merged.data(),
+             merged.data(),
+             0,
+             {batch, heads * width},
              {heads * width, 1}};
   gemm(&view);
 }
@@ -194,7 +197,8 @@ void _mlir_ciface_helix_rt_rope(int64_t ctx, int64_t rope, int64_t heads,
   if (c->failed())
     return;
   if (Device *device = c->device())
-    return device->rope(*c, rope, heads, headDim, rotaryDim, *in, *positions, *out);
+    return device->rope(*c, rope, heads, headDim, rotaryDim, *in, *positions,
+                        *out);
   k::rope(in->data(), positions->data(), in->size(0), heads, headDim, rotaryDim,
           c->manifest().ropes.at(rope), out->data());
 }
@@ -234,8 +238,8 @@ void _mlir_ciface_helix_rt_gqa_partial_attention(int64_t ctx, int64_t layer,
   if (c->failed())
     return;
   if (Device *device = c->device())
-    return device->gqaPartialAttention(*c, layer, *q, *positions, rank, rowOffset, heads,
-                                       scale, *out);
+    return device->gqaPartialAttention(*c, layer, *q, *positions, rank,
+                                       rowOffset, heads, scale, *out);
   const CacheSpec &cache = *c->manifest().cache;
   SequenceViews views;
   if (!sequenceViews(c, layer, positions, rank, rowOffset,
@@ -277,8 +281,9 @@ void _mlir_ciface_helix_rt_mla_partial_attention(
   if (c->failed())
     return;
   if (Device *device = c->device())
-    return device->mlaPartialAttention(*c, layer, kvb, *q, *positions, rank, rowOffset,
-                                       heads, nope, vDim, scale, *out);
+    return device->mlaPartialAttention(*c, layer, kvb, *q, *positions, rank,
+                                       rowOffset, heads, nope, vDim, scale,
+                                       *out);
   const CacheSpec &cache = *c->manifest().cache;
   const float *kvB =
       weightData(c, kvb, heads * (nope + vDim), cache.kvLoraRank);
@@ -348,7 +353,8 @@ void _mlir_ciface_helix_rt_merge_value_projection(int64_t ctx, int64_t kvb,
   if (Device *device = c->device())
     return device->mergeValueProjection(*c, kvb, nope, vDim, *in, *out);
   mergeThen(c, in, [&](F32x2 *merged) {
-    _mlir_ciface_helix_rt_mla_value_projection(ctx, kvb, nope, vDim, merged, out);
+    _mlir_ciface_helix_rt_mla_value_projection(ctx, kvb, nope, vDim, merged,
+                                               out);
   });
 }
 
@@ -377,8 +383,8 @@ void _mlir_ciface_helix_rt_moe_route(int64_t ctx, int64_t gate, int64_t bias,
   if (c->failed())
     return;
   if (Device *device = c->device())
-    return device->moeRoute(*c, gate, bias, topK, groups, topkGroup, norm != 0, scaling,
-                            *in, *ids, *weights);
+    return device->moeRoute(*c, gate, bias, topK, groups, topkGroup, norm != 0,
+                            scaling, *in, *ids, *weights);
   int64_t experts = c->manifest().weights.at(gate).shape[0];
   const float *g = weightData(c, gate, experts, in->size(1));
   const float *b = weightData(c, bias, experts, -1);

@@ -22,7 +22,9 @@ namespace {
 
 using I8x1 = MemRef<int8_t, 1>;
 
-RankContext *context(int64_t ctx) { return reinterpret_cast<RankContext *>(ctx); }
+RankContext *context(int64_t ctx) {
+  return reinterpret_cast<RankContext *>(ctx);
+}
 
 template <typename T, int Rank>
 void copyEntry(int64_t ctx, MemRef<T, Rank> *src, MemRef<T, Rank> *dst) {
@@ -31,7 +33,8 @@ void copyEntry(int64_t ctx, MemRef<T, Rank> *src, MemRef<T, Rank> *dst) {
     return;
   for (int d = 0; d < Rank; ++d)
     if (src->sizes[d] != dst->sizes[d])
-      return c->fail("internal error: copy between buffers of different shapes");
+      return c->fail(
+          "internal error: copy between buffers of different shapes");
   if (Device *device = c->device())
     device->copy(*c, viewOf(*src), viewOf(*dst));
   else
@@ -49,7 +52,8 @@ void _mlir_ciface_helix_rt_alloc(I8x1 *result, int64_t ctx, int64_t bytes) {
     Device *device = c->device();
     // 64-byte aligned: vector loads on the host, 16-byte rows on a GPU.
     p = device ? device->alloc(bytes)
-               : std::aligned_alloc(64, static_cast<size_t>((bytes + 63) / 64 * 64));
+               : std::aligned_alloc(
+                     64, static_cast<size_t>((bytes + 63) / 64 * 64));
     if (!p && !c->failed())
       c->fail("out of memory: a step buffer of " + std::to_string(bytes) +
               " bytes");

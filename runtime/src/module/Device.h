@@ -1,4 +1,5 @@
-//===- Device.h - where a target=cuda step's buffers live --------*- C++ -*-===//
+//===- Device.h - where a target=cuda step's buffers live --------*- C++
+//-*-===//
 //
 // A module compiled with `target=cuda` never touches data itself: it asks
 // the runtime for every buffer and every op (docs/abi.md). When the rank has
@@ -34,8 +35,7 @@ struct StridedView {
   int64_t elementBytes = 4;
 };
 
-template <typename T, int Rank>
-StridedView viewOf(const MemRef<T, Rank> &m) {
+template <typename T, int Rank> StridedView viewOf(const MemRef<T, Rank> &m) {
   StridedView v;
   v.base = reinterpret_cast<char *>(m.data());
   v.rank = Rank;

@@ -22,7 +22,8 @@
 namespace helix_rt {
 
 /// Local slot of a global position on its owner.
-HELIX_HOST_DEVICE inline int64_t kvSlot(int64_t position, int64_t block, int64_t shards) {
+HELIX_HOST_DEVICE inline int64_t kvSlot(int64_t position, int64_t block,
+                                        int64_t shards) {
   if (shards <= 1)
     return position;
   return (position / (block * shards)) * block + position % block;
@@ -30,8 +31,8 @@ HELIX_HOST_DEVICE inline int64_t kvSlot(int64_t position, int64_t block, int64_t
 
 /// Tokens at positions [0, length) that KVP rank `rank` holds (all of them
 /// when unsharded or rank < 0).
-HELIX_HOST_DEVICE inline int64_t kvLength(int64_t length, int64_t block, int64_t shards,
-                        int64_t rank) {
+HELIX_HOST_DEVICE inline int64_t kvLength(int64_t length, int64_t block,
+                                          int64_t shards, int64_t rank) {
   if (rank < 0 || shards <= 1)
     return length;
   int64_t round = block * shards;
@@ -42,7 +43,8 @@ HELIX_HOST_DEVICE inline int64_t kvLength(int64_t length, int64_t block, int64_t
 }
 
 /// Slots a rank needs for `maxContext` positions (rank 0 holds the most).
-HELIX_HOST_DEVICE inline int64_t kvCapacity(int64_t maxContext, int64_t block, int64_t shards) {
+HELIX_HOST_DEVICE inline int64_t kvCapacity(int64_t maxContext, int64_t block,
+                                            int64_t shards) {
   return kvLength(maxContext, block, shards, 0);
 }
 

@@ -181,7 +181,8 @@ helix_status helix_rank_step(helix_rank *rank, const int64_t *tokens,
     if (tokens[b] < 0 || tokens[b] >= vocab)
       return report(error, errorSize, HELIX_ERROR_INVALID_ARGUMENT,
                     "token id " + std::to_string(tokens[b]) +
-                        " is outside the vocabulary of " + std::to_string(vocab));
+                        " is outside the vocabulary of " +
+                        std::to_string(vocab));
   rank->next.resize(static_cast<size_t>(batch));
   rank->logits.resize(static_cast<size_t>(batch * vocab));
   std::vector<int64_t> tokenCopy(tokens, tokens + batch);
@@ -194,10 +195,13 @@ helix_status helix_rank_step(helix_rank *rank, const int64_t *tokens,
     I64x1 tokenView = view1(tokenCopy.data(), batch);
     I64x1 positionView = view1(positionCopy.data(), batch);
     I64x1 nextView = view1(rank->next.data(), batch);
-    F32x2 logitsView{rank->logits.data(), rank->logits.data(), 0,
-                     {batch, vocab}, {vocab, 1}};
-    rank->module->step(reinterpret_cast<int64_t>(&c), &tokenView,
-                       &positionView, &nextView, &logitsView);
+    F32x2 logitsView{rank->logits.data(),
+                     rank->logits.data(),
+                     0,
+                     {batch, vocab},
+                     {vocab, 1}};
+    rank->module->step(reinterpret_cast<int64_t>(&c), &tokenView, &positionView,
+                       &nextView, &logitsView);
   }
   if (c.failed())
     return report(error, errorSize, HELIX_ERROR_INTERNAL, c.error());

@@ -27,8 +27,7 @@ namespace {
   std::mt19937 gen = freshGenerator(&seed);                                    \
   SCOPED_TRACE("seed " + std::to_string(seed))
 
-template <typename T>
-std::vector<T> download(const DeviceBuffer<T> &d) {
+template <typename T> std::vector<T> download(const DeviceBuffer<T> &d) {
   std::vector<T> h;
   EXPECT_EQ(d.download(h), cudaSuccess);
   return h;
@@ -84,7 +83,8 @@ TEST(GpuDeviceOps, NormAddSumShardsMatchTheCpu) {
   HELIX_CUDA_OK(dw.upload(w));
   HELIX_CUDA_OK(dy.upload(y));
   HELIX_CUDA_OK(out.poison());
-  HELIX_RT_OK(ops::rmsNormF32(dx.get(), dw.get(), batch, n, 1e-6f, out.get(), nullptr));
+  HELIX_RT_OK(
+      ops::rmsNormF32(dx.get(), dw.get(), batch, n, 1e-6f, out.get(), nullptr));
   HELIX_CUDA_OK(cudaDeviceSynchronize());
   expectClose(norm, download(out), 1e-5, "rmsNormF32");
   HELIX_CUDA_OK(out.poison());
@@ -122,7 +122,8 @@ TEST(GpuDeviceOps, MergeAndRopeInFp32) {
   HELIX_REQUIRE_GPU();
   SEEDED();
   const int64_t shards = 3, batch = 2, heads = 4, width = 64;
-  std::vector<float> in = randomVector(size_t(shards * batch * heads * (width + 1)), gen);
+  std::vector<float> in =
+      randomVector(size_t(shards * batch * heads * (width + 1)), gen);
   for (int64_t bh = 0; bh < batch * heads; ++bh) // shard 1 holds no tokens
     in[size_t((1 * batch * heads + bh) * (width + 1) + width)] =
         -std::numeric_limits<float>::infinity();
@@ -142,7 +143,8 @@ TEST(GpuDeviceOps, MergeAndRopeInFp32) {
   std::vector<float> q = randomVector(size_t(batch * heads * headDim), gen);
   std::vector<int64_t> pos = {3, 100000};
   std::vector<float> ref(q.size());
-  kernels::rope(q.data(), pos.data(), batch, heads, headDim, rotary, params, ref.data());
+  kernels::rope(q.data(), pos.data(), batch, heads, headDim, rotary, params,
+                ref.data());
   cuda::RopeTable table;
   HELIX_RT_OK(cuda::ropeTableCreate(params, rotary, &table));
   DeviceBuffer<float> dq(q.size()), dr(q.size());
@@ -166,7 +168,7 @@ TEST(GpuDeviceOps, AppendAndViewsFollowTheSlotRule) {
   DeviceBuffer<uint16_t> cache(size_t(layers * rows * slots * (kw + vw)));
   HELIX_CUDA_OK(cache.zero());
   ops::CacheLayout layout{asBf16(cache), rows, slots, slots * (kw + vw),
-                          slots * kw, kw, block, shards};
+                          slots * kw,    kw,   block, shards};
   std::vector<int64_t> pos = {2, 7}, owner(2);
   for (size_t s = 0; s < pos.size(); ++s)
     owner[s] = (pos[s] / block) % shards;
@@ -184,7 +186,8 @@ TEST(GpuDeviceOps, AppendAndViewsFollowTheSlotRule) {
   HELIX_RT_OK(ops::append(layout, layer, dk.get(), kw, dv.get(), vw, dp.get(),
                           downer.get(), 2, rank, rowOffset, nullptr));
   HELIX_RT_OK(ops::sequenceViews(layout, layer, dp.get(), 2, rank, rowOffset,
-                                 first.get(), second.get(), len.get(), nullptr));
+                                 first.get(), second.get(), len.get(),
+                                 nullptr));
   HELIX_CUDA_OK(cudaDeviceSynchronize());
   std::vector<float> got = downloadBf16(cache);
   std::vector<float> want(got.size(), 0.0f);
@@ -200,10 +203,12 @@ TEST(GpuDeviceOps, AppendAndViewsFollowTheSlotRule) {
   }
   EXPECT_EQ(got, want);
   std::vector<int64_t> lengths = download(len);
-  std::vector<const bf16 *> firsts = download(first), seconds = download(second);
+  std::vector<const bf16 *> firsts = download(first),
+                            seconds = download(second);
   for (int64_t s = 0; s < 2; ++s) {
     EXPECT_EQ(lengths[s], helix_rt::kvLength(pos[s] + 1, block, shards, rank));
-    const bf16 *row = asBf16(cache) + (layer * rows + rowOffset + s) * slots * (kw + vw);
+    const bf16 *row =
+        asBf16(cache) + (layer * rows + rowOffset + s) * slots * (kw + vw);
     EXPECT_EQ(firsts[s], row);
     EXPECT_EQ(seconds[s], row + slots * kw);
   }
@@ -227,7 +232,8 @@ TEST(GpuDeviceOps, ExpertWeightsAndValueProjection) {
   // expert 4: row 0 (0.25), row 1 (0.5); expert 5: none; expert 6: row 1.
   std::vector<float> want = {0.25f, 0.5f, 0, 0, 0, 0, 0, 0.5f, 0};
   EXPECT_EQ(download(rw), want);
-  std::vector<float> x = randomVector(size_t(batch * n), gen), out(x.size(), 1.0f);
+  std::vector<float> x = randomVector(size_t(batch * n), gen),
+                     out(x.size(), 1.0f);
   DeviceBuffer<float> dx(x.size()), dout(out.size());
   HELIX_CUDA_OK(dx.upload(x));
   HELIX_CUDA_OK(dout.upload(out));
@@ -240,7 +246,8 @@ TEST(GpuDeviceOps, ExpertWeightsAndValueProjection) {
   // W_UV per head out of kv_b_proj's rows, as kernels::mlaValueProjection.
   const int64_t heads = 4, nope = 16, vDim = 32, rank = 64, b2 = 3;
   std::vector<float> in = randomVector(size_t(b2 * heads * rank), gen);
-  std::vector<float> kvB = randomVector(size_t(heads * (nope + vDim) * rank), gen);
+  std::vector<float> kvB =
+      randomVector(size_t(heads * (nope + vDim) * rank), gen);
   roundToBf16(in);
   roundToBf16(kvB);
   std::vector<float> ref(size_t(b2 * heads * vDim));
@@ -254,7 +261,8 @@ TEST(GpuDeviceOps, ExpertWeightsAndValueProjection) {
   cublasHandle_t handle = nullptr;
   ASSERT_EQ(cublasCreate(&handle), CUBLAS_STATUS_SUCCESS);
   HELIX_RT_OK(ops::mlaValueProjection(handle, asBf16(din), asBf16(dkv), b2,
-                                      heads, nope, vDim, rank, dv.get(), nullptr));
+                                      heads, nope, vDim, rank, dv.get(),
+                                      nullptr));
   HELIX_CUDA_OK(cudaDeviceSynchronize());
   cublasDestroy(handle);
   expectClose(ref, download(dv), 1e-4, "mlaValueProjection");
@@ -273,7 +281,8 @@ TEST(GpuDeviceOps, EmbedAndConversions) {
   DeviceBuffer<float> out(size_t(3 * hidden));
   HELIX_CUDA_OK(dtok.upload(tokens));
   HELIX_CUDA_OK(out.poison());
-  HELIX_RT_OK(ops::embed(asBf16(dt), dtok.get(), 3, hidden, out.get(), nullptr));
+  HELIX_RT_OK(
+      ops::embed(asBf16(dt), dtok.get(), 3, hidden, out.get(), nullptr));
   HELIX_RT_OK(ops::kvOwner(dtok.get(), 3, 16, 4, down.get(), nullptr));
   DeviceBuffer<uint16_t> back(size_t(3 * hidden));
   HELIX_RT_OK(ops::toBf16(out.get(), 3 * hidden, asBf16(back), nullptr));

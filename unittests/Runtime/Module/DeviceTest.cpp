@@ -52,26 +52,54 @@ public:
   int64_t cacheBytes() const override { return 5678; }
   void *alloc(int64_t) override { return unexpected(); }
   void free(void *) override { unexpected(); }
-  void copy(RankContext &, const StridedView &, const StridedView &) override { unexpected(); }
-  void toDevice(RankContext &, void *, const void *, int64_t) override { unexpected(); }
+  void copy(RankContext &, const StridedView &, const StridedView &) override {
+    unexpected();
+  }
+  void toDevice(RankContext &, void *, const void *, int64_t) override {
+    unexpected();
+  }
   bool toHost(RankContext &, void *, const void *, int64_t) override {
     unexpected();
     return false;
   }
-  void add(RankContext &, const F32x2 &, const F32x2 &, const F32x2 &) override { unexpected(); }
-  void rmsNorm(RankContext &, int64_t, float, const F32x2 &, const F32x2 &) override { unexpected(); }
-  void lseMerge(RankContext &, const F32x4 &, const F32x2 &) override { unexpected(); }
-  void sumShards(RankContext &, const F32x3 &, const F32x2 &) override { unexpected(); }
-  void argmax(RankContext &, const F32x2 &, const I64x1 &) override { unexpected(); }
-  void kvOwner(RankContext &, int64_t, int64_t, const I64x1 &, const I64x1 &) override { unexpected(); }
-  void embed(RankContext &, int64_t, const I64x1 &, const F32x2 &) override { unexpected(); }
-  void linear(RankContext &, int64_t, const F32x2 &, const F32x2 &) override { unexpected(); }
+  void add(RankContext &, const F32x2 &, const F32x2 &,
+           const F32x2 &) override {
+    unexpected();
+  }
+  void rmsNorm(RankContext &, int64_t, float, const F32x2 &,
+               const F32x2 &) override {
+    unexpected();
+  }
+  void lseMerge(RankContext &, const F32x4 &, const F32x2 &) override {
+    unexpected();
+  }
+  void sumShards(RankContext &, const F32x3 &, const F32x2 &) override {
+    unexpected();
+  }
+  void argmax(RankContext &, const F32x2 &, const I64x1 &) override {
+    unexpected();
+  }
+  void kvOwner(RankContext &, int64_t, int64_t, const I64x1 &,
+               const I64x1 &) override {
+    unexpected();
+  }
+  void embed(RankContext &, int64_t, const I64x1 &, const F32x2 &) override {
+    unexpected();
+  }
+  void linear(RankContext &, int64_t, const F32x2 &, const F32x2 &) override {
+    unexpected();
+  }
   void rope(RankContext &, int64_t, int64_t, int64_t, int64_t, const F32x2 &,
-            const I64x1 &, const F32x2 &) override { unexpected(); }
-  void append(RankContext &, int64_t, const F32x2 &, const F32x2 &, const I64x1 &,
-              const I64x1 &, int64_t, int64_t) override { unexpected(); }
+            const I64x1 &, const F32x2 &) override {
+    unexpected();
+  }
+  void append(RankContext &, int64_t, const F32x2 &, const F32x2 &,
+              const I64x1 &, const I64x1 &, int64_t, int64_t) override {
+    unexpected();
+  }
   void gqaPartialAttention(RankContext &, int64_t, const F32x2 &, const I64x1 &,
-                           int64_t, int64_t, int64_t, float, const F32x4 &) override {
+                           int64_t, int64_t, int64_t, float,
+                           const F32x4 &) override {
     unexpected();
   }
   void mlaPartialAttention(RankContext &, int64_t, int64_t, const F32x2 &,
@@ -79,17 +107,31 @@ public:
                            int64_t, float, const F32x4 &) override {
     unexpected();
   }
-  void mlaValueProjection(RankContext &, int64_t, int64_t, int64_t, const F32x2 &,
-                          const F32x2 &) override { unexpected(); }
-  void mergeLinear(RankContext &, int64_t, const F32x4 &, const F32x2 &) override { unexpected(); }
-  void mergeValueProjection(RankContext &, int64_t, int64_t, int64_t, const F32x4 &,
-                            const F32x2 &) override { unexpected(); }
+  void mlaValueProjection(RankContext &, int64_t, int64_t, int64_t,
+                          const F32x2 &, const F32x2 &) override {
+    unexpected();
+  }
+  void mergeLinear(RankContext &, int64_t, const F32x4 &,
+                   const F32x2 &) override {
+    unexpected();
+  }
+  void mergeValueProjection(RankContext &, int64_t, int64_t, int64_t,
+                            const F32x4 &, const F32x2 &) override {
+    unexpected();
+  }
   void swiglu(RankContext &, int64_t, int64_t, int64_t, const F32x2 &,
-              const F32x2 &) override { unexpected(); }
-  void moeRoute(RankContext &, int64_t, int64_t, int64_t, int64_t, int64_t, bool,
-                float, const F32x2 &, const I64x2 &, const F32x2 &) override { unexpected(); }
+              const F32x2 &) override {
+    unexpected();
+  }
+  void moeRoute(RankContext &, int64_t, int64_t, int64_t, int64_t, int64_t,
+                bool, float, const F32x2 &, const I64x2 &,
+                const F32x2 &) override {
+    unexpected();
+  }
   void moeExperts(RankContext &, int64_t, const F32x2 &, const I64x2 &,
-                  const F32x2 &, const F32x2 &) override { unexpected(); }
+                  const F32x2 &, const F32x2 &) override {
+    unexpected();
+  }
 
   int uploads = 0;
   int64_t rows = 0, slots = 0, floatsSeen = 0;
@@ -109,9 +151,9 @@ struct Checkpoint {
                   t::safetensorsFile({{"w", "F32", {4, 6}, t::f32Bytes(w)},
                                       {"n", "F32", {6}, t::f32Bytes(n)}}));
     char error[256];
-    EXPECT_EQ(helix_checkpoint_open(dir.path().c_str(), &handle, error,
-                                    sizeof error),
-              HELIX_OK)
+    EXPECT_EQ(
+        helix_checkpoint_open(dir.path().c_str(), &handle, error, sizeof error),
+        HELIX_OK)
         << error;
   }
   ~Checkpoint() { helix_checkpoint_close(handle); }
@@ -164,8 +206,8 @@ TEST(Device, RefusesACpuModule) {
   std::string error;
   {
     RankContext rank;
-    EXPECT_FALSE(rank.init(manifest, checkpoint.handle, world, 1, 4, &device,
-                           error));
+    EXPECT_FALSE(
+        rank.init(manifest, checkpoint.handle, world, 1, 4, &device, error));
   }
   EXPECT_EQ(error, "the module was compiled for target cpu; the recording "
                    "device runs target=cuda modules only");
