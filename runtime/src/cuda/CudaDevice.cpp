@@ -111,6 +111,24 @@ public:
       }
     }
     const CacheSpec &spec = *c.manifest().cache;
+    // What the attention kernels take (cuda_kernels.h), refused up front
+    // rather than in the first step.
+    if (!spec.latent && spec.headDim != 64 && spec.headDim != 128) {
+      error = "--backend cuda: the GQA attention kernel takes head_dim 64 or "
+              "128; this model has " + std::to_string(spec.headDim);
+      return false;
+    }
+    if (spec.latent &&
+        (spec.kvLoraRank > 512 || spec.kvLoraRank % 8 != 0 ||
+         (spec.kvLoraRank > 128 && spec.kvLoraRank % 16 != 0) ||
+         spec.ropeDim % 8 != 0)) {
+      error = "--backend cuda: the MLA attention kernel takes kv_lora_rank "
+              "a multiple of 8 up to 512 (of 16 above 128) and a RoPE dim "
+              "that is a multiple of 8; this model has " +
+              std::to_string(spec.kvLoraRank) + " and " +
+              std::to_string(spec.ropeDim);
+      return false;
+    }
     cache.rows = rows;
     cache.slots = slots;
     cache.rowElements = slots * spec.tokenWidth();
