@@ -170,49 +170,47 @@ Manifest manifestFor(const char *target) {
   return m;
 }
 
-TEST(Device, GetsTheWeightsOnceAndKeepsThem) {
+/// One rank of a one-rank threads world over the small checkpoint.
+class DeviceRank : public ::testing::Test {
+protected:
+  void SetUp() override {
+    ASSERT_EQ(helix_comm_threads_create(1, 10000, &world), HELIX_OK);
+  }
+  void TearDown() override { helix_comm_destroy(world); }
+
   Checkpoint checkpoint;
-  Manifest manifest = manifestFor("cuda");
   helix_comm *world = nullptr;
-  ASSERT_EQ(helix_comm_threads_create(1, 10000, &world), HELIX_OK);
   RecordingDevice device;
   std::string error;
-  {
-    RankContext rank;
-    ASSERT_TRUE(rank.init(manifest, checkpoint.handle, world, /*maxBatch=*/3,
-                          /*maxContext=*/7, &device, error))
-        << error;
-    EXPECT_EQ(device.uploads, 1);
-    EXPECT_EQ(device.rows, 3);
-    EXPECT_EQ(device.slots, 7);
-    EXPECT_EQ(device.floatsSeen, 24 + 6); // loaded before the upload
-    // The host copies are gone, the shapes stay for the checks.
-    EXPECT_TRUE(rank.weight(0).data.empty());
-    EXPECT_EQ(rank.weight(0).shape, (std::vector<int64_t>{4, 6}));
-    EXPECT_TRUE(rank.weight(0).owned);
-    EXPECT_EQ(rank.weightBytes(), 1234);
-    EXPECT_EQ(rank.cacheBytes(), 5678);
-    EXPECT_EQ(helix_comm_size(rank.group(0)), 1);
-  }
-  helix_comm_destroy(world);
+};
+
+TEST_F(DeviceRank, GetsTheWeightsOnceAndKeepsThem) {
+  Manifest manifest = manifestFor("cuda");
+  RankContext rank;
+  ASSERT_TRUE(rank.init(manifest, checkpoint.handle, world, /*maxBatch=*/3,
+                        /*maxContext=*/7, &device, error))
+      << error;
+  EXPECT_EQ(device.uploads, 1);
+  EXPECT_EQ(device.rows, 3);
+  EXPECT_EQ(device.slots, 7);
+  EXPECT_EQ(device.floatsSeen, 24 + 6); // loaded before the upload
+  // The host copies are gone, the shapes stay for the checks.
+  EXPECT_TRUE(rank.weight(0).data.empty());
+  EXPECT_EQ(rank.weight(0).shape, (std::vector<int64_t>{4, 6}));
+  EXPECT_TRUE(rank.weight(0).owned);
+  EXPECT_EQ(rank.weightBytes(), 1234);
+  EXPECT_EQ(rank.cacheBytes(), 5678);
+  EXPECT_EQ(helix_comm_size(rank.group(0)), 1);
 }
 
-TEST(Device, RefusesACpuModule) {
-  Checkpoint checkpoint;
+TEST_F(DeviceRank, RefusesACpuModule) {
   Manifest manifest = manifestFor("cpu");
-  helix_comm *world = nullptr;
-  ASSERT_EQ(helix_comm_threads_create(1, 10000, &world), HELIX_OK);
-  RecordingDevice device;
-  std::string error;
-  {
-    RankContext rank;
-    EXPECT_FALSE(
-        rank.init(manifest, checkpoint.handle, world, 1, 4, &device, error));
-  }
+  RankContext rank;
+  EXPECT_FALSE(
+      rank.init(manifest, checkpoint.handle, world, 1, 4, &device, error));
   EXPECT_EQ(error, "the module was compiled for target cpu; the recording "
                    "device runs target=cuda modules only");
   EXPECT_EQ(device.uploads, 0);
-  helix_comm_destroy(world);
 }
 
 TEST(Device, UnknownTargetIsAManifestError) {
