@@ -26,7 +26,8 @@ llvm_config.with_system_environment(
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.add_tool_substitutions(
-    ["helix-opt", "helix-import", "helix-plan", "helix-run"], [config.helix_tools_dir])
+    ["helix-opt", "helix-import", "helix-plan", "helix-run", "helix-run-module"],
+    [config.helix_tools_dir])
 if config.helix_have_mpi:
     config.available_features.add("mpi")
     # As root mpirun refuses to start without --allow-run-as-root; more ranks

@@ -19,7 +19,8 @@ using namespace mlir;
 namespace helix {
 
 std::string CompileRequest::str() const {
-  std::string suffix = target == "cpu" ? "" : ",target=" + target;
+  std::string suffix = (target == "cpu" ? "" : ",target=" + target) +
+                       (cpu == "host" ? "" : ",cpu=" + cpu);
   if (!sharded)
     return "unsharded" + suffix;
   return "kvp=" + std::to_string(kvp) + ",tpa=" + std::to_string(tpa) +
@@ -57,7 +58,8 @@ bool compileModel(const ModelConfig &config, const CompileRequest &request,
       return false;
     }
   }
-  return compileToSharedObject(*module, path, error, request.target);
+  return compileToSharedObject(*module, path, error, request.target,
+                               request.cpu);
 }
 
 bool compileModelCached(const ModelConfig &config, const std::string &configText,
@@ -69,11 +71,13 @@ bool compileModelCached(const ModelConfig &config, const std::string &configText
   hash.update(configText);
   hash.update(request.str());
   hash.update(compilerId);
-  // The code is tuned for this host's CPU: never share it with another one.
-  hash.update(llvm::sys::getHostCPUName());
-  for (const auto &feature : llvm::sys::getHostCPUFeatures())
-    if (feature.second)
-      hash.update(feature.first());
+  // Code tuned for this host's CPU is never shared with another one.
+  if (request.cpu == "host") {
+    hash.update(llvm::sys::getHostCPUName());
+    for (const auto &feature : llvm::sys::getHostCPUFeatures())
+      if (feature.second)
+        hash.update(feature.first());
+  }
   std::string key = llvm::toHex(hash.final(), /*LowerCase=*/true).substr(0, 24);
   if (std::error_code ec = llvm::sys::fs::create_directories(cacheDir)) {
     error = "cannot create the module cache " + cacheDir + ": " + ec.message();

@@ -31,7 +31,9 @@ const char *usage() {
          "                 [--launcher threads|mpi] --prompts prompts.json\n"
          "                 --max-new-tokens N [--output out.json] "
          "[--dump-logits logits.npy]\n"
-         "                 [--max-context TOKENS] [--cache-dir DIR]\n";
+         "                 [--max-context TOKENS] [--cache-dir DIR]\n"
+         "                 [--target-cpu host|NAME] [--module-out FILE "
+         "[--compile-only]]\n";
 }
 
 std::optional<Options> parseOptions(int argc, char **argv, std::string &error) {
@@ -51,12 +53,17 @@ std::optional<Options> parseOptions(int argc, char **argv, std::string &error) {
       {"--max-new-tokens", integer(o.maxNewTokens)},
       {"--output", text(o.output)},         {"--dump-logits", text(o.dumpLogits)},
       {"--max-context", integer(o.maxContext)}, {"--ranks", integer(o.ranks)},
-      {"--hardware", text(o.hardware)},     {"--cache-dir", text(o.cacheDir)}};
+      {"--hardware", text(o.hardware)},     {"--cache-dir", text(o.cacheDir)},
+      {"--target-cpu", text(o.targetCpu)},  {"--module-out", text(o.moduleOut)}};
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "-h" || arg == "--help") {
       o.help = true;
       return o;
+    }
+    if (arg == "--compile-only") {
+      o.compileOnly = true;
+      continue;
     }
     std::string value;
     bool inlineValue = false;
@@ -86,6 +93,13 @@ std::optional<Options> parseOptions(int argc, char **argv, std::string &error) {
   }
   if (o.model.empty()) {
     error = "missing required option --model";
+  } else if (o.compileOnly && o.moduleOut.empty()) {
+    error = "--compile-only needs --module-out FILE";
+  } else if (o.compileOnly && o.layout == "auto") {
+    error = "--compile-only needs an explicit --layout (auto sizes it from "
+            "the prompts)";
+  } else if (o.compileOnly) {
+    // Compiling needs neither prompts nor a token count.
   } else if (o.prompts.empty()) {
     error = "missing required option --prompts";
   } else if (o.maxNewTokens <= 0) {

@@ -24,6 +24,9 @@ struct Options {
   int64_t ranks = 0;         // world size for --layout auto
   std::string hardware = "h100-sxm-8";
   std::string cacheDir;      // "" : $HELIX_CACHE_DIR or ~/.cache/helix
+  std::string targetCpu = "host"; // CPU the module's host code is built for
+  std::string moduleOut;     // copy the compiled module here
+  bool compileOnly = false;  // stop after --module-out
   bool help = false;
 };
 

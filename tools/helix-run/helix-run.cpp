@@ -9,6 +9,7 @@
 #include "helix/Sharding/ConfigShape.h"
 
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SHA256.h"
 
@@ -78,6 +79,23 @@ bool parseLayout(const std::string &text, CompileRequest &request,
   return true;
 }
 
+/// Copies `from` to `to` through a temporary next to it, so `to` is never
+/// half-written.
+bool copyFileAtomically(const std::string &from, const std::string &to,
+                        std::string &error) {
+  std::string tmp = to + ".tmp";
+  if (std::error_code ec = llvm::sys::fs::copy_file(from, tmp)) {
+    error = "cannot write " + to + ": " + ec.message();
+    return false;
+  }
+  if (std::error_code ec = llvm::sys::fs::rename(tmp, to)) {
+    llvm::sys::fs::remove(tmp);
+    error = "cannot write " + to + ": " + ec.message();
+    return false;
+  }
+  return true;
+}
+
 std::string readFile(const std::string &path) {
   std::ifstream in(path);
   std::stringstream text;
@@ -103,7 +121,8 @@ int main(int argc, char **argv) {
   bool cuda = o.backend == "cuda";
   const char *onHost = std::getenv("HELIX_CUDA_ON_HOST");
   bool cudaOnHost = cuda && onHost && std::string(onHost) == "1";
-  if (cuda && !cudaOnHost) {
+  // Compiling a target=cuda module needs no GPU.
+  if (cuda && !cudaOnHost && !o.compileOnly) {
     std::string why;
     if (!cudaAvailable(why))
       return fail("--backend cuda: " + why);
@@ -112,10 +131,14 @@ int main(int argc, char **argv) {
   std::optional<ModelConfig> config = loadModelConfig(o.model, error);
   if (!config)
     return fail(error);
-  std::optional<Prompts> prompts = loadPrompts(o.prompts, config->vocabSize, error);
-  if (!prompts)
-    return fail(error);
-  int64_t steps = stepsNeeded(*prompts, o.maxNewTokens);
+  std::optional<Prompts> prompts;
+  int64_t steps = 0;
+  if (!o.compileOnly) {
+    prompts = loadPrompts(o.prompts, config->vocabSize, error);
+    if (!prompts)
+      return fail(error);
+    steps = stepsNeeded(*prompts, o.maxNewTokens);
+  }
   if (o.maxContext > 0 && steps > o.maxContext)
     return fail("context over capacity: the prompts and --max-new-tokens need " +
                 std::to_string(steps) + " tokens per sequence but --max-context is " +
@@ -123,6 +146,7 @@ int main(int argc, char **argv) {
 
   CompileRequest request;
   request.target = cuda ? "cuda" : "cpu";
+  request.cpu = o.targetCpu;
   request.microbatches = o.microbatches;
   request.kvBlock = o.kvBlock;
   if (o.layout == "auto") {
@@ -158,10 +182,24 @@ int main(int argc, char **argv) {
       return fail("impossible layout " + request.str() + ": " + *why);
   }
   int32_t world = static_cast<int32_t>(request.kvp * request.tpa);
-  if (cuda && !cudaOnHost && world > 1 && o.launcher != "mpi")
+  if (cuda && !cudaOnHost && !o.compileOnly && world > 1 &&
+      o.launcher != "mpi")
     return fail("--backend cuda runs one rank per GPU process: launch the " +
                 std::to_string(world) +
                 " ranks with mpirun and --launcher mpi");
+  std::string cacheDir = o.cacheDir.empty() ? defaultCacheDir() : o.cacheDir;
+  std::string modulePath;
+  if (o.compileOnly) {
+    if (!compileModelCached(*config, readFile(o.model + "/config.json"),
+                            request, cacheDir, compilerId(), modulePath, error))
+      return fail("compiling the model failed: " + error);
+    if (!copyFileAtomically(modulePath, o.moduleOut, error))
+      return fail(error);
+    std::printf("helix-run: %s module for %s written to %s\n",
+                request.str().c_str(), config->architectureName.c_str(),
+                o.moduleOut.c_str());
+    return 0;
+  }
   if (cudaOnHost)
     std::fprintf(stderr, "helix-run: HELIX_CUDA_ON_HOST=1: running the "
                          "target=cuda step with the host's kernels\n");
@@ -188,8 +226,6 @@ int main(int argc, char **argv) {
   }
 
   // Rank 0 compiles (or finds the cached module); the others wait for it.
-  std::string cacheDir = o.cacheDir.empty() ? defaultCacheDir() : o.cacheDir;
-  std::string modulePath;
   bool compiled = !root || compileModelCached(*config, readFile(o.model + "/config.json"),
                                               request, cacheDir, compilerId(),
                                               modulePath, error);
@@ -204,6 +240,9 @@ int main(int argc, char **argv) {
   }
   if (!compiled)
     return fail("compiling the model failed: " + error);
+  if (root && !o.moduleOut.empty() &&
+      !copyFileAtomically(modulePath, o.moduleOut, error))
+    return fail(error);
 
   helix_module *module = nullptr;
   if (helix_module_open(modulePath.c_str(), &module, message, sizeof message) !=

@@ -19,9 +19,13 @@ struct CompileRequest {
   /// "cpu", or "cuda": the step's buffers and ops go through the runtime's
   /// device (helix-lower-to-runtime target=cuda).
   std::string target = "cpu";
+  /// The CPU the module's host code is compiled for: "host" (this one, with
+  /// its features), or an LLVM CPU name for a module that runs elsewhere.
+  std::string cpu = "host";
 
   /// "kvp=8,tpa=8,tpf=64,ep=1,microbatches=1,kv-block=16" or "unsharded",
-  /// followed by ",target=cuda" for the CUDA target.
+  /// followed by ",target=cuda" for the CUDA target and ",cpu=NAME" for a
+  /// named CPU.
   std::string str() const;
 };
 

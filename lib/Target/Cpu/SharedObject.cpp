@@ -15,6 +15,7 @@
 
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
+#include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Program.h"
@@ -90,7 +91,11 @@ void embedManifest(ModuleOp module) {
                          b.getStringAttr(text));
 }
 
-std::unique_ptr<llvm::TargetMachine> hostTargetMachine(std::string &error) {
+/// The machine for `cpu`: "host" (this CPU and its features), or an LLVM
+/// CPU name such as x86-64-v3 (its own features) for modules that must run
+/// on another machine.
+std::unique_ptr<llvm::TargetMachine> hostTargetMachine(const std::string &cpu,
+                                                       std::string &error) {
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
   llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
@@ -99,18 +104,29 @@ std::unique_ptr<llvm::TargetMachine> hostTargetMachine(std::string &error) {
   if (!target)
     return nullptr;
   std::string features;
-  for (const auto &feature : llvm::sys::getHostCPUFeatures())
-    features += (feature.second ? "+" : "-") + feature.first().str() + ",";
+  if (cpu == "host")
+    for (const auto &feature : llvm::sys::getHostCPUFeatures())
+      features += (feature.second ? "+" : "-") + feature.first().str() + ",";
+  // Asked of a generic subtarget: one made for an unknown CPU warns on
+  // stderr.
+  else if (std::unique_ptr<llvm::MCSubtargetInfo> info(
+               target->createMCSubtargetInfo(triple, "", ""));
+           !info || !info->isCPUStringValid(cpu)) {
+    error = "unknown CPU '" + cpu + "' for " + triple.str();
+    return nullptr;
+  }
   llvm::TargetOptions options;
   return std::unique_ptr<llvm::TargetMachine>(target->createTargetMachine(
-      triple, llvm::sys::getHostCPUName(), features, options,
+      triple, cpu == "host" ? llvm::sys::getHostCPUName().str() : cpu,
+      features, options,
       llvm::Reloc::PIC_, std::nullopt, llvm::CodeGenOptLevel::Aggressive));
 }
 
 } // namespace
 
 bool compileToSharedObject(ModuleOp module, const std::string &path,
-                           std::string &error, const std::string &target) {
+                           std::string &error, const std::string &target,
+                           const std::string &cpu) {
   MLIRContext *context = module.getContext();
   std::string diagnostics;
   {
@@ -139,9 +155,9 @@ bool compileToSharedObject(ModuleOp module, const std::string &path,
     error = "translation to LLVM IR failed";
     return false;
   }
-  std::unique_ptr<llvm::TargetMachine> machine = hostTargetMachine(error);
+  std::unique_ptr<llvm::TargetMachine> machine = hostTargetMachine(cpu, error);
   if (!machine) {
-    error = "no LLVM target for this host: " + error;
+    error = "no LLVM target machine: " + error;
     return false;
   }
   llvmModule->setDataLayout(machine->createDataLayout());

@@ -24,9 +24,11 @@ void registerCpuLoweringPipeline();
 /// LLVM IR, optimizes and compiles it for the host CPU and links the shared
 /// object `path` (written atomically). The object exports the symbols of
 /// docs/abi.md. On failure returns false with a one-line `error`.
+/// `cpu` is "host" or an LLVM CPU name (x86-64-v3, sapphirerapids, ...).
 bool compileToSharedObject(mlir::ModuleOp module, const std::string &path,
                            std::string &error,
-                           const std::string &target = "cpu");
+                           const std::string &target = "cpu",
+                           const std::string &cpu = "host");
 
 } // namespace helix
 

@@ -1,0 +1,226 @@
+//===- helix-run-module.cpp - decode with a compiled module, no compiler --===//
+//
+// helix-run without the compiler: runs a module that `helix-run
+// --compile-only --module-out FILE` wrote, on the CPU or a GPU, with the
+// same launchers, outputs and errors. It links only the runtime, so it runs
+// on machines that have CUDA but no LLVM/MLIR (docs/gpu.md).
+//
+//===----------------------------------------------------------------------===//
+#include "Gpu.h"
+#include "Launch.h"
+#include "Outputs.h"
+
+#include "helix_rt/helix_rt.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <string>
+
+using namespace helix::run;
+
+namespace {
+
+const char *kUsage =
+    "usage: helix-run-module --module FILE --model DIR --prompts prompts.json\n"
+    "                        --max-new-tokens N [--backend cpu|cuda]\n"
+    "                        [--launcher threads|mpi] [--output out.json]\n"
+    "                        [--dump-logits logits.npy] [--max-context TOKENS]\n";
+
+int fail(const std::string &message) {
+  std::fprintf(stderr, "error: %s\n", message.c_str());
+  return 1;
+}
+
+struct Args {
+  std::map<std::string, std::string> values = {
+      {"--module", ""},       {"--model", ""},     {"--prompts", ""},
+      {"--max-new-tokens", ""}, {"--backend", "cpu"}, {"--launcher", "threads"},
+      {"--output", ""},       {"--dump-logits", ""}, {"--max-context", "0"}};
+  const std::string &operator[](const std::string &key) const {
+    return values.at(key);
+  }
+};
+
+bool parseInt(const std::string &text, int64_t &out) {
+  char *end = nullptr;
+  errno = 0;
+  long long v = std::strtoll(text.c_str(), &end, 10);
+  if (text.empty() || errno != 0 || *end != '\0')
+    return false;
+  out = v;
+  return true;
+}
+
+/// The module's layout and model facts, from its manifest.
+struct ModuleFacts {
+  int64_t kvp = 1, tpa = 1, tpf = 1, ep = 1, microbatches = 1, kvBlock = 1;
+  int64_t vocab = 0;
+  std::string target, architecture;
+};
+
+bool readFacts(const helix_module *module, ModuleFacts &f, std::string &error) {
+  auto doc = nlohmann::json::parse(helix_module_manifest(module), nullptr,
+                                   /*allow_exceptions=*/false);
+  try {
+    const auto &layout = doc.at("layout");
+    f.kvp = layout.at("kvp");
+    f.tpa = layout.at("tpa");
+    f.tpf = layout.at("tpf");
+    f.ep = layout.at("ep");
+    f.microbatches = layout.at("microbatches");
+    f.kvBlock = layout.at("kv_block");
+    f.vocab = doc.at("model").at("vocab_size");
+    f.architecture = doc.at("model").at("architecture");
+    f.target = doc.value("target", std::string("cpu"));
+  } catch (const nlohmann::json::exception &e) {
+    error = std::string("the module's manifest is malformed: ") + e.what();
+    return false;
+  }
+  return true;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  Args args;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "-h" || arg == "--help") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    }
+    if (!args.values.count(arg))
+      return fail("unknown argument '" + arg + "' (see --help)");
+    if (i + 1 >= argc)
+      return fail("option " + arg + " needs a value");
+    args.values[arg] = argv[++i];
+  }
+  for (const char *required : {"--module", "--model", "--prompts"})
+    if (args[required].empty())
+      return fail(std::string("missing required option ") + required);
+  int64_t newTokens = 0, maxContext = 0;
+  if (!parseInt(args["--max-new-tokens"], newTokens) || newTokens <= 0)
+    return fail("--max-new-tokens must be a positive integer, got '" +
+                args["--max-new-tokens"] + "'");
+  if (!parseInt(args["--max-context"], maxContext) || maxContext < 0)
+    return fail("--max-context must be a positive integer");
+  std::string backend = args["--backend"], launcher = args["--launcher"];
+  if (backend != "cpu" && backend != "cuda")
+    return fail("--backend must be cpu or cuda, got '" + backend + "'");
+  if (launcher != "threads" && launcher != "mpi")
+    return fail("--launcher must be threads or mpi, got '" + launcher + "'");
+
+  char message[1024];
+  helix_module *opened = nullptr;
+  if (helix_module_open(args["--module"].c_str(), &opened, message,
+                        sizeof message) != HELIX_OK)
+    return fail(message);
+  // Closed on every path out (the sanitizer build checks for leaks).
+  std::unique_ptr<helix_module, void (*)(helix_module *)> module(
+      opened, helix_module_close);
+  ModuleFacts facts;
+  std::string error;
+  if (!readFacts(module.get(), facts, error))
+    return fail(error);
+  bool gpu = backend == "cuda";
+  if (gpu && facts.target != "cuda")
+    return fail("--backend cuda needs a target=cuda module; " +
+                args["--module"] + " is target=" + facts.target);
+  int32_t world = static_cast<int32_t>(facts.kvp * facts.tpa);
+  if (gpu && !cudaAvailable(error))
+    return fail("--backend cuda: " + error);
+  if (gpu && world > 1 && launcher != "mpi")
+    return fail("--backend cuda runs one rank per GPU process: launch the " +
+                std::to_string(world) + " ranks with mpirun and --launcher mpi");
+  if (!gpu && facts.target == "cuda")
+    std::fprintf(stderr, "helix-run-module: running the target=cuda module "
+                         "with the host's kernels\n");
+
+  std::optional<Prompts> prompts =
+      loadPrompts(args["--prompts"], facts.vocab, error);
+  if (!prompts)
+    return fail(error);
+  int64_t steps = stepsNeeded(*prompts, newTokens);
+  if (maxContext > 0 && steps > maxContext)
+    return fail("context over capacity: the prompts and --max-new-tokens need " +
+                std::to_string(steps) + " tokens per sequence but --max-context is " +
+                std::to_string(maxContext));
+  helix_checkpoint *read = nullptr;
+  if (helix_checkpoint_open(args["--model"].c_str(), &read, message,
+                            sizeof message) != HELIX_OK)
+    return fail(message);
+  std::unique_ptr<helix_checkpoint, void (*)(helix_checkpoint *)> checkpoint(
+      read, helix_checkpoint_close);
+
+  helix_comm *mpiWorld = nullptr;
+  bool root = true;
+  if (launcher == "mpi") {
+    if (helix_comm_mpi_create(&mpiWorld) != HELIX_OK)
+      return fail(std::string("cannot start MPI: ") + helix_comm_error(mpiWorld));
+    root = helix_comm_rank(mpiWorld) == 0;
+    if (helix_comm_size(mpiWorld) != world) {
+      if (root)
+        fail("the module needs " + std::to_string(world) +
+             " ranks but mpirun started " +
+             std::to_string(helix_comm_size(mpiWorld)));
+      helix_comm_mpi_finalize();
+      return 1;
+    }
+  }
+
+  Launch launch;
+  launch.module = module.get();
+  launch.checkpoint = checkpoint.get();
+  launch.options.max_batch = static_cast<int64_t>(prompts->size());
+  launch.options.max_context = maxContext > 0 ? maxContext : steps;
+  launch.prompts = &*prompts;
+  launch.newTokens = newTokens;
+  launch.recordLogits = !args["--dump-logits"].empty();
+  launch.gpu = gpu;
+  DecodeResult result;
+  bool ok = mpiWorld ? runOnMpiRank(launch, mpiWorld, result, error)
+                     : runOnThreads(launch, world, result, error);
+  if (mpiWorld) {
+    helix_comm_destroy(mpiWorld);
+    helix_comm_mpi_finalize();
+  }
+  if (!ok)
+    return root ? fail(error) : 1;
+  if (!root)
+    return 0;
+
+  RunSummary summary;
+  summary.layout = "kvp=" + std::to_string(facts.kvp) +
+                   ",tpa=" + std::to_string(facts.tpa) +
+                   ",tpf=" + std::to_string(facts.tpf) +
+                   ",ep=" + std::to_string(facts.ep) + ",target=" + facts.target;
+  summary.worldSize = world;
+  summary.microbatches = facts.microbatches;
+  summary.kvBlock = facts.kvBlock;
+  summary.launcher = launcher;
+  summary.medianMsPerStep = medianMs(result.stepMs);
+  summary.steps = static_cast<int64_t>(result.stepMs.size());
+  summary.tokensPerSecond = summary.medianMsPerStep > 0
+                                ? prompts->size() * 1000.0 / summary.medianMsPerStep
+                                : 0;
+  if (!writeOutputs(args["--output"], args["--dump-logits"], result, newTokens,
+                    facts.vocab, summary, error))
+    return fail(error);
+  std::printf("helix-run-module: %s on %d rank(s) (%s, %s): %lld steps, "
+              "median %.3f ms/step, %.1f tokens/s\n",
+              summary.layout.c_str(), world, launcher.c_str(), backend.c_str(),
+              static_cast<long long>(summary.steps), summary.medianMsPerStep,
+              summary.tokensPerSecond);
+  for (size_t s = 0; s < result.tokens.size(); ++s) {
+    std::printf("sequence %zu:", s);
+    for (int64_t id : result.tokens[s])
+      std::printf(" %lld", static_cast<long long>(id));
+    std::printf("\n");
+  }
+  return 0;
+}
