@@ -238,6 +238,8 @@ def parse_args(argv):
     opt("--dtype", choices=["float32", "bfloat16", "float16"], default="float32")
     opt("--tied", action="store_true", help="tie_word_embeddings (no lm_head.weight)")
     opt("--shards", type=int, default=1)
+    opt("--config-only", action="store_true",
+        help="write config.json alone (enough to compile the model)")
     opt("--seed", type=int, default=0)
     opt("--logit-scale", type=float, default=4.0, help="lm_head std * sqrt(hidden)")
     opt("--hidden", type=int, default=64)
@@ -274,7 +276,8 @@ def main(argv=None):
     with open(os.path.join(a.out, "config.json"), "w") as f:
         json.dump(cfg, f, indent=2, sort_keys=True)
         f.write("\n")
-    write_model_files(a.out, stored(w, a.dtype), a.shards)
+    if not a.config_only:
+        write_model_files(a.out, stored(w, a.dtype), a.shards)
     return 0
 
 

@@ -1,0 +1,189 @@
+"""The GPU kit: everything a GPU machine without LLVM/MLIR needs to check
+and time the CUDA backend, prepared on a build machine.
+
+usage: kit.py prepare --build DIR --kit DIR     (here: Debian's python3)
+       kit.py check --kit DIR [--backend cuda]  (there: any python3 with NumPy)
+       kit.py dry-run --build DIR --kit DIR     (here: prepare, then check
+                                                 with the host's kernels)
+
+`prepare` copies the GPU test binaries, helix-run-module, the attention
+benchmark and the runtime libraries (with Open MPI's, which GPU images
+rarely carry) into the kit; makes the tiny models of gpu_decode.py; compiles
+their target=cuda modules with helix-run --compile-only for a generic
+x86-64 host; records each case's CPU-backend outputs as the reference; and
+compiles (config only: the weights are made there) the decode benchmark's
+~190M-parameter Llama for both targets. `check` runs each case with
+helix-run-module --backend cuda and compares it with the reference as
+gpu_decode.py does. benchmarks/gpu/kit-run.sh drives `check` on the GPU
+machine (docs/gpu.md).
+"""
+import argparse
+import glob
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+E2E = os.path.join(HERE, "..", "..", "test", "e2e")
+sys.path.insert(0, E2E)
+import gpu_decode  # noqa: E402  (MODELS, LAYOUTS, PROMPTS, compare)
+
+# The benchmark model (benchmarks/gpu/decode.sh's), made on the GPU machine.
+BENCH_MODEL = ["--arch", "llama", "--hidden", "1024", "--layers", "8",
+               "--heads", "8", "--kv-heads", "2", "--head-dim", "128",
+               "--intermediate", "4096", "--vocab", "32000", "--dtype",
+               "bfloat16", "--seed", "1"]
+# Host code of the modules: generic enough for any x86-64 server CPU.
+KIT_CPU = {"cuda": "x86-64-v2", "cpu": "x86-64-v3"}
+BINARIES = ["helix-run-module", "helix-gpu-attention-bench", "GpuAttentionTest",
+            "GpuMlaTest", "GpuMergeTest", "GpuNormRopeTest", "GpuGemmTest",
+            "GpuMoeRouteTest", "GpuNcclTest", "GpuDeviceOpsTest"]
+# Shared libraries the GPU image is not expected to have: ours and Open
+# MPI's (libhelix_rt links it); CUDA, cuBLAS and NCCL come from the image.
+CARRIED_LIBS = ("libhelix_rt", "libmpi", "libopen-rte", "libopen-pal",
+                "libhwloc", "libevent")
+
+
+def run(cmd, **kw):
+    done = subprocess.run(cmd, capture_output=True, text=True, **kw)
+    if done.returncode != 0:
+        sys.exit("kit: %s failed:\n%s%s" % (" ".join(cmd), done.stdout, done.stderr))
+    return done
+
+
+def carried_libs(binary):
+    """(name, path) of the shared libraries of `binary` the kit carries."""
+    out = run(["ldd", binary]).stdout
+    for line in out.splitlines():
+        parts = line.split("=>")
+        if len(parts) == 2 and parts[0].strip().startswith(CARRIED_LIBS):
+            path = parts[1].split("(")[0].strip()
+            if path and path != "not found":
+                yield parts[0].strip(), path
+
+
+def cases():
+    for name in gpu_decode.MODELS:
+        for label, extra, ranks in gpu_decode.LAYOUTS[name]:
+            safe = label.replace(" ", "_").replace(",", "_").replace("=", "-")
+            yield name, safe, extra, ranks
+
+
+def prepare(args):
+    build, kit = os.path.abspath(args.build), os.path.abspath(args.kit)
+    helix_run = os.path.join(build, "bin", "helix-run")
+    for sub in ("bin", "lib", "models", "modules", "ref"):
+        os.makedirs(os.path.join(kit, sub), exist_ok=True)
+    for name in BINARIES:
+        src = os.path.join(build, "bin", name)
+        if not os.path.exists(src):
+            sys.exit("kit: %s is missing: build it first (ninja -C %s %s)" %
+                     (src, build, name))
+        shutil.copy2(src, os.path.join(kit, "bin", name))
+        for lib, path in carried_libs(src):
+            shutil.copy2(os.path.realpath(path), os.path.join(kit, "lib", lib))
+    prompts = os.path.join(kit, "prompts.json")
+    with open(prompts, "w") as f:
+        json.dump(gpu_decode.PROMPTS, f)
+    cache = os.path.join(build, "kit-cache")
+    manifest = []
+    for name, make_args in gpu_decode.MODELS.items():
+        model = os.path.join(kit, "models", name)
+        if not os.path.isdir(model):
+            run([sys.executable, os.path.join(E2E, "make_tiny_model.py"), "-o",
+                 model] + make_args)
+    for name, label, extra, ranks in cases():
+        model = os.path.join(kit, "models", name)
+        module = os.path.join(kit, "modules", "%s-%s.so" % (name, label))
+        run([helix_run, "--model", model, "--compile-only", "--module-out",
+             module, "--backend", "cuda", "--target-cpu", KIT_CPU["cuda"],
+             "--cache-dir", cache] + extra)
+        ref = os.path.join(kit, "ref", "%s-%s" % (name, label))
+        run([helix_run, "--model", model, "--prompts", prompts,
+             "--max-new-tokens", str(args.steps), "--output", ref + ".json",
+             "--dump-logits", ref + ".npy", "--cache-dir", cache] + extra)
+        manifest.append({"model": name, "case": label, "ranks": ranks,
+                         "module": os.path.relpath(module, kit),
+                         "ref": os.path.relpath(ref, kit)})
+    bench = os.path.join(build, "kit-bench-config")
+    run([sys.executable, os.path.join(E2E, "make_tiny_model.py"), "-o", bench,
+         "--config-only"] + BENCH_MODEL)
+    for target in ("cuda", "cpu"):
+        run([helix_run, "--model", bench, "--compile-only", "--module-out",
+             os.path.join(kit, "modules", "bench-%s.so" % target), "--backend",
+             target, "--target-cpu", KIT_CPU[target], "--cache-dir", cache])
+    with open(os.path.join(kit, "kit.json"), "w") as f:
+        json.dump({"steps": args.steps, "cases": manifest,
+                   "bench_model": BENCH_MODEL}, f, indent=1)
+    size = sum(os.path.getsize(p) for p in glob.glob(kit + "/**", recursive=True)
+               if os.path.isfile(p))
+    print("kit: %s ready, %.1f MiB, %d decode cases" % (kit, size / 2**20, len(manifest)))
+
+
+def check(args):
+    kit = os.path.abspath(args.kit)
+    with open(os.path.join(kit, "kit.json")) as f:
+        spec = json.load(f)
+    runner = os.path.join(kit, "bin", "helix-run-module")
+    work = os.path.join(kit, "out")
+    os.makedirs(work, exist_ok=True)
+    gpus = len([line for line in subprocess.run(
+        ["nvidia-smi", "-L"], capture_output=True, text=True).stdout.splitlines()
+        if line.startswith("GPU ")]) if shutil.which("nvidia-smi") else 0
+    failures = 0
+    for case in spec["cases"]:
+        label = "%s %s" % (case["model"], case["case"])
+        if case["ranks"] and (gpus < case["ranks"] or not shutil.which("mpirun")):
+            print("skip %s: needs %d GPUs and mpirun" % (label, case["ranks"]))
+            continue
+        out = os.path.join(work, "%s-%s" % (case["model"], case["case"]))
+        cmd = [runner, "--module", os.path.join(kit, case["module"]), "--model",
+               os.path.join(kit, "models", case["model"]), "--prompts",
+               os.path.join(kit, "prompts.json"), "--max-new-tokens",
+               str(spec["steps"]), "--backend", args.backend, "--output", out + ".json",
+               "--dump-logits", out + ".npy"]
+        if case["ranks"]:
+            cmd = ["mpirun", "--allow-run-as-root", "-np", str(case["ranks"])] + \
+                cmd + ["--launcher", "mpi"]
+        done = subprocess.run(cmd, capture_output=True, text=True)
+        if done.returncode != 0:
+            print("FAIL %s: %s" % (label, done.stderr.strip()))
+            failures += 1
+            continue
+        why = gpu_decode.compare(os.path.join(kit, case["ref"]), out, args.rtol)
+        print("%s %s: %s" % ("FAIL" if why else "PASS", label,
+                             why or "within %g of the CPU" % args.rtol))
+        failures += bool(why)
+    return 1 if failures else 0
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    sub = ap.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("prepare")
+    p.add_argument("--build", required=True)
+    p.add_argument("--kit", required=True)
+    p.add_argument("--steps", type=int, default=16)
+    c = sub.add_parser("check")
+    c.add_argument("--kit", required=True)
+    c.add_argument("--rtol", type=float, default=3e-2)
+    # cpu: a dry run of the kit on a machine without a GPU (the target=cuda
+    # modules then run with the host's kernels).
+    c.add_argument("--backend", choices=["cuda", "cpu"], default="cuda")
+    d = sub.add_parser("dry-run")
+    d.add_argument("--build", required=True)
+    d.add_argument("--kit", required=True)
+    d.add_argument("--steps", type=int, default=16)
+    args = ap.parse_args()
+    if args.command == "prepare":
+        return prepare(args)
+    if args.command == "dry-run":
+        prepare(args)
+        args.backend, args.rtol = "cpu", 3e-2
+    return check(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
