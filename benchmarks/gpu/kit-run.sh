@@ -6,44 +6,63 @@
 #   1. every gpu test binary (a skip is a failure here);
 #   2. kit.py check: helix-run-module --backend cuda against the CPU
 #      backend's outputs recorded in the kit;
-#   3. the attention kernel's bandwidth against a device-to-device copy;
-#   4. the decode step of a ~190M-parameter bf16 Llama (made here), with
-#      --backend cuda and --backend cpu: medians and their ratio.
+#   3. the attention kernel's bandwidth against a device-to-device copy
+#      (a miss of the 80% goal is reported, not a failure);
+#   4. the decode step of a ~190M-parameter bf16 Llama (made here) with
+#      --backend cuda, and with KIT_CPU_BENCH=1 also --backend cpu (about
+#      1.5 minutes of CPU time).
+# Every command has a time limit and the whole output also goes to
+# $OUT/kit-run.log when $OUT is set (the device tool brings $OUT back).
+# Exit status: 0 all checks passed, 1 a check failed, 2 the kit or the GPU
+# is missing.
 # Usage: benchmarks/gpu/kit-run.sh [kit-dir]   (default: gpu-kit)
 set -uo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
-kit="$(cd "${1:-$root/gpu-kit}" && pwd)"
+kit="$(cd "${1:-$root/gpu-kit}" 2>/dev/null && pwd)" ||
+  { echo "error: no kit at ${1:-$root/gpu-kit} (make it with kit.py prepare; carry it)" >&2; exit 2; }
 py="${PYTHON:-python3}"
+[ -n "${OUT:-}" ] && exec > >(tee "$OUT/kit-run.log") 2>&1
 
 # The kit's libraries first, then CUDA's from the image: the toolkit's, or
 # the pip wheels' (nvidia-nccl-cu13, nvidia-cublas, ...).
 wheels=$("$py" -c 'import glob, nvidia
 print(":".join(d for p in nvidia.__path__ for d in glob.glob(p + "/*/lib")))' 2>/dev/null || true)
 export LD_LIBRARY_PATH="$kit/lib:${wheels}:/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}"
+# A stuck collective fails in a minute rather than at the 10-minute default.
+export HELIX_COMM_TIMEOUT_MS="${HELIX_COMM_TIMEOUT_MS:-60000}" NCCL_DEBUG="${NCCL_DEBUG:-WARN}"
+limit() { timeout -k 5 "$@"; }
+
 nvidia-smi -L || { echo "error: no GPU visible (nvidia-smi -L failed)" >&2; exit 2; }
+missing=$(ldd "$kit"/bin/* 2>/dev/null | grep "not found" | sort -u)
+if [ -n "$missing" ]; then
+  echo "error: libraries the kit's programs need are missing here:"; echo "$missing"; exit 2
+fi
 
 status=0
 for t in "$kit"/bin/Gpu*Test; do
   name=$(basename "$t")
-  out=$("$t" 2>&1)
+  out=$(limit 300 "$t" 2>&1)
   rc=$?
   if ((rc != 0)); then
-    echo "$out"; echo "FAILED: $name"; status=1
+    echo "$out" | grep -E '^\[  FAILED  \]|Failure|error' | head -40
+    echo "FAILED: $name (exit $rc)"; status=1
   elif grep -q '\[  SKIPPED \]' <<<"$out"; then
-    echo "$out"; echo "FAILED: $name skipped on a GPU machine"; status=1
+    echo "$out" | grep -A2 'SKIPPED' | head -10
+    echo "FAILED: $name skipped on a GPU machine"; status=1
   else
     echo "passed: $name ($(grep -c '\[       OK \]' <<<"$out") cases)"
   fi
 done
 
-"$py" "$root/benchmarks/gpu/kit.py" check --kit "$kit" || status=1
-"$kit/bin/helix-gpu-attention-bench" || status=1
+limit 600 "$py" "$root/benchmarks/gpu/kit.py" check --kit "$kit" || status=1
+limit 120 "$kit/bin/helix-gpu-attention-bench" ||
+  echo "attention bandwidth: below the 80% goal somewhere from 32K on, or failed (above)"
 
 bench="$kit/bench-model"
 if [ ! -d "$bench" ]; then
   mapfile -t args < <("$py" -c 'import json, sys
 print("\n".join(json.load(open(sys.argv[1]))["bench_model"]))' "$kit/kit.json")
-  "$py" "$root/test/e2e/make_tiny_model.py" -o "$bench" "${args[@]}" || status=1
+  limit 300 "$py" "$root/test/e2e/make_tiny_model.py" -o "$bench" "${args[@]}" || status=1
 fi
 "$py" - "$kit/bench-prompts.json" <<'PY'
 import json, random, sys
@@ -51,14 +70,17 @@ random.seed(0)
 json.dump([[random.randrange(2, 32000) for _ in range(512)] for _ in range(8)],
           open(sys.argv[1], "w"))
 PY
-median() { sed -nE 's/.*median ([0-9.]+) ms\/step.*/\1/p'; }
-for backend in cuda cpu; do
-  ms=$("$kit/bin/helix-run-module" --module "$kit/modules/bench-$backend.so" \
-       --model "$bench" --prompts "$kit/bench-prompts.json" --max-new-tokens 64 \
-       --backend "$backend" | median)
-  declare "ms_$backend=${ms:-nan}"
-done
+backends=(cuda)
+[ "${KIT_CPU_BENCH:-0}" = 1 ] && backends+=(cpu)
 echo "decode step, ~190M-parameter bf16 Llama, batch 8, context <= 576:"
-echo "  --backend cuda: ${ms_cuda} ms/step (median)"
-echo "  --backend cpu:  ${ms_cpu} ms/step (median, host code for x86-64-v3)"
+for backend in "${backends[@]}"; do
+  line=$(limit 300 "$kit/bin/helix-run-module" --module "$kit/modules/bench-$backend.so" \
+         --model "$bench" --prompts "$kit/bench-prompts.json" --max-new-tokens 64 \
+         --backend "$backend" | grep -E 'median')
+  if [ -z "$line" ]; then
+    echo "  --backend $backend: FAILED"; status=1
+  else
+    echo "  --backend $backend: $line"
+  fi
+done
 exit $status

@@ -43,7 +43,10 @@ BINARIES = ["helix-run-module", "helix-gpu-attention-bench", "GpuAttentionTest",
 # Shared libraries the GPU image is not expected to have: ours and Open
 # MPI's (libhelix_rt links it); CUDA, cuBLAS and NCCL come from the image.
 CARRIED_LIBS = ("libhelix_rt", "libmpi", "libopen-rte", "libopen-pal",
-                "libhwloc", "libevent")
+                "libhwloc", "libevent", "libudev")
+# A stuck case fails after this many seconds instead of using up the GPU
+# machine's command limit.
+CASE_TIMEOUT_S = 180
 
 
 def run(cmd, **kw):
@@ -147,9 +150,17 @@ def check(args):
         if case["ranks"]:
             cmd = ["mpirun", "--allow-run-as-root", "-np", str(case["ranks"])] + \
                 cmd + ["--launcher", "mpi"]
-        done = subprocess.run(cmd, capture_output=True, text=True)
+        try:
+            done = subprocess.run(cmd, capture_output=True, text=True,
+                                  timeout=CASE_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            print("FAIL %s: no result within %d s" % (label, CASE_TIMEOUT_S))
+            failures += 1
+            continue
         if done.returncode != 0:
-            print("FAIL %s: %s" % (label, done.stderr.strip()))
+            # NCCL warns on stdout: both, the end of each.
+            tail = lambda text: "\n".join(text.strip().splitlines()[-15:])
+            print("FAIL %s:\n%s\n%s" % (label, tail(done.stdout), tail(done.stderr)))
             failures += 1
             continue
         why = gpu_decode.compare(os.path.join(kit, case["ref"]), out, args.rtol)

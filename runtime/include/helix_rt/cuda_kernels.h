@@ -40,7 +40,12 @@ constexpr int32_t kMaxAttentionSplits = 128;
 /// mlaPartialAttention (kind = 1) with up to `maxSplits` blocks per sequence:
 /// per-block partial results, arrival counters and (MLA) the absorbed
 /// queries. Zero it once after allocating (cudaMemset): the kernels leave the
-/// counters at zero, so one workspace serves every step and graph capture.
+/// counters at zero, so one workspace serves every step and graph capture at
+/// one batch size. The counters come first and their extent depends on the
+/// batch, so when a call's batch differs from the previous one's, zero the
+/// first attentionCounterBytes(batch, heads) bytes again (another batch's
+/// partial results may lie there).
+size_t attentionCounterBytes(int64_t batch, int64_t heads);
 size_t gqaWorkspaceBytes(int64_t batch, int64_t heads, int64_t kvHeads,
                          int64_t headDim, int32_t maxSplits);
 size_t mlaWorkspaceBytes(int64_t batch, int64_t heads, int64_t rank,

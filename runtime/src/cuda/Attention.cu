@@ -374,6 +374,11 @@ helix_status checkCommon(const char *what, int64_t batch, int64_t heads,
 
 } // namespace
 
+// Both kinds have at most `heads` groups: an upper bound for either.
+size_t attentionCounterBytes(int64_t batch, int64_t heads) {
+  return batch <= 0 || heads <= 0 ? 0 : countersBytes(batch, heads);
+}
+
 size_t gqaWorkspaceBytes(int64_t batch, int64_t heads, int64_t kvHeads,
                          int64_t headDim, int32_t maxSplits) {
   if (batch <= 0 || heads <= 0 || kvHeads <= 0 || maxSplits <= 0)

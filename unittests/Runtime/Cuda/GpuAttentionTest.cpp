@@ -20,7 +20,9 @@ struct GqaCase {
 
 /// Runs one case twice on the same workspace (the second run checks that
 /// the kernel left its arrival counters at zero) against the CPU kernel.
-void runGqa(const GqaCase &c) {
+/// With `shared`, on that workspace (sized for a larger batch), clearing its
+/// counters first as cuda_kernels.h asks when the batch changes.
+void runGqa(const GqaCase &c, DeviceBuffer<char> *shared = nullptr) {
   uint32_t seed;
   std::mt19937 gen = freshGenerator(&seed);
   SCOPED_TRACE("seed " + std::to_string(seed));
@@ -71,9 +73,16 @@ void runGqa(const GqaCase &c) {
   HELIX_CUDA_OK(dValues.upload(dvp));
   DeviceBuffer<int64_t> dLen(static_cast<size_t>(batch));
   HELIX_CUDA_OK(dLen.upload(c.lengths));
-  DeviceBuffer<char> ws(cuda::gqaWorkspaceBytes(batch, c.heads, c.kvHeads, d,
-                                                c.maxSplits));
-  HELIX_CUDA_OK(ws.zero());
+  DeviceBuffer<char> own(shared ? 0
+                                 : cuda::gqaWorkspaceBytes(batch, c.heads,
+                                                           c.kvHeads, d,
+                                                           c.maxSplits));
+  DeviceBuffer<char> &ws = shared ? *shared : own;
+  if (shared)
+    HELIX_CUDA_OK(cudaMemset(ws.get(), 0,
+                             cuda::attentionCounterBytes(batch, c.heads)));
+  else
+    HELIX_CUDA_OK(ws.zero());
   DeviceBuffer<float> out(ref.size());
   for (int run = 0; run < 2; ++run) {
     HELIX_CUDA_OK(out.poison());
@@ -112,6 +121,21 @@ TEST(GpuAttention, GqaEmptySlicesGiveZeroAndMinusInf) {
 TEST(GpuAttention, GqaWritesTheAllToAllSendLayout) {
   HELIX_REQUIRE_GPU();
   runGqa({16, 2, 128, {300, 2049}, 32, 4});
+}
+
+TEST(GpuAttention, OneWorkspaceAcrossBatchSizes) {
+  HELIX_REQUIRE_GPU();
+  // Uneven micro-batches share one workspace: the small batch's partials
+  // land where the big batch's counters are, which the counter clear undoes.
+  const GqaCase big{8, 2, 128, {3000, 2000, 1000, 500, 4000, 250},
+                    cuda::kMaxAttentionSplits, 1};
+  const GqaCase small{8, 2, 128, {3000, 17}, cuda::kMaxAttentionSplits, 1};
+  DeviceBuffer<char> ws(cuda::gqaWorkspaceBytes(6, 8, 2, 128,
+                                                cuda::kMaxAttentionSplits));
+  HELIX_CUDA_OK(ws.zero());
+  runGqa(big, &ws);
+  runGqa(small, &ws);
+  runGqa(big, &ws);
 }
 
 TEST(GpuAttention, RejectsBadArguments) {
