@@ -44,6 +44,8 @@ public:
     for (void *p : weightData)
       if (p)
         cudaFree(p);
+    for (auto &[id, p] : fp32Copies)
+      cudaFree(p);
     for (auto &[key, table] : ropeTables)
       ropeTableDestroy(&table);
     if (cache.base)
@@ -383,16 +385,20 @@ public:
                 int64_t groups, int64_t topkGroup, bool norm, float scaling,
                 const F32x2 &in, const I64x2 &ids,
                 const F32x2 &weights) override {
+    // The router in fp32, input included: with bf16 rounding of its input
+    // a near-tie between experts could pick another expert than the CPU
+    // backend (the gate is small: experts x hidden).
     int64_t batch = in.size(0), hidden = in.size(1);
     int64_t experts = c.manifest().weights.at(gate).shape[0];
-    const bf16 *g = matrix(c, gate, experts, hidden);
+    const float *g = matrix32(c, gate, experts, hidden);
     const float *b = vector(c, bias, experts);
-    Temp x(*this, in.count() * 2), logits(*this, batch * experts * 4);
-    if (g && b && x.ready(c) && logits.ready(c) && toBf16(c, in, x.as<bf16>()))
-      ok(c, cuda::moeRoute(cublas, x.as<bf16>(), g, b, batch, hidden, experts,
-                           topK, groups, topkGroup, norm, scaling,
-                           logits.as<float>(), ids.data(), weights.data(),
-                           stream));
+    Temp logits(*this, batch * experts * 4);
+    if (g && b && logits.ready(c) &&
+        ok(c, ops::linearF32(cublas, in.data(), g, batch, hidden, experts,
+                             logits.as<float>(), stream)))
+      ok(c, cuda::moeRouteFromLogits(logits.as<float>(), b, batch, experts,
+                                     topK, groups, topkGroup, norm, scaling,
+                                     ids.data(), weights.data(), stream));
   }
 
   /// Dense over the local experts: each runs on every row, weighted by the
@@ -635,6 +641,27 @@ private:
     return static_cast<const bf16 *>(weightData[id]);
   }
 
+  /// An fp32 copy of a matrix weight, made on first use from its bf16 copy
+  /// (so equal to the checkpoint's values when those are bf16).
+  const float *matrix32(RankContext &c, int64_t id, int64_t rows,
+                        int64_t cols) {
+    auto it = fp32Copies.find(id);
+    if (it != fp32Copies.end())
+      return it->second;
+    const bf16 *w = matrix(c, id, rows, cols);
+    if (!w)
+      return nullptr;
+    void *p = nullptr;
+    if (!checkCuda(c, cudaMalloc(&p, static_cast<size_t>(rows * cols * 4)),
+                   "allocating an fp32 router weight"))
+      return nullptr;
+    fp32Copies[id] = static_cast<float *>(p);
+    weightSize += rows * cols * 4;
+    return ok(c, ops::toF32(w, rows * cols, static_cast<float *>(p), stream))
+               ? static_cast<float *>(p)
+               : nullptr;
+  }
+
   /// The rank's fp32 copy of a vector weight of n values.
   const float *vector(RankContext &c, int64_t id, int64_t n) {
     const LocalWeight &w = c.weight(id);
@@ -687,6 +714,7 @@ private:
   cudaStream_t stream = nullptr;
   cublasHandle_t cublas = nullptr;
   std::vector<void *> weightData; // per manifest weight id (null: not here)
+  std::map<int64_t, float *> fp32Copies; // router weights, by id
   std::map<std::pair<int64_t, int64_t>, RopeTable> ropeTables;
   ops::CacheLayout cache{};
   int64_t weightSize = 0, cacheSize = 0;

@@ -68,6 +68,12 @@ __global__ void toBf16Kernel(const float *in, int64_t n, __nv_bfloat16 *out) {
     out[i] = __float2bfloat16(in[i]);
 }
 
+__global__ void toF32Kernel(const __nv_bfloat16 *in, int64_t n, float *out) {
+  const int64_t i = int64_t(blockIdx.x) * kThreads + threadIdx.x;
+  if (i < n)
+    out[i] = __bfloat162float(in[i]);
+}
+
 __global__ void addKernel(const float *a, const float *b, int64_t n,
                           float *out) {
   const int64_t i = int64_t(blockIdx.x) * kThreads + threadIdx.x;
@@ -253,6 +259,35 @@ helix_status toBf16(const float *in, int64_t count, bf16 *out,
                     cudaStream_t stream) {
   return launchItems("cuda::ops::toBf16", count, toBf16Kernel, stream, in,
                      count, out);
+}
+
+helix_status toF32(const bf16 *in, int64_t count, float *out,
+                   cudaStream_t stream) {
+  return launchItems("cuda::ops::toF32", count, toF32Kernel, stream, in, count,
+                     out);
+}
+
+helix_status linearF32(cublasHandle_t cublas, const float *x, const float *w,
+                       int64_t batch, int64_t k, int64_t n, float *out,
+                       cudaStream_t stream) {
+  const char *what = "cuda::ops::linearF32";
+  if (batch < 0 || k <= 0 || n <= 0 || batch > 2147483647 || k > 2147483647 ||
+      n > 2147483647)
+    return detail::invalid(what, "bad sizes");
+  if (batch == 0)
+    return HELIX_OK;
+  if (cublasSetStream(cublas, stream) != CUBLAS_STATUS_SUCCESS)
+    return detail::fail(HELIX_ERROR_INTERNAL,
+                        std::string(what) + ": cublasSetStream failed");
+  // Column-major: out^T [n, B] = W^T [n, k] x x^T [k, B], as cuda::linear.
+  const float alpha = 1.0f, beta = 0.0f;
+  const cublasStatus_t status =
+      cublasSgemm(cublas, CUBLAS_OP_T, CUBLAS_OP_N, int(n), int(batch), int(k),
+                  &alpha, w, int(k), x, int(k), &beta, out, int(n));
+  if (status != CUBLAS_STATUS_SUCCESS)
+    return detail::fail(HELIX_ERROR_INTERNAL,
+                        std::string(what) + ": " + cublasGetStatusString(status));
+  return HELIX_OK;
 }
 
 helix_status addF32(const float *a, const float *b, int64_t count, float *out,

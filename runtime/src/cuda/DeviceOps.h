@@ -28,6 +28,13 @@ helix_status stridedCopy(const View4 &src, const View4 &dst, int rank,
 
 helix_status toBf16(const float *in, int64_t count, bf16 *out,
                     cudaStream_t stream);
+helix_status toF32(const bf16 *in, int64_t count, float *out,
+                   cudaStream_t stream);
+/// out[B, n] = x[B, k] W^T in fp32 (W fp32 [n, k]): the MoE router, whose
+/// top-k choice must not flip on bf16 rounding of its input.
+helix_status linearF32(cublasHandle_t cublas, const float *x, const float *w,
+                       int64_t batch, int64_t k, int64_t n, float *out,
+                       cudaStream_t stream);
 /// out = a + b.
 helix_status addF32(const float *a, const float *b, int64_t count, float *out,
                     cudaStream_t stream);

@@ -268,6 +268,33 @@ TEST(GpuDeviceOps, ExpertWeightsAndValueProjection) {
   expectClose(ref, download(dv), 1e-4, "mlaValueProjection");
 }
 
+TEST(GpuDeviceOps, Fp32RouterGemmMatchesTheCpu) {
+  HELIX_REQUIRE_GPU();
+  SEEDED();
+  // The router's logits in fp32 from a bf16-valued gate, as the CPU does.
+  const int64_t batch = 5, hidden = 7168, experts = 64;
+  std::vector<float> x = randomVector(size_t(batch * hidden), gen);
+  std::vector<float> w = randomVector(size_t(experts * hidden), gen);
+  roundToBf16(w);
+  std::vector<float> ref(size_t(batch * experts));
+  kernels::linear(x.data(), w.data(), batch, hidden, experts, ref.data());
+  DeviceBuffer<uint16_t> w16;
+  uploadBf16(w16, w);
+  DeviceBuffer<float> w32(w.size()), dx(x.size()), out(ref.size());
+  HELIX_CUDA_OK(dx.upload(x));
+  HELIX_CUDA_OK(out.poison());
+  HELIX_RT_OK(ops::toF32(asBf16(w16), int64_t(w.size()), w32.get(), nullptr));
+  cublasHandle_t handle = nullptr;
+  ASSERT_EQ(cublasCreate(&handle), CUBLAS_STATUS_SUCCESS);
+  // Plain fp32 (no TF32): the default math mode of a fresh handle.
+  HELIX_RT_OK(ops::linearF32(handle, dx.get(), w32.get(), batch, hidden,
+                             experts, out.get(), nullptr));
+  HELIX_CUDA_OK(cudaDeviceSynchronize());
+  cublasDestroy(handle);
+  EXPECT_EQ(download(w32), w); // bf16 -> fp32 is exact
+  expectClose(ref, download(out), 1e-5, "linearF32");
+}
+
 TEST(GpuDeviceOps, EmbedAndConversions) {
   HELIX_REQUIRE_GPU();
   SEEDED();
