@@ -203,24 +203,9 @@ int main(int argc, char **argv) {
   summary.microbatches = facts.microbatches;
   summary.kvBlock = facts.kvBlock;
   summary.launcher = launcher;
-  summary.medianMsPerStep = medianMs(result.stepMs);
-  summary.steps = static_cast<int64_t>(result.stepMs.size());
-  summary.tokensPerSecond = summary.medianMsPerStep > 0
-                                ? prompts->size() * 1000.0 / summary.medianMsPerStep
-                                : 0;
-  if (!writeOutputs(args["--output"], args["--dump-logits"], result, newTokens,
-                    facts.vocab, summary, error))
+  if (!finishRun("helix-run-module", launcher + ", " + backend, summary,
+                 result, args["--output"], args["--dump-logits"], newTokens,
+                 facts.vocab, error))
     return fail(error);
-  std::printf("helix-run-module: %s on %d rank(s) (%s, %s): %lld steps, "
-              "median %.3f ms/step, %.1f tokens/s\n",
-              summary.layout.c_str(), world, launcher.c_str(), backend.c_str(),
-              static_cast<long long>(summary.steps), summary.medianMsPerStep,
-              summary.tokensPerSecond);
-  for (size_t s = 0; s < result.tokens.size(); ++s) {
-    std::printf("sequence %zu:", s);
-    for (int64_t id : result.tokens[s])
-      std::printf(" %lld", static_cast<long long>(id));
-    std::printf("\n");
-  }
   return 0;
 }

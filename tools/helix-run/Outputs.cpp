@@ -91,4 +91,32 @@ bool writeOutputs(const std::string &output, const std::string &logitsPath,
   return true;
 }
 
+bool finishRun(const char *tool, const std::string &how, RunSummary summary,
+               const DecodeResult &result, const std::string &output,
+               const std::string &logitsPath, int64_t newTokens, int64_t vocab,
+               std::string &error) {
+  summary.medianMsPerStep = medianMs(result.stepMs);
+  summary.steps = static_cast<int64_t>(result.stepMs.size());
+  summary.tokensPerSecond =
+      summary.medianMsPerStep > 0
+          ? double(result.tokens.size()) * 1000.0 / summary.medianMsPerStep
+          : 0;
+  if (!writeOutputs(output, logitsPath, result, newTokens, vocab, summary,
+                    error))
+    return false;
+  std::printf("%s: %s on %lld rank(s) (%s): %lld steps, median %.3f ms/step, "
+              "%.1f tokens/s\n",
+              tool, summary.layout.c_str(),
+              static_cast<long long>(summary.worldSize), how.c_str(),
+              static_cast<long long>(summary.steps), summary.medianMsPerStep,
+              summary.tokensPerSecond);
+  for (size_t s = 0; s < result.tokens.size(); ++s) {
+    std::printf("sequence %zu:", s);
+    for (int64_t id : result.tokens[s])
+      std::printf(" %lld", static_cast<long long>(id));
+    std::printf("\n");
+  }
+  return true;
+}
+
 } // namespace helix::run

@@ -25,6 +25,15 @@ bool writeOutputs(const std::string &output, const std::string &logitsPath,
                   const DecodeResult &result, int64_t newTokens, int64_t vocab,
                   const RunSummary &summary, std::string &error);
 
+/// The end of a run on rank 0: fills the timing of `summary` from `result`,
+/// writes the outputs, then prints "<tool>: <layout> on N rank(s) (<how>):
+/// ... ms/step" and every sequence's new tokens. False with `error` when an
+/// output could not be written (nothing printed then).
+bool finishRun(const char *tool, const std::string &how, RunSummary summary,
+               const DecodeResult &result, const std::string &output,
+               const std::string &logitsPath, int64_t newTokens, int64_t vocab,
+               std::string &error);
+
 } // namespace helix::run
 
 #endif // HELIX_TOOLS_HELIX_RUN_OUTPUTS_H

@@ -278,24 +278,8 @@ int main(int argc, char **argv) {
   summary.microbatches = request.microbatches;
   summary.kvBlock = request.kvBlock;
   summary.launcher = o.launcher;
-  summary.medianMsPerStep = medianMs(result.stepMs);
-  summary.steps = static_cast<int64_t>(result.stepMs.size());
-  summary.tokensPerSecond = summary.medianMsPerStep > 0
-                                ? prompts->size() * 1000.0 / summary.medianMsPerStep
-                                : 0;
-  if (!writeOutputs(o.output, o.dumpLogits, result, o.maxNewTokens,
-                    config->vocabSize, summary, error))
+  if (!finishRun("helix-run", o.launcher, summary, result, o.output,
+                 o.dumpLogits, o.maxNewTokens, config->vocabSize, error))
     return fail(error);
-  std::printf("helix-run: %s on %d rank(s) (%s): %lld steps, median %.3f ms/step, "
-              "%.1f tokens/s\n",
-              summary.layout.c_str(), world, o.launcher.c_str(),
-              static_cast<long long>(summary.steps), summary.medianMsPerStep,
-              summary.tokensPerSecond);
-  for (size_t s = 0; s < result.tokens.size(); ++s) {
-    std::printf("sequence %zu:", s);
-    for (int64_t id : result.tokens[s])
-      std::printf(" %lld", static_cast<long long>(id));
-    std::printf("\n");
-  }
   return 0;
 }

@@ -33,6 +33,22 @@ helix_status checkItems(int64_t items, const char *what) {
   return HELIX_OK;
 }
 
+/// cuBLAS calls: on `stream`, and their status as a helix_status.
+helix_status onStream(cublasHandle_t cublas, cudaStream_t stream,
+                      const char *what) {
+  if (cublasSetStream(cublas, stream) == CUBLAS_STATUS_SUCCESS)
+    return HELIX_OK;
+  return detail::fail(HELIX_ERROR_INTERNAL,
+                      std::string(what) + ": cublasSetStream failed");
+}
+
+helix_status cublasResult(cublasStatus_t status, const char *what) {
+  if (status == CUBLAS_STATUS_SUCCESS)
+    return HELIX_OK;
+  return detail::fail(HELIX_ERROR_INTERNAL,
+                      std::string(what) + ": " + cublasGetStatusString(status));
+}
+
 /// One thread per item: the guard, nothing for no items, the launch and
 /// its check.
 template <typename... Params, typename... Args>
@@ -276,18 +292,14 @@ helix_status linearF32(cublasHandle_t cublas, const float *x, const float *w,
     return detail::invalid(what, "bad sizes");
   if (batch == 0)
     return HELIX_OK;
-  if (cublasSetStream(cublas, stream) != CUBLAS_STATUS_SUCCESS)
-    return detail::fail(HELIX_ERROR_INTERNAL,
-                        std::string(what) + ": cublasSetStream failed");
+  if (helix_status st = onStream(cublas, stream, what))
+    return st;
   // Column-major: out^T [n, B] = W^T [n, k] x x^T [k, B], as cuda::linear.
   const float alpha = 1.0f, beta = 0.0f;
-  const cublasStatus_t status =
-      cublasSgemm(cublas, CUBLAS_OP_T, CUBLAS_OP_N, int(n), int(batch), int(k),
-                  &alpha, w, int(k), x, int(k), &beta, out, int(n));
-  if (status != CUBLAS_STATUS_SUCCESS)
-    return detail::fail(HELIX_ERROR_INTERNAL,
-                        std::string(what) + ": " + cublasGetStatusString(status));
-  return HELIX_OK;
+  return cublasResult(cublasSgemm(cublas, CUBLAS_OP_T, CUBLAS_OP_N, int(n),
+                                  int(batch), int(k), &alpha, w, int(k), x,
+                                  int(k), &beta, out, int(n)),
+                      what);
 }
 
 helix_status addF32(const float *a, const float *b, int64_t count, float *out,
@@ -390,9 +402,8 @@ helix_status mlaValueProjection(cublasHandle_t cublas, const bf16 *in,
     return detail::invalid(what, "bad sizes");
   if (batch == 0)
     return HELIX_OK;
-  if (cublasSetStream(cublas, stream) != CUBLAS_STATUS_SUCCESS)
-    return detail::fail(HELIX_ERROR_INTERNAL,
-                        std::string(what) + ": cublasSetStream failed");
+  if (helix_status st = onStream(cublas, stream, what))
+    return st;
   // Per head h, column-major: out_h^T [vDim, B] = W_h^T [vDim, rank] x
   // in_h^T [rank, B], W_h = kvB rows of head h's values ([vDim, rank]
   // row-major = [rank, vDim] column-major, hence op T).
@@ -403,11 +414,7 @@ helix_status mlaValueProjection(cublasHandle_t cublas, const bf16 *in,
       in, CUDA_R_16BF, int(heads * rank), rank, &beta, out, CUDA_R_32F,
       int(heads * vDim), vDim, int(heads), CUBLAS_COMPUTE_32F,
       CUBLAS_GEMM_DEFAULT);
-  if (status != CUBLAS_STATUS_SUCCESS)
-    return detail::fail(HELIX_ERROR_INTERNAL,
-                        std::string(what) + ": " +
-                            cublasGetStatusString(status));
-  return HELIX_OK;
+  return cublasResult(status, what);
 }
 
 } // namespace helix_rt::cuda::ops
