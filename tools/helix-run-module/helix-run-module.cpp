@@ -159,19 +159,9 @@ int main(int argc, char **argv) {
 
   helix_comm *mpiWorld = nullptr;
   bool root = true;
-  if (launcher == "mpi") {
-    if (helix_comm_mpi_create(&mpiWorld) != HELIX_OK)
-      return fail(std::string("cannot start MPI: ") + helix_comm_error(mpiWorld));
-    root = helix_comm_rank(mpiWorld) == 0;
-    if (helix_comm_size(mpiWorld) != world) {
-      if (root)
-        fail("the module needs " + std::to_string(world) +
-             " ranks but mpirun started " +
-             std::to_string(helix_comm_size(mpiWorld)));
-      helix_comm_mpi_finalize();
-      return 1;
-    }
-  }
+  if (launcher == "mpi")
+    if (int stop = openMpiWorld(world, mpiWorld, root); stop >= 0)
+      return stop;
 
   Launch launch;
   launch.module = module.get();
@@ -183,12 +173,7 @@ int main(int argc, char **argv) {
   launch.recordLogits = !args["--dump-logits"].empty();
   launch.gpu = gpu;
   DecodeResult result;
-  bool ok = mpiWorld ? runOnMpiRank(launch, mpiWorld, result, error)
-                     : runOnThreads(launch, world, result, error);
-  if (mpiWorld) {
-    helix_comm_destroy(mpiWorld);
-    helix_comm_mpi_finalize();
-  }
+  bool ok = runLaunch(launch, mpiWorld, world, result, error);
   if (!ok)
     return root ? fail(error) : 1;
   if (!root)

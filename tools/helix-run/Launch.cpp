@@ -2,6 +2,7 @@
 #include "Launch.h"
 #include "Gpu.h"
 
+#include <cstdio>
 #include <new>
 #include <thread>
 
@@ -97,6 +98,34 @@ bool runOnMpiRank(const Launch &launch, helix_comm *comm, DecodeResult &result,
   if (launch.gpu)
     return runGpuRank(launch, /*underMpi=*/true, record, result, error);
   return runRank(launch, comm, nullptr, record, result, error);
+}
+
+int openMpiWorld(int32_t world, helix_comm *&mpiWorld, bool &root) {
+  root = true;
+  if (helix_comm_mpi_create(&mpiWorld) != HELIX_OK) {
+    std::fprintf(stderr, "error: cannot start MPI: %s\n",
+                 helix_comm_error(mpiWorld));
+    return 1;
+  }
+  root = helix_comm_rank(mpiWorld) == 0;
+  if (helix_comm_size(mpiWorld) == world)
+    return -1;
+  if (root)
+    std::fprintf(stderr, "error: the module needs %d ranks but mpirun started %d\n",
+                 world, helix_comm_size(mpiWorld));
+  helix_comm_mpi_finalize();
+  return 1;
+}
+
+bool runLaunch(const Launch &launch, helix_comm *mpiWorld, int32_t world,
+               DecodeResult &result, std::string &error) {
+  bool ok = mpiWorld ? runOnMpiRank(launch, mpiWorld, result, error)
+                     : runOnThreads(launch, world, result, error);
+  if (mpiWorld) {
+    helix_comm_destroy(mpiWorld);
+    helix_comm_mpi_finalize();
+  }
+  return ok;
 }
 
 } // namespace helix::run

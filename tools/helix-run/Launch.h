@@ -27,6 +27,16 @@ bool runOnThreads(const Launch &launch, int32_t world, DecodeResult &result,
 bool runOnMpiRank(const Launch &launch, helix_comm *comm, DecodeResult &result,
                   std::string &error);
 
+/// Under mpirun: this process's MPI world, checked to have `world` ranks.
+/// Returns the exit status to stop with (after printing the error on rank
+/// 0 only), or -1 to go on; `root` says whether this is rank 0.
+int openMpiWorld(int32_t world, helix_comm *&mpiWorld, bool &root);
+
+/// Runs `launch` on this MPI rank (mpiWorld) or on `world` threads, then
+/// ends MPI. False with `error` on failure.
+bool runLaunch(const Launch &launch, helix_comm *mpiWorld, int32_t world,
+               DecodeResult &result, std::string &error);
+
 } // namespace helix::run
 
 #endif // HELIX_TOOLS_HELIX_RUN_LAUNCH_H

@@ -212,18 +212,9 @@ int main(int argc, char **argv) {
 
   helix_comm *mpiWorld = nullptr;
   bool root = true;
-  if (o.launcher == "mpi") {
-    if (helix_comm_mpi_create(&mpiWorld) != HELIX_OK)
-      return fail(std::string("cannot start MPI: ") + helix_comm_error(mpiWorld));
-    root = helix_comm_rank(mpiWorld) == 0;
-    if (helix_comm_size(mpiWorld) != world) {
-      if (root)
-        fail("the layout needs " + std::to_string(world) + " ranks but mpirun "
-             "started " + std::to_string(helix_comm_size(mpiWorld)));
-      helix_comm_mpi_finalize();
-      return 1;
-    }
-  }
+  if (o.launcher == "mpi")
+    if (int stop = openMpiWorld(world, mpiWorld, root); stop >= 0)
+      return stop;
 
   // Rank 0 compiles (or finds the cached module); the others wait for it.
   bool compiled = !root || compileModelCached(*config, readFile(o.model + "/config.json"),
@@ -259,14 +250,9 @@ int main(int argc, char **argv) {
   launch.recordLogits = !o.dumpLogits.empty();
   launch.gpu = cuda && !cudaOnHost;
   DecodeResult result;
-  bool ok = mpiWorld ? runOnMpiRank(launch, mpiWorld, result, error)
-                     : runOnThreads(launch, world, result, error);
+  bool ok = runLaunch(launch, mpiWorld, world, result, error);
   helix_module_close(module);
   helix_checkpoint_close(checkpoint);
-  if (mpiWorld) {
-    helix_comm_destroy(mpiWorld);
-    helix_comm_mpi_finalize();
-  }
   if (!ok)
     return root ? fail(error) : 1;
   if (!root)
