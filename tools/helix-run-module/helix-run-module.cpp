@@ -12,8 +12,6 @@
 
 #include "helix_rt/helix_rt.h"
 
-#include <nlohmann/json.hpp>
-
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -56,34 +54,6 @@ bool parseInt(const std::string &text, int64_t &out) {
   return true;
 }
 
-/// The module's layout and model facts, from its manifest.
-struct ModuleFacts {
-  int64_t kvp = 1, tpa = 1, tpf = 1, ep = 1, microbatches = 1, kvBlock = 1;
-  int64_t vocab = 0;
-  std::string target, architecture;
-};
-
-bool readFacts(const helix_module *module, ModuleFacts &f, std::string &error) {
-  auto doc = nlohmann::json::parse(helix_module_manifest(module), nullptr,
-                                   /*allow_exceptions=*/false);
-  try {
-    const auto &layout = doc.at("layout");
-    f.kvp = layout.at("kvp");
-    f.tpa = layout.at("tpa");
-    f.tpf = layout.at("tpf");
-    f.ep = layout.at("ep");
-    f.microbatches = layout.at("microbatches");
-    f.kvBlock = layout.at("kv_block");
-    f.vocab = doc.at("model").at("vocab_size");
-    f.architecture = doc.at("model").at("architecture");
-    f.target = doc.value("target", std::string("cpu"));
-  } catch (const nlohmann::json::exception &e) {
-    error = std::string("the module's manifest is malformed: ") + e.what();
-    return false;
-  }
-  return true;
-}
-
 } // namespace
 
 int main(int argc, char **argv) {
@@ -123,26 +93,25 @@ int main(int argc, char **argv) {
   // Closed on every path out (the sanitizer build checks for leaks).
   std::unique_ptr<helix_module, void (*)(helix_module *)> module(
       opened, helix_module_close);
-  ModuleFacts facts;
-  std::string error;
-  if (!readFacts(module.get(), facts, error))
-    return fail(error);
+  helix_module_info facts;
+  helix_module_get_info(module.get(), &facts);
+  std::string target = facts.target, error;
   bool gpu = backend == "cuda";
-  if (gpu && facts.target != "cuda")
+  if (gpu && target != "cuda")
     return fail("--backend cuda needs a target=cuda module; " +
-                args["--module"] + " is target=" + facts.target);
-  int32_t world = static_cast<int32_t>(facts.kvp * facts.tpa);
+                args["--module"] + " is target=" + target);
+  int32_t world = static_cast<int32_t>(facts.world_size);
   if (gpu && !cudaAvailable(error))
     return fail("--backend cuda: " + error);
   if (gpu && world > 1 && launcher != "mpi")
     return fail("--backend cuda runs one rank per GPU process: launch the " +
                 std::to_string(world) + " ranks with mpirun and --launcher mpi");
-  if (!gpu && facts.target == "cuda")
+  if (!gpu && target == "cuda")
     std::fprintf(stderr, "helix-run-module: running the target=cuda module "
                          "with the host's kernels\n");
 
   std::optional<Prompts> prompts =
-      loadPrompts(args["--prompts"], facts.vocab, error);
+      loadPrompts(args["--prompts"], facts.vocab_size, error);
   if (!prompts)
     return fail(error);
   int64_t steps = stepsNeeded(*prompts, newTokens);
@@ -183,14 +152,14 @@ int main(int argc, char **argv) {
   summary.layout = "kvp=" + std::to_string(facts.kvp) +
                    ",tpa=" + std::to_string(facts.tpa) +
                    ",tpf=" + std::to_string(facts.tpf) +
-                   ",ep=" + std::to_string(facts.ep) + ",target=" + facts.target;
+                   ",ep=" + std::to_string(facts.ep) + ",target=" + target;
   summary.worldSize = world;
   summary.microbatches = facts.microbatches;
-  summary.kvBlock = facts.kvBlock;
+  summary.kvBlock = facts.kv_block;
   summary.launcher = launcher;
   if (!finishRun("helix-run-module", launcher + ", " + backend, summary,
                  result, args["--output"], args["--dump-logits"], newTokens,
-                 facts.vocab, error))
+                 facts.vocab_size, error))
     return fail(error);
   return 0;
 }

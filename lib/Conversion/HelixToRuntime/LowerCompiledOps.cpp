@@ -16,6 +16,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 
 using namespace mlir;
+using helix_rt::abi::Entry;
 
 namespace helix {
 namespace {
@@ -61,7 +62,7 @@ void emitRmsNorm(StepBuilder &s, RmsNormOp op, Value in, Value out) {
   Location loc = op.getLoc();
   int64_t id = s.manifestBuilder().weightsOf(cast<WeightUserOpInterface>(*op))[0];
   auto weightType = MemRefType::get({ShapedType::kDynamic}, b.getF32Type());
-  Value weight = s.callReturning(loc, "weight_1d", {s.i64(loc, id)}, weightType);
+  Value weight = s.callReturning(loc, Entry::weight_1d, {s.i64(loc, id)}, weightType);
   Value rows = dim(b, loc, in, 0);
   int64_t n = cast<MemRefType>(in.getType()).getDimSize(1);
   Value width = index(b, loc, n);
@@ -175,15 +176,15 @@ LogicalResult callDeviceOp(StepBuilder &s, Operation *op, Value in, Value out) {
   if (auto norm = dyn_cast<RmsNormOp>(op)) {
     int64_t id =
         s.manifestBuilder().weightsOf(cast<WeightUserOpInterface>(*op))[0];
-    s.call(loc, "rms_norm",
+    s.call(loc, Entry::rms_norm,
            {s.i64(loc, id), s.f32(loc, norm.getEpsilon().convertToDouble()), in,
             out});
   } else if (isa<LseMergeOp>(op)) {
-    s.call(loc, "lse_merge", {in, out});
+    s.call(loc, Entry::lse_merge, {in, out});
   } else if (isa<SumShardsOp>(op)) {
-    s.call(loc, "sum_shards", {in, out});
+    s.call(loc, Entry::sum_shards, {in, out});
   } else if (isa<ArgmaxOp>(op)) {
-    s.call(loc, "argmax", {in, out});
+    s.call(loc, Entry::argmax, {in, out});
   } else {
     return op->emitOpError("is not compiled in the module");
   }

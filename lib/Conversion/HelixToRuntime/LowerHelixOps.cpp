@@ -10,6 +10,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 
 using namespace mlir;
+using helix_rt::abi::Entry;
 
 namespace helix {
 namespace {
@@ -30,12 +31,12 @@ LogicalResult lowerEmbedLike(StepBuilder &s, Operation *op) {
   Value in = merge ? merge : mapped(s, op->getOperand(0));
   Value out = s.alloc(loc, op->getResult(0).getType(), in);
   if (isa<EmbedOp>(op))
-    s.call(loc, "embed", {s.i64(loc, ids[0]), in, out});
+    s.call(loc, Entry::embed, {s.i64(loc, ids[0]), in, out});
   else if (isa<LinearOp>(op))
-    s.call(loc, merge ? "merge_linear" : "linear",
+    s.call(loc, merge ? Entry::merge_linear : Entry::linear,
            {s.i64(loc, ids[0]), in, out});
   else if (isa<SwigluMlpOp>(op))
-    s.call(loc, "swiglu",
+    s.call(loc, Entry::swiglu,
            {s.i64(loc, ids[0]), s.i64(loc, ids[1]), s.i64(loc, ids[2]), in, out});
   else
     return op->emitOpError("has no runtime lowering");
@@ -47,7 +48,7 @@ LogicalResult lowerRope(StepBuilder &s, RopeOp op) {
   Location loc = op.getLoc();
   Value in = mapped(s, op.getInput());
   Value out = s.alloc(loc, op.getType(), in);
-  s.call(loc, "rope",
+  s.call(loc, Entry::rope,
          {s.i64(loc, s.manifestBuilder().rope(op.getRope())),
           s.i64(loc, op.getHeads()), s.i64(loc, op.getHeadDim()),
           s.i64(loc, op.getRotaryDim()), in, mapped(s, op.getPositions()), out});
@@ -58,11 +59,11 @@ LogicalResult lowerRope(StepBuilder &s, RopeOp op) {
 /// Appends share one entry point shape: owner defaults to the positions
 /// buffer (unused) and the KVP rank to -1 ("every rank stores").
 template <typename AppendOp>
-LogicalResult lowerAppend(StepBuilder &s, AppendOp op, StringRef name) {
+LogicalResult lowerAppend(StepBuilder &s, AppendOp op, Entry entry) {
   Location loc = op.getLoc();
   Value positions = mapped(s, op.getPositions());
   Value owner = op.getOwner() ? mapped(s, op.getOwner()) : positions;
-  s.call(loc, name,
+  s.call(loc, entry,
          {s.i64(loc, op.getLayer()), mapped(s, op->getOperand(1)),
           mapped(s, op->getOperand(2)), positions, owner,
           optionalIndex(s, loc, op.getRank(), -1),
@@ -75,7 +76,7 @@ LogicalResult lowerGqa(StepBuilder &s, Operation *op) {
   if (auto attn = dyn_cast<GqaAttentionOp>(op)) {
     Value q = mapped(s, attn.getQuery());
     Value out = s.alloc(loc, attn.getType(), q);
-    s.call(loc, "gqa_attention",
+    s.call(loc, Entry::gqa_attention,
            {s.i64(loc, attn.getLayer()), q, mapped(s, attn.getPositions()),
             s.i64(loc, 0), s.i64(loc, attn.getNumHeads()),
             s.f32(loc, attn.getScale().convertToDouble()), out});
@@ -85,7 +86,7 @@ LogicalResult lowerGqa(StepBuilder &s, Operation *op) {
   auto attn = cast<GqaPartialAttentionOp>(op);
   Value q = mapped(s, attn.getQuery());
   Value out = s.alloc(loc, attn.getType(), q);
-  s.call(loc, "gqa_partial_attention",
+  s.call(loc, Entry::gqa_partial_attention,
          {s.i64(loc, attn.getLayer()), q, mapped(s, attn.getPositions()),
           optionalIndex(s, loc, attn.getRank(), -1),
           optionalIndex(s, loc, attn.getRowOffset(), 0),
@@ -101,7 +102,7 @@ LogicalResult lowerMla(StepBuilder &s, Operation *op) {
   if (auto attn = dyn_cast<MlaAttentionOp>(op)) {
     Value q = mapped(s, attn.getQuery());
     Value out = s.alloc(loc, attn.getType(), q);
-    s.call(loc, "mla_attention",
+    s.call(loc, Entry::mla_attention,
            {s.i64(loc, attn.getLayer()), s.i64(loc, kvb), q,
             mapped(s, attn.getPositions()), s.i64(loc, 0),
             s.i64(loc, attn.getNumHeads()), s.i64(loc, attn.getQkNopeHeadDim()),
@@ -113,7 +114,7 @@ LogicalResult lowerMla(StepBuilder &s, Operation *op) {
   auto attn = cast<MlaPartialAttentionOp>(op);
   Value q = mapped(s, attn.getQuery());
   Value out = s.alloc(loc, attn.getType(), q);
-  s.call(loc, "mla_partial_attention",
+  s.call(loc, Entry::mla_partial_attention,
          {s.i64(loc, attn.getLayer()), s.i64(loc, kvb), q,
           mapped(s, attn.getPositions()),
           optionalIndex(s, loc, attn.getRank(), -1),
@@ -133,7 +134,7 @@ LogicalResult lowerMoe(StepBuilder &s, Operation *op) {
     Value in = mapped(s, route.getInput());
     Value experts = s.alloc(loc, route.getExpertIds().getType(), in);
     Value weights = s.alloc(loc, route.getExpertWeights().getType(), in);
-    s.call(loc, "moe_route",
+    s.call(loc, Entry::moe_route,
            {s.i64(loc, ids[0]), s.i64(loc, ids[1]), s.i64(loc, route.getTopK()),
             s.i64(loc, route.getNGroup()), s.i64(loc, route.getTopkGroup()),
             s.i64(loc, route.getNormTopkProb() ? 1 : 0),
@@ -146,7 +147,7 @@ LogicalResult lowerMoe(StepBuilder &s, Operation *op) {
   auto moe = cast<MoeExpertsOp>(op);
   Value in = mapped(s, moe.getInput());
   Value out = s.alloc(loc, moe.getType(), in);
-  s.call(loc, "moe_experts",
+  s.call(loc, Entry::moe_experts,
          {s.i64(loc, s.manifestBuilder().moe(moe)), in,
           mapped(s, moe.getExpertIds()), mapped(s, moe.getExpertWeights()), out});
   s.mapping().map(moe.getResult(), out);
@@ -160,7 +161,7 @@ LogicalResult lowerValueProjection(StepBuilder &s, MlaValueProjectionOp proj) {
   Value out = s.alloc(loc, proj.getType(), in);
   int64_t kvb = s.manifestBuilder().weightsOf(
       cast<WeightUserOpInterface>(proj.getOperation()))[0];
-  s.call(loc, merge ? "merge_value_projection" : "mla_value_projection",
+  s.call(loc, merge ? Entry::merge_value_projection : Entry::mla_value_projection,
          {s.i64(loc, kvb), s.i64(loc, proj.getQkNopeHeadDim()),
           s.i64(loc, proj.getVHeadDim()), in, out});
   s.mapping().map(proj.getResult(), out);
@@ -193,9 +194,9 @@ LogicalResult lowerHelixOp(StepBuilder &s, Operation *op) {
   if (auto rope = dyn_cast<RopeOp>(op))
     return lowerRope(s, rope);
   if (auto append = dyn_cast<KvAppendOp>(op))
-    return lowerAppend(s, append, "kv_append");
+    return lowerAppend(s, append, Entry::kv_append);
   if (auto append = dyn_cast<LatentAppendOp>(op))
-    return lowerAppend(s, append, "latent_append");
+    return lowerAppend(s, append, Entry::latent_append);
   if (isa<GqaAttentionOp, GqaPartialAttentionOp>(op))
     return lowerGqa(s, op);
   if (isa<MlaAttentionOp, MlaPartialAttentionOp>(op))

@@ -15,6 +15,8 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 using namespace mlir;
+using helix_rt::abi::Collective;
+using helix_rt::abi::Entry;
 
 namespace helix {
 
@@ -113,7 +115,7 @@ LogicalResult lowerKvOwner(StepBuilder &s, KvOwnerOp op) {
   Value owner = s.alloc(loc, op.getType(), positions);
   s.mapping().map(op.getResult(), owner);
   if (s.deviceBuffers()) {
-    s.call(loc, "kv_owner",
+    s.call(loc, Entry::kv_owner,
            {s.i64(loc, op.getBlock()), s.i64(loc, op.getShards()), positions,
             owner});
     return success();
@@ -136,12 +138,8 @@ LogicalResult lowerKvOwner(StepBuilder &s, KvOwnerOp op) {
   return success();
 }
 
-int64_t gridCode(StringRef grid) {
-  return grid == "helix_attention" ? 0 : grid == "helix_ffn" ? 1 : -1;
-}
-
-/// The collective's name suffix, group id and output buffer.
-FailureOr<std::tuple<StringRef, int64_t, Value>>
+/// The collective, its group id and its output buffer.
+FailureOr<std::tuple<Collective, int64_t, Value>>
 prepareCollective(StepBuilder &s, Operation *op) {
   Location loc = op->getLoc();
   Value in = s.buffer(op->getOperand(0));
@@ -150,7 +148,7 @@ prepareCollective(StepBuilder &s, Operation *op) {
     if (a2a.getSplitAxis() != 2 || a2a.getConcatAxis() != 0)
       return op->emitOpError("runtime lowering supports the head-scattering "
                              "all-to-all only (split_axis 2, concat_axis 0)");
-    return std::make_tuple(StringRef("all_to_all"),
+    return std::make_tuple(Collective::AllToAll,
                            s.manifestBuilder().group(a2a.getGrid(),
                                                      a2a.getGridAxes()),
                            out);
@@ -158,7 +156,7 @@ prepareCollective(StepBuilder &s, Operation *op) {
   if (auto ar = dyn_cast<shard::AllReduceOp>(op)) {
     if (ar.getReduction() != shard::ReductionKind::Sum)
       return op->emitOpError("runtime lowering supports sum all-reduce only");
-    return std::make_tuple(StringRef("all_reduce"),
+    return std::make_tuple(Collective::AllReduce,
                            s.manifestBuilder().group(ar.getGrid(),
                                                      ar.getGridAxes()),
                            out);
@@ -168,11 +166,12 @@ prepareCollective(StepBuilder &s, Operation *op) {
   int64_t rank = cast<RankedTensorType>(ag.getInput().getType()).getRank();
   // Axis 0 stacks shards; axis 1 of a matrix concatenates their columns
   // (the vocabulary-parallel LM head).
-  StringRef name = axis == 0 ? "all_gather" : "all_gather_columns";
+  Collective kind =
+      axis == 0 ? Collective::AllGather : Collective::AllGatherColumns;
   if (!(axis == 0 || (axis == 1 && rank == 2)))
     return op->emitOpError("runtime lowering gathers along axis 0, or axis 1 "
                            "of a matrix");
-  return std::make_tuple(name,
+  return std::make_tuple(kind,
                          s.manifestBuilder().group(ag.getGrid(),
                                                    ag.getGridAxes()),
                          out);
@@ -183,8 +182,8 @@ LogicalResult lowerCollective(StepBuilder &s, Operation *op) {
   auto prepared = prepareCollective(s, op);
   if (failed(prepared))
     return failure();
-  auto [name, group, out] = *prepared;
-  s.call(loc, name, {s.i64(loc, group), s.buffer(op->getOperand(0)), out});
+  auto [kind, group, out] = *prepared;
+  s.call(loc, helix_rt::abi::blockingEntry(kind), {s.i64(loc, group), s.buffer(op->getOperand(0)), out});
   s.mapping().map(op->getResult(0), out);
   return success();
 }
@@ -202,9 +201,9 @@ LogicalResult lowerOp(StepBuilder &s, Operation *op) {
       auto prepared = prepareCollective(s, inner);
       if (failed(prepared))
         return failure();
-      auto [name, group, out] = *prepared;
+      auto [kind, group, out] = *prepared;
       Value request =
-          s.call(loc, ("start_" + name).str(),
+          s.call(loc, helix_rt::abi::startEntry(kind),
                  {s.i64(loc, group), s.buffer(inner->getOperand(0)), out},
                  /*returnsI64=*/true);
       s.mapping().map(start.getRequest(), request);
@@ -215,7 +214,7 @@ LogicalResult lowerOp(StepBuilder &s, Operation *op) {
       auto start = wait.getRequest().getDefiningOp<CollectiveStartOp>();
       if (!start)
         return op->emitOpError("waits for a request that was not started here");
-      s.call(loc, "wait", {s.buffer(wait.getRequest())});
+      s.call(loc, Entry::wait, {s.buffer(wait.getRequest())});
       s.mapping().map(wait.getResult(),
                       s.buffer(start.getCollective()->getResult(0)));
       return success();
@@ -225,11 +224,11 @@ LogicalResult lowerOp(StepBuilder &s, Operation *op) {
   if (isa<shard::AllToAllOp, shard::AllReduceOp, shard::AllGatherOp>(op))
     return lowerCollective(s, op);
   if (auto index = dyn_cast<shard::ProcessMultiIndexOp>(op)) {
-    int64_t grid = gridCode(index.getGrid());
+    int64_t grid = helix_rt::abi::gridCode(index.getGrid().str());
     if (grid < 0 || index.getAxes().size() != 1)
       return op->emitOpError("runtime lowering supports one axis of the helix "
                              "grids");
-    Value coord = s.call(loc, "grid_coord",
+    Value coord = s.call(loc, Entry::grid_coord,
                          {s.i64(loc, grid), s.i64(loc, index.getAxes()[0])},
                          /*returnsI64=*/true);
     s.mapping().map(index.getResult()[0],
@@ -244,7 +243,7 @@ LogicalResult lowerOp(StepBuilder &s, Operation *op) {
       linalg::AddOp::create(b, loc, ValueRange{lhs, s.buffer(add.getRhs())},
                             ValueRange{out});
     else if (cast<MemRefType>(lhs.getType()).getRank() == 2)
-      s.call(loc, "add", {lhs, s.buffer(add.getRhs()), out});
+      s.call(loc, Entry::add, {lhs, s.buffer(add.getRhs()), out});
     else
       return op->emitOpError("cuda lowering adds matrices only");
     s.mapping().map(add.getResult(), out);

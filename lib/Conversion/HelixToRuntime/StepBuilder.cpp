@@ -7,6 +7,7 @@
 #include "mlir/IR/SymbolTable.h"
 
 using namespace mlir;
+using helix_rt::abi::Entry;
 
 namespace helix {
 
@@ -46,7 +47,7 @@ Value StepBuilder::allocBuffer(Location loc, MemRefType type,
   for (Value size : sizes)
     bytes = arith::MulIOp::create(b, loc, bytes, indexToI64(loc, size));
   auto rawType = MemRefType::get({ShapedType::kDynamic}, b.getI8Type());
-  Value raw = callReturning(loc, "alloc", {bytes}, rawType);
+  Value raw = callReturning(loc, Entry::alloc, {bytes}, rawType);
   allocs.push_back(raw);
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);
   return memref::ViewOp::create(b, loc, type, raw, zero, sizes);
@@ -54,7 +55,7 @@ Value StepBuilder::allocBuffer(Location loc, MemRefType type,
 
 void StepBuilder::release(Location loc, Value allocation) {
   if (device)
-    emitCall(loc, "free", {ctx, allocation}, {});
+    emitCall(loc, Entry::free, {ctx, allocation}, {});
   else
     memref::DeallocOp::create(b, loc, allocation);
 }
@@ -77,11 +78,13 @@ void StepBuilder::copy(Location loc, Value src, Value dst) {
                ? v
                : memref::CastOp::create(b, loc, strided, v).getResult();
   };
-  std::string element;
-  llvm::raw_string_ostream os(element);
-  os << type.getElementType();
-  emitCall(loc, ("copy_" + element + "_" + std::to_string(rank) + "d"),
-           {ctx, cast(src), cast(dst)}, {});
+  Entry entry;
+  if (!helix_rt::abi::copyEntry(type.getElementType().isInteger(64), rank,
+                                entry)) {
+    mlir::emitError(loc) << "the runtime has no copy of " << type;
+    return;
+  }
+  emitCall(loc, entry, {ctx, cast(src), cast(dst)}, {});
 }
 
 Value StepBuilder::i64(Location loc, int64_t value) {
@@ -97,9 +100,9 @@ Value StepBuilder::indexToI64(Location loc, Value index) {
   return arith::IndexCastOp::create(b, loc, b.getI64Type(), index);
 }
 
-func::CallOp StepBuilder::emitCall(Location loc, StringRef name,
+func::CallOp StepBuilder::emitCall(Location loc, Entry entry,
                                    ValueRange operands, TypeRange results) {
-  std::string symbol = ("helix_rt_" + name).str();
+  StringRef symbol = helix_rt::abi::symbol(entry);
   if (!SymbolTable::lookupSymbolIn(module, symbol)) {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToEnd(module.getBody());
@@ -111,14 +114,14 @@ func::CallOp StepBuilder::emitCall(Location loc, StringRef name,
   return func::CallOp::create(b, loc, symbol, results, operands);
 }
 
-Value StepBuilder::callReturning(Location loc, StringRef name, ValueRange args,
+Value StepBuilder::callReturning(Location loc, Entry entry, ValueRange args,
                                  MemRefType type) {
   SmallVector<Value> operands = {ctx};
   operands.append(args.begin(), args.end());
-  return emitCall(loc, name, operands, TypeRange{type}).getResult(0);
+  return emitCall(loc, entry, operands, TypeRange{type}).getResult(0);
 }
 
-Value StepBuilder::call(Location loc, StringRef name, ValueRange args,
+Value StepBuilder::call(Location loc, Entry entry, ValueRange args,
                         bool returnsI64) {
   // The runtime takes every buffer with dynamic sizes, so one declaration
   // serves all shapes.
@@ -138,7 +141,7 @@ Value StepBuilder::call(Location loc, StringRef name, ValueRange args,
   SmallVector<Type> results;
   if (returnsI64)
     results.push_back(b.getI64Type());
-  auto op = emitCall(loc, name, operands, results);
+  auto op = emitCall(loc, entry, operands, results);
   return returnsI64 ? op.getResult(0) : Value();
 }
 

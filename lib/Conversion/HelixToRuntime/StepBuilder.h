@@ -4,6 +4,8 @@
 
 #include "helix/Conversion/HelixToRuntime/Manifest.h"
 
+#include "helix_rt/abi.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
@@ -48,18 +50,19 @@ public:
   mlir::Value f32(mlir::Location loc, double value);
   mlir::Value indexToI64(mlir::Location loc, mlir::Value index);
 
-  /// Calls `helix_rt_<name>(ctx, args...)`, declaring it (with a C interface)
-  /// on first use. Returns the i64 result when `returnsI64`.
-  mlir::Value call(mlir::Location loc, llvm::StringRef name,
+  /// Calls the entry point `helix_rt_<name>(ctx, args...)`, declaring it
+  /// (with a C interface) on first use. Returns the i64 result when
+  /// `returnsI64`.
+  mlir::Value call(mlir::Location loc, helix_rt::abi::Entry entry,
                    mlir::ValueRange args, bool returnsI64 = false);
 
   /// Calls `helix_rt_<name>(ctx, args...)` returning a memref of `type`
   /// (through the C interface's result pointer).
-  mlir::Value callReturning(mlir::Location loc, llvm::StringRef name,
+  mlir::Value callReturning(mlir::Location loc, helix_rt::abi::Entry entry,
                             mlir::ValueRange args, mlir::MemRefType type);
 
-  /// Calls `helix_rt_<name>` with `operands` (ctx included) as they are.
-  mlir::func::CallOp emitCall(mlir::Location loc, llvm::StringRef name,
+  /// Calls the entry point with `operands` (ctx included) as they are.
+  mlir::func::CallOp emitCall(mlir::Location loc, helix_rt::abi::Entry entry,
                               mlir::ValueRange operands,
                               mlir::TypeRange results);
 

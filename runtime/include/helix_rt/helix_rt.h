@@ -29,6 +29,17 @@ helix_status helix_module_open(const char *path, helix_module **out,
                                char *error, size_t error_size);
 /* The module's manifest (JSON, docs/abi.md); valid until close. */
 const char *helix_module_manifest(const helix_module *module);
+
+/* What a tool needs to know about a module to launch it: its layout, world
+ * size, vocabulary and target, read from the manifest at open. */
+typedef struct helix_module_info {
+  int64_t kvp, tpa, tpf, ep, microbatches, kv_block;
+  int64_t world_size;       /* ranks the module runs on: kvp * tpa */
+  int64_t vocab_size;
+  const char *target;       /* "cpu" or "cuda"; valid until close */
+  const char *architecture; /* e.g. "LlamaForCausalLM"; valid until close */
+} helix_module_info;
+void helix_module_get_info(const helix_module *module, helix_module_info *out);
 void helix_module_close(helix_module *module);
 
 /* Where a target=cuda module's buffers live and its ops run: made by a

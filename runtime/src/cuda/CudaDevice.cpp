@@ -18,7 +18,7 @@
 #include "helix_rt/cuda_device.h"
 #include "helix_rt/cuda_kernels.h"
 #include "module/Device.h"
-#include "module/KvSlots.h"
+#include "helix_rt/abi.h"
 #include "module/RankContext.h"
 
 #include <cublas_v2.h>
@@ -237,7 +237,7 @@ public:
   void embed(RankContext &c, int64_t weight, const I64x1 &tokens,
              const F32x2 &out) override {
     if (const bf16 *table =
-            matrix(c, weight, c.manifest().vocabSize, out.size(1)))
+            matrix(c, weight, c.manifest().model.vocabSize, out.size(1)))
       ok(c, ops::embed(table, tokens.data(), tokens.size(0), out.size(1),
                        out.data(), stream));
   }
@@ -578,7 +578,7 @@ private:
     for (int64_t s = 0; s < batch; ++s) {
       int64_t p = pos[rowOffset + s];
       bool mine = rank < 0 || (p / cache.block) % cache.shards == rank;
-      if (mine && kvSlot(p, cache.block, cache.shards) >= cache.slots) {
+      if (mine && abi::kvSlot(p, cache.block, cache.shards) >= cache.slots) {
         c.fail("context over capacity: position " + std::to_string(p) +
                " does not fit the KV cache (capacity " +
                std::to_string(cache.slots) + " tokens per rank)");
@@ -596,7 +596,7 @@ private:
     maxLength = 0;
     for (int64_t s = 0; s < batch; ++s)
       maxLength =
-          std::max(maxLength, kvLength(c.stepPositions()[rowOffset + s] + 1,
+          std::max(maxLength, abi::kvLength(c.stepPositions()[rowOffset + s] + 1,
                                        cache.block, cache.shards, rank));
     return true;
   }

@@ -8,7 +8,7 @@
 #include "CudaStatus.h"
 #include "DeviceOps.h"
 #include "DeviceUtil.cuh"
-#include "module/KvSlots.h"
+#include "helix_rt/abi.h"
 
 #include <cublas_v2.h>
 
@@ -188,7 +188,7 @@ __global__ void appendKernel(CacheLayout cache, int64_t layer, const float *a,
   if (rank >= 0 && owner[s] != rank)
     return;
   // Positions were checked against the capacity on the host (helix_rank_step).
-  const int64_t slot = kvSlot(positions[s], cache.block, cache.shards);
+  const int64_t slot = abi::kvSlot(positions[s], cache.block, cache.shards);
   __nv_bfloat16 *base = rowBase(cache, layer, rowOffset + s);
   if (c < aWidth)
     base[slot * cache.tokenStride + c] = __float2bfloat16(a[s * aWidth + c]);
@@ -213,7 +213,7 @@ __global__ void sequenceViewsKernel(CacheLayout cache, int64_t layer,
   first[s] = base;
   if (second)
     second[s] = base + cache.secondOffset;
-  length[s] = kvLength(positions[s] + 1, cache.block, cache.shards, rank);
+  length[s] = abi::kvLength(positions[s] + 1, cache.block, cache.shards, rank);
 }
 
 __global__ void expertRowWeightsKernel(const int64_t *ids, const float *weights,

@@ -3,16 +3,13 @@
 #include "MemRef.h"
 #include "RankContext.h"
 #include "StridedCopy.h"
+#include "helix_rt/abi.h"
 
 using namespace helix_rt;
 
 namespace {
 
 RankContext *context(int64_t ctx) { return reinterpret_cast<RankContext *>(ctx); }
-
-const char *gridName(int64_t grid) {
-  return grid == 0 ? "helix_attention" : "helix_ffn";
-}
 
 bool check(RankContext *c, helix_status status, const char *what) {
   if (status == HELIX_OK)
@@ -78,7 +75,13 @@ extern "C" {
 
 int64_t _mlir_ciface_helix_rt_grid_coord(int64_t ctx, int64_t grid,
                                          int64_t axis) {
-  return context(ctx)->coord(gridName(grid), axis);
+  RankContext *c = context(ctx);
+  const char *name = abi::gridName(grid);
+  if (!name) {
+    c->fail("grid_coord: unknown grid code " + std::to_string(grid));
+    return 0;
+  }
+  return c->coord(name, axis);
 }
 
 void _mlir_ciface_helix_rt_all_reduce(int64_t ctx, int64_t group, F32x2 *in,

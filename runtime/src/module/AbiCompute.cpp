@@ -7,7 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Device.h"
-#include "KvSlots.h"
+#include "helix_rt/abi.h"
 #include "MemRef.h"
 #include "RankContext.h"
 
@@ -47,11 +47,11 @@ const float *weightData(RankContext *c, int64_t id, int64_t rows,
 
 /// Cached tokens of one sequence this rank attends to at `position`.
 int64_t localLength(const CacheSpec &cache, int64_t position, int64_t rank) {
-  return kvLength(position + 1, cache.block, cache.tokenShards, rank);
+  return abi::kvLength(position + 1, cache.block, cache.tokenShards, rank);
 }
 
 int64_t localSlot(const CacheSpec &cache, int64_t position) {
-  return kvSlot(position, cache.block, cache.tokenShards);
+  return abi::kvSlot(position, cache.block, cache.tokenShards);
 }
 
 bool checkRow(RankContext *c, int64_t row) {
@@ -155,7 +155,7 @@ void _mlir_ciface_helix_rt_embed(int64_t ctx, int64_t w, I64x1 *tokens,
     return;
   if (Device *device = c->device())
     return device->embed(*c, w, *tokens, *out);
-  int64_t vocab = c->manifest().vocabSize;
+  int64_t vocab = c->manifest().model.vocabSize;
   const float *table = weightData(c, w, vocab, out->size(1));
   if (!table)
     return;

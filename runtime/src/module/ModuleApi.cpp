@@ -52,7 +52,7 @@ bool deviceStep(helix_rank *rank, std::vector<int64_t> &tokens,
   RankContext &c = rank->context;
   Device &d = *c.device();
   int64_t batch = static_cast<int64_t>(tokens.size());
-  int64_t vocab = c.manifest().vocabSize;
+  int64_t vocab = c.manifest().model.vocabSize;
   int64_t ids = batch * 8, floats = batch * vocab * 4;
   auto *t = static_cast<int64_t *>(d.alloc(ids));
   auto *p = static_cast<int64_t *>(d.alloc(ids));
@@ -119,6 +119,14 @@ const char *helix_module_manifest(const helix_module *module) {
   return module->manifestText.c_str();
 }
 
+void helix_module_get_info(const helix_module *module, helix_module_info *out) {
+  const Manifest &m = module->manifest;
+  *out = {m.layout.kvp,       m.layout.tpa,        m.layout.tpf,
+          m.layout.ep,        m.layout.microbatches, m.layout.kvBlock,
+          m.worldSize(),      m.model.vocabSize,   m.target.c_str(),
+          m.model.architecture.c_str()};
+}
+
 void helix_module_close(helix_module *module) {
   if (!module)
     return;
@@ -174,7 +182,7 @@ helix_status helix_rank_step(helix_rank *rank, const int64_t *tokens,
                         std::to_string(positions[b]) + " is outside the " +
                         std::to_string(c.contextLimit()) +
                         " tokens the KV cache was created for");
-  int64_t vocab = c.manifest().vocabSize;
+  int64_t vocab = c.manifest().model.vocabSize;
   // Checked here too, not only by the embedding: a device reads the table
   // without a check.
   for (int64_t b = 0; b < batch; ++b)
@@ -219,7 +227,7 @@ int64_t helix_rank_cache_bytes(const helix_rank *rank) {
   return rank->context.cacheBytes();
 }
 int64_t helix_rank_vocab_size(const helix_rank *rank) {
-  return rank->context.manifest().vocabSize;
+  return rank->context.manifest().model.vocabSize;
 }
 
 void helix_rank_destroy(helix_rank *rank) { delete rank; }

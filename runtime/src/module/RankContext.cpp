@@ -1,7 +1,7 @@
 //===- RankContext.cpp - weights, cache and groups of one rank ------------===//
 #include "RankContext.h"
 #include "Device.h"
-#include "KvSlots.h"
+#include "helix_rt/abi.h"
 
 #include <algorithm>
 #include <cstring>
@@ -86,7 +86,7 @@ bool RankContext::init(const Manifest &manifest,
   const CacheSpec &c = *manifest.cache;
   rows = maxBatch;
   this->maxContext = maxContext;
-  slots = kvCapacity(maxContext, c.block, c.tokenShards);
+  slots = abi::kvCapacity(maxContext, c.block, c.tokenShards);
   int64_t floats = 0;
   if (__builtin_mul_overflow(c.layers, rows, &floats) ||
       __builtin_mul_overflow(floats, slots, &floats) ||

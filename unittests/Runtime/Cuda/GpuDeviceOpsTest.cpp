@@ -2,13 +2,13 @@
 //
 // The kernels CudaDevice runs around the big ones (DeviceOps.h) and the fp32
 // variants of the merge and RoPE, each against its CPU twin or the host
-// rule it must reproduce (the KV slot rule of KvSlots.h, strided copies).
+// rule it must reproduce (the KV slot rule of helix_rt/abi.h, strided copies).
 //
 //===----------------------------------------------------------------------===//
 #include "DeviceOps.h"
 #include "GpuTestUtil.h"
 #include "helix_rt/kernels.h"
-#include "module/KvSlots.h"
+#include "helix_rt/abi.h"
 #include "module/StridedCopy.h"
 
 #include <cublas_v2.h>
@@ -194,7 +194,7 @@ TEST(GpuDeviceOps, AppendAndViewsFollowTheSlotRule) {
   for (int64_t s = 0; s < 2; ++s) {
     if (owner[s] != rank)
       continue; // (both are rank 1's: blocks 1 and 3)
-    int64_t slot = helix_rt::kvSlot(pos[s], block, shards);
+    int64_t slot = helix_rt::abi::kvSlot(pos[s], block, shards);
     int64_t base = (layer * rows + rowOffset + s) * slots * (kw + vw);
     for (int64_t c = 0; c < kw; ++c)
       want[size_t(base + slot * kw + c)] = k[size_t(s * kw + c)];
@@ -206,7 +206,7 @@ TEST(GpuDeviceOps, AppendAndViewsFollowTheSlotRule) {
   std::vector<const bf16 *> firsts = download(first),
                             seconds = download(second);
   for (int64_t s = 0; s < 2; ++s) {
-    EXPECT_EQ(lengths[s], helix_rt::kvLength(pos[s] + 1, block, shards, rank));
+    EXPECT_EQ(lengths[s], helix_rt::abi::kvLength(pos[s] + 1, block, shards, rank));
     const bf16 *row =
         asBf16(cache) + (layer * rows + rowOffset + s) * slots * (kw + vw);
     EXPECT_EQ(firsts[s], row);

@@ -4,6 +4,8 @@
 
 #include "helix/Dialect/Helix/IR/HelixOps.h"
 
+#include "helix_rt/manifest.h"
+
 #include <map>
 #include <string>
 #include <vector>
@@ -11,13 +13,16 @@
 namespace helix {
 
 /// Collects, while the step is lowered, every id the compiled code passes to
-/// the runtime, and renders them as the JSON manifest of docs/abi.md.
+/// the runtime, into the runtime's own manifest struct (helix_rt/manifest.h),
+/// and renders it as the JSON of docs/abi.md.
 class ManifestBuilder {
 public:
   /// `target`: "cpu" or "cuda", recorded so the runtime runs the step where
   /// its buffers live.
   explicit ManifestBuilder(mlir::ModuleOp module, std::string target = "cpu")
-      : module(module), target(std::move(target)) {}
+      : module(module) {
+    manifest.target = std::move(target);
+  }
 
   /// Id of a checkpoint tensor read with a given slice / by given owners.
   int64_t weight(const WeightRef &ref);
@@ -29,19 +34,15 @@ public:
   /// Id of an MoE block: its experts' (gate, up, down) ids and shared ids.
   int64_t moe(MoeExpertsOp op);
 
-  /// The manifest as one JSON document.
+  /// The manifest as one JSON document (model, layout, grids and cache from
+  /// the module; the rest as collected).
   std::string render() const;
 
 private:
   mlir::ModuleOp module;
-  std::string target;
-  std::vector<std::string> weights;        // rendered entries, index = id
-  std::map<std::string, int64_t> weightIds; // rendered entry -> id
-  std::vector<std::string> ropes;
-  std::map<std::string, int64_t> ropeIds;
-  std::vector<std::string> groups;
-  std::map<std::string, int64_t> groupIds;
-  std::vector<std::string> moes;
+  helix_rt::Manifest manifest;
+  // Each entry's JSON -> its id, so a tensor or group read twice is one entry.
+  std::map<std::string, int64_t> weightIds, ropeIds, groupIds;
 };
 
 } // namespace helix

@@ -6,11 +6,16 @@
 
 #include "mlir/IR/BuiltinOps.h"
 
+#include "helix_rt/abi.h"
+
 namespace helix {
 
-/// The device grids declared by helix-set-layout.
-inline constexpr llvm::StringLiteral kAttentionGrid = "helix_attention"; // kvp x tpa
-inline constexpr llvm::StringLiteral kFfnGrid = "helix_ffn";             // ep x tpf
+/// The device grids declared by helix-set-layout (names from the ABI, which
+/// the runtime reads them by).
+inline constexpr llvm::StringLiteral
+    kAttentionGrid(helix_rt::abi::kAttentionGridName); // kvp x tpa
+inline constexpr llvm::StringLiteral
+    kFfnGrid(helix_rt::abi::kFfnGridName); // ep x tpf
 enum AttentionAxis : int64_t { kKvpAxis = 0, kTpaAxis = 1 };
 enum FfnAxis : int64_t { kEpAxis = 0, kTpfAxis = 1 };
 
