@@ -6,25 +6,37 @@
 // outputs copied into the caller's buffers, every buffer freed after its
 // last use.
 // The manifest lists each weight once, with its full shape, and the cache.
-// CHECK: helix.manifest = "{\22abi_version\22:1,{{.*}}\22cache\22:{\22kind\22:\22kv\22,\22layers\22:1,\22kv_heads\22:1,\22head_dim\22:4,\22token_shards\22:1,\22block\22:1},\22weights\22:[{\22name\22:\22model.embed_tokens.weight\22,\22shape\22:[10,8],\22slice\22:null,\22owners\22:null},{\22name\22:\22k\22,\22shape\22:[4,8]
+// CHECK-LABEL: module attributes
+// CHECK-SAME: helix.manifest = "{\22abi_version\22:1,
+// CHECK-SAME: \22cache\22:{\22kind\22:\22kv\22,\22layers\22:1,\22kv_heads\22:1,\22head_dim\22:4,
+// CHECK-SAME: \22token_shards\22:1,\22block\22:1},\22weights\22:[
+// CHECK-SAME: {\22name\22:\22model.embed_tokens.weight\22,\22shape\22:[10,8],
+// CHECK-SAME: \22slice\22:null,\22owners\22:null},{\22name\22:\22k\22,\22shape\22:[4,8]
 module attributes {helix.model = #helix.model<architecture = "LlamaForCausalLM", num_layers = 1, hidden_size = 8, vocab_size = 10, weight_dtype = f32, tie_word_embeddings = false>} {
   // CHECK-LABEL: func.func @decode_step(
-  // CHECK-SAME: %[[CTX:.*]]: i64, %[[TOK:.*]]: memref<?xi64>, %[[POS:.*]]: memref<?xi64>, %[[NEXT:.*]]: memref<?xi64>, %[[LOGITS:.*]]: memref<?x10xf32>) attributes {llvm.emit_c_interface}
+  // CHECK-SAME: %[[CTX:[a-zA-Z0-9_]+]]: i64, %[[TOK:[a-zA-Z0-9_]+]]: memref<?xi64>,
+  // CHECK-SAME: %[[POS:[a-zA-Z0-9_]+]]: memref<?xi64>, %[[NEXT:[a-zA-Z0-9_]+]]: memref<?xi64>,
+  // CHECK-SAME: %[[LOGITS:[a-zA-Z0-9_]+]]: memref<?x10xf32>)
+  // CHECK-SAME: attributes {llvm.emit_c_interface}
   func.func @decode_step(%t: tensor<?xi64>, %p: tensor<?xi64>, %c: !helix.kv_cache<layers = 1, kv_heads = 1, head_dim = 4, element_type = f32>)
       -> (tensor<?xi64>, tensor<?x10xf32>, !helix.kv_cache<layers = 1, kv_heads = 1, head_dim = 4, element_type = f32>) {
     // CHECK: %[[H:.*]] = memref.alloc(%{{.*}}) : memref<?x8xf32>
-    // CHECK: call @helix_rt_embed(%[[CTX]], %{{.*}}, %[[TOK]], %{{.*}}) : (i64, i64, memref<?xi64>, memref<?x?xf32>) -> ()
+    // CHECK: call @helix_rt_embed(%[[CTX]], %{{.*}}, %[[TOK]], %{{[^,)]+}})
+    // CHECK-SAME: : (i64, i64, memref<?xi64>, memref<?x?xf32>) -> ()
     %h = helix.embed %t weight "model.embed_tokens.weight" {vocab_size = 10 : i64} : tensor<?xi64> -> tensor<?x8xf32>
-    // CHECK: call @helix_rt_linear(%[[CTX]], %{{.*}}, %{{.*}}, %{{.*}}) : (i64, i64, memref<?x?xf32>, memref<?x?xf32>) -> ()
+    // CHECK: call @helix_rt_linear(%[[CTX]], %{{.*}}, %{{.*}}, %{{[^,)]+}})
+    // CHECK-SAME: : (i64, i64, memref<?x?xf32>, memref<?x?xf32>) -> ()
     %k = helix.linear %h weight "k" : tensor<?x8xf32> -> tensor<?x4xf32>
-    // CHECK: call @helix_rt_kv_append(%[[CTX]], %{{.*}}, %{{.*}}, %{{.*}}, %[[POS]], %[[POS]], %{{.*}}, %{{.*}})
+    // CHECK: call @helix_rt_kv_append(%[[CTX]], %{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}},
+    // CHECK-SAME: %[[POS]], %[[POS]], %{{[^,]+}}, %{{[^,)]+}})
     %c1 = helix.kv_append %c[0], %k, %k at %p : !helix.kv_cache<layers = 1, kv_heads = 1, head_dim = 4, element_type = f32>, tensor<?x4xf32>, tensor<?x4xf32>, tensor<?xi64>
     %q = helix.linear %h weight "q" : tensor<?x8xf32> -> tensor<?x8xf32>
     // CHECK: call @helix_rt_gqa_attention(
     %o = helix.gqa_attention %q, %c1[0] at %p {num_heads = 2 : i64, scale = 0.5 : f64} : tensor<?x8xf32>, !helix.kv_cache<layers = 1, kv_heads = 1, head_dim = 4, element_type = f32>, tensor<?xi64> -> tensor<?x8xf32>
     // Each buffer is freed right after its last use: the embedding output
     // after the residual add that reads it last.
-    // CHECK: linalg.add ins(%[[H]], %{{.*}} : memref<?x8xf32>, memref<?x8xf32>) outs(%{{.*}} : memref<?x8xf32>)
+    // CHECK: linalg.add ins(%[[H]], %{{.*}} : memref<?x8xf32>, memref<?x8xf32>)
+    // CHECK-SAME: outs(%{{.*}} : memref<?x8xf32>)
     // CHECK: memref.dealloc %[[H]] : memref<?x8xf32>
     %r = arith.addf %h, %o : tensor<?x8xf32>
     %l = helix.linear %r weight "lm_head.weight" : tensor<?x8xf32> -> tensor<?x10xf32>
@@ -39,9 +51,12 @@ module attributes {helix.model = #helix.model<architecture = "LlamaForCausalLM",
     // CHECK: return
     return %n, %l, %c1 : tensor<?xi64>, tensor<?x10xf32>, !helix.kv_cache<layers = 1, kv_heads = 1, head_dim = 4, element_type = f32>
   }
-  // CHECK: func.func private @helix_rt_embed(i64, i64, memref<?xi64>, memref<?x?xf32>) attributes {llvm.emit_c_interface}
+  // CHECK: func.func private @helix_rt_embed(i64, i64, memref<?xi64>, memref<?x?xf32>)
+  // CHECK-SAME: attributes {llvm.emit_c_interface}
 }
-// LLVM: llvm.func @_mlir_ciface_decode_step(%{{.*}}: i64, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr)
+// LLVM-LABEL: llvm.func @_mlir_ciface_decode_step(
+// LLVM-SAME: %{{[a-z0-9_]+}}: i64, %{{[a-z0-9_]+}}: !llvm.ptr, %{{[a-z0-9_]+}}: !llvm.ptr,
+// LLVM-SAME: %{{[a-z0-9_]+}}: !llvm.ptr, %{{[a-z0-9_]+}}: !llvm.ptr)
 // LLVM: llvm.call @_mlir_ciface_helix_rt_embed(
 
 // -----
@@ -51,7 +66,8 @@ module attributes {helix.model = #helix.model<architecture = "LlamaForCausalLM",
 // collectives return request ids that are waited. The grids leave the IR;
 // the manifest keeps them and the collective groups.
 // CHECK: \22grids\22:{\22helix_attention\22:[2,1],\22helix_ffn\22:[1,2]}
-// CHECK-SAME: \22groups\22:[{\22grid\22:\22helix_attention\22,\22axes\22:[0]},{\22grid\22:\22helix_attention\22,\22axes\22:[0,1]}]
+// CHECK-SAME: \22groups\22:[{\22grid\22:\22helix_attention\22,\22axes\22:[0]},
+// CHECK-SAME: {\22grid\22:\22helix_attention\22,\22axes\22:[0,1]}]
 // CHECK-NOT: shard.grid
 !kv = !helix.kv_cache<layers = 1, kv_heads = 1, head_dim = 4, element_type = f32, token_shards = 2, block = 2>
 module attributes {helix.layout = #helix.layout<kvp = 2, tpa = 1, tpf = 2, ep = 1, microbatches = 1, kv_block = 2>, helix.model = #helix.model<architecture = "LlamaForCausalLM", num_layers = 1, hidden_size = 8, vocab_size = 10, weight_dtype = f32, tie_word_embeddings = false>} {
@@ -59,7 +75,8 @@ module attributes {helix.layout = #helix.layout<kvp = 2, tpa = 1, tpf = 2, ep = 
   shard.grid @helix_ffn(shape = 1x2)
   // CHECK-LABEL: func.func @decode_step
   func.func @decode_step(%t: tensor<?xi64>, %p: tensor<?xi64>, %c: !kv) -> (tensor<?xi64>, tensor<?x10xf32>, !kv) {
-    // CHECK: %[[COORD:.*]] = call @helix_rt_grid_coord(%{{.*}}, %{{.*}}, %{{.*}}) : (i64, i64, i64) -> i64
+    // CHECK: %[[COORD:.*]] = call @helix_rt_grid_coord(%{{.*}}, %{{.*}}, %{{[^,)]+}})
+    // CHECK-SAME: : (i64, i64, i64) -> i64
     %me = shard.process_multi_index on @helix_attention axes = [0] : index
     // CHECK: scf.for
     // CHECK: arith.divsi
@@ -71,7 +88,8 @@ module attributes {helix.layout = #helix.layout<kvp = 2, tpa = 1, tpf = 2, ep = 
     %q = helix.linear %h weight "q" : tensor<?x8xf32> -> tensor<?x8xf32>
     // CHECK: call @helix_rt_gqa_partial_attention(
     %pa = helix.gqa_partial_attention %q, %c1[0] at %p kvp = %me {num_heads = 2 : i64, scale = 0.5 : f64} : tensor<?x8xf32>, !kv, tensor<?xi64> -> tensor<1x?x2x5xf32>
-    // CHECK: %[[REQ:.*]] = call @helix_rt_start_all_to_all(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) : (i64, i64, memref<?x?x?x?xf32>, memref<?x?x?x?xf32>) -> i64
+    // CHECK: %[[REQ:.*]] = call @helix_rt_start_all_to_all(%{{.*}}, %{{.*}}, %{{.*}}, %{{[^,)]+}})
+    // CHECK-SAME: : (i64, i64, memref<?x?x?x?xf32>, memref<?x?x?x?xf32>) -> i64
     %r = helix.collective_start {
       %a = shard.all_to_all %pa on @helix_attention grid_axes = [0] split_axis = 2 concat_axis = 0 : tensor<1x?x2x5xf32> -> tensor<2x?x1x5xf32>
       helix.yield %a : tensor<2x?x1x5xf32>

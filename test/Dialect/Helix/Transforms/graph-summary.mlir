@@ -13,7 +13,7 @@
 // CHECK-DAG:  helix.linear            2
 // CHECK-DAG:  helix.kv_append         1
 // The IR itself is printed unchanged after the summary.
-// CHECK: func.func @step
+// CHECK-LABEL: func.func @step
 module attributes {helix.model = #helix.model<architecture = "LlamaForCausalLM", num_layers = 1,
     hidden_size = 8, vocab_size = 10, weight_dtype = bf16, tie_word_embeddings = true>} {
   func.func @step(%t: tensor<?xi64>, %p: tensor<?xi64>,

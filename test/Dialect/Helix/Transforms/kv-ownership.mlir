@@ -7,21 +7,32 @@
 // The token of position p is stored by KVP rank (p / 8) % 4 only: the owner
 // is computed once per step, each append compares it with the rank's KVP
 // coordinate, and partial attention reads the rank's slice.
-// GQA: func.func @layers(%[[H:.*]]: tensor<?x32xf32>, %[[POS:.*]]: tensor<?xi64>, %[[KV:.*]]: !helix.kv_cache<layers = 2, kv_heads = 2, head_dim = 8, element_type = f32, token_shards = 4, block = 8>)
+// GQA-LABEL: func.func @layers(
+// GQA-SAME: %[[H:[a-zA-Z0-9_]+]]: tensor<?x32xf32>, %[[POS:[a-zA-Z0-9_]+]]: tensor<?xi64>,
+// GQA-SAME: %[[KV:[a-zA-Z0-9_]+]]: !helix.kv_cache<layers = 2, kv_heads = 2, head_dim = 8,
+// GQA-SAME: element_type = f32, token_shards = 4, block = 8>)
 // GQA: %[[ME:.*]] = shard.process_multi_index on @helix_attention axes = [0] : index
-// GQA-NEXT: %[[OWN:.*]] = helix.kv_owner %[[POS]] {block = 8 : i64, shards = 4 : i64} : tensor<?xi64>
-// GQA: %[[KV1:.*]] = helix.kv_append %[[KV]][0], %{{.*}}, %{{.*}} at %[[POS]] owner %[[OWN]] : tensor<?xi64> if kvp = %[[ME]] : !helix.kv_cache<layers = 2, kv_heads = 2, head_dim = 8, element_type = f32, token_shards = 4, block = 8>
+// GQA-NEXT: %[[OWN:.*]] = helix.kv_owner %[[POS]] {block = 8 : i64, shards = 4 : i64}
+// GQA-SAME: : tensor<?xi64>
+// GQA: %[[KV1:.*]] = helix.kv_append %[[KV]][0], %{{.*}}, %{{.*}} at %[[POS]]
+// GQA-SAME: owner %[[OWN]] : tensor<?xi64> if kvp = %[[ME]]
+// GQA-SAME: : !helix.kv_cache<layers = 2, kv_heads = 2, head_dim = 8,
+// GQA-SAME: element_type = f32, token_shards = 4, block = 8>
 // GQA: helix.gqa_partial_attention %{{.*}}, %[[KV1]][0] at %[[POS]] kvp = %[[ME]]
-// GQA: %[[KV2:.*]] = helix.kv_append %[[KV1]][1], %{{.*}}, %{{.*}} at %[[POS]] owner %[[OWN]] : tensor<?xi64> if kvp = %[[ME]]
+// GQA: %[[KV2:.*]] = helix.kv_append %[[KV1]][1], %{{.*}}, %{{.*}} at %[[POS]]
+// GQA-SAME: owner %[[OWN]] : tensor<?xi64> if kvp = %[[ME]]
 // GQA: helix.gqa_partial_attention %{{.*}}, %[[KV2]][1] at %[[POS]] kvp = %[[ME]]
 // GQA-NOT: helix.kv_owner
 
-// MLA: !helix.latent_cache<layers = 1, kv_lora_rank = 8, rope_dim = 2, element_type = f32, token_shards = 2, block = 32>
+// MLA-LABEL: func.func @mla(
+// MLA-SAME: !helix.latent_cache<layers = 1, kv_lora_rank = 8, rope_dim = 2, element_type = f32,
+// MLA-SAME: token_shards = 2, block = 32>
 // MLA: helix.kv_owner %{{.*}} {block = 32 : i64, shards = 2 : i64}
 // MLA: helix.latent_append {{.*}} owner %{{.*}} : tensor<?xi64> if kvp = %{{.*}} :
 // MLA: helix.mla_partial_attention {{.*}} kvp = %{{.*}} kv_b_proj
 
 // With one KVP rank every rank holds all tokens of its heads: nothing changes.
+// KVP1-LABEL: func.func @layers(
 // KVP1-NOT: helix.kv_owner
 // KVP1-NOT: token_shards
 // KVP1-NOT: owner

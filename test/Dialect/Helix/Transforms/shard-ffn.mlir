@@ -4,18 +4,32 @@
 // RUN: not helix-opt %t/dense.mlir --helix-set-layout="kvp=2 tpa=2 tpf=4" --helix-shard-ffn --helix-shard-ffn 2>&1 | FileCheck %s --check-prefix=TWICE
 
 // Dense SwiGLU: TP over all N = 4 ranks of the FFN grid, then all-reduce.
-// DENSE: %[[P:.*]] = helix.swiglu_mlp %{{.*}} prefix "model.layers.0.mlp" {intermediate_size = 48 : i64, slice = #helix.slice<dim = 0, grid = @helix_ffn, axes = [0, 1]>} : tensor<?x32xf32>
-// DENSE-NEXT: %[[R:.*]] = shard.all_reduce %[[P]] on @helix_ffn grid_axes = [0, 1] : tensor<?x32xf32> -> tensor<?x32xf32>
+// DENSE-LABEL: func.func @dense
+// DENSE: %[[P:.*]] = helix.swiglu_mlp %{{.*}} prefix "model.layers.0.mlp"
+// DENSE-SAME: {intermediate_size = 48 : i64,
+// DENSE-SAME: slice = #helix.slice<dim = 0, grid = @helix_ffn, axes = [0, 1]>}
+// DENSE-SAME: : tensor<?x32xf32>
+// DENSE-NEXT: %[[R:.*]] = shard.all_reduce %[[P]] on @helix_ffn grid_axes = [0, 1]
+// DENSE-SAME: : tensor<?x32xf32> -> tensor<?x32xf32>
 // DENSE-NEXT: arith.addf %{{.*}}, %[[R]]
 
 // MoE as TPF x EP = 2 x 2: routing replicated, experts of the EP group with
 // TP inside it, shared experts over all 4 ranks; all-reduce in the group,
 // all-gather across groups, local sum.
+// MOE-LABEL: func.func @moe
 // MOE: %[[IDS:.*]], %[[W:.*]] = helix.moe_route
-// MOE: %[[P:.*]] = helix.moe_experts %{{.*}}, %[[IDS]], %[[W]] prefix "model.layers.3.mlp" {expert_slice = #helix.slice<dim = 0, grid = @helix_ffn, axes = [0]>, intermediate_size = 8 : i64, num_experts = 8 : i64, shared_intermediate_size = 8 : i64, shared_slice = #helix.slice<dim = 0, grid = @helix_ffn, axes = [0, 1]>, width_slice = #helix.slice<dim = 0, grid = @helix_ffn, axes = [1]>}
-// MOE-NEXT: %[[G:.*]] = shard.all_reduce %[[P]] on @helix_ffn grid_axes = [1] : tensor<?x32xf32> -> tensor<?x32xf32>
-// MOE: %[[E:.*]] = tensor.expand_shape %[[G]] {{\[\[}}0, 1], [2]] output_shape [1, %{{.*}}, 32] : tensor<?x32xf32> into tensor<1x?x32xf32>
-// MOE-NEXT: %[[A:.*]] = shard.all_gather %[[E]] on @helix_ffn grid_axes = [0] gather_axis = 0 : tensor<1x?x32xf32> -> tensor<2x?x32xf32>
+// MOE: %[[P:.*]] = helix.moe_experts %{{.*}}, %[[IDS]], %[[W]] prefix "model.layers.3.mlp"
+// MOE-SAME: {expert_slice = #helix.slice<dim = 0, grid = @helix_ffn, axes = [0]>,
+// MOE-SAME: intermediate_size = 8 : i64, num_experts = 8 : i64,
+// MOE-SAME: shared_intermediate_size = 8 : i64,
+// MOE-SAME: shared_slice = #helix.slice<dim = 0, grid = @helix_ffn, axes = [0, 1]>,
+// MOE-SAME: width_slice = #helix.slice<dim = 0, grid = @helix_ffn, axes = [1]>}
+// MOE-NEXT: %[[G:.*]] = shard.all_reduce %[[P]] on @helix_ffn grid_axes = [1]
+// MOE-SAME: : tensor<?x32xf32> -> tensor<?x32xf32>
+// MOE: %[[E:.*]] = tensor.expand_shape %[[G]] {{\[\[}}0, 1], [2]] output_shape [1, %{{.*}}, 32]
+// MOE-SAME: : tensor<?x32xf32> into tensor<1x?x32xf32>
+// MOE-NEXT: %[[A:.*]] = shard.all_gather %[[E]] on @helix_ffn grid_axes = [0] gather_axis = 0
+// MOE-SAME: : tensor<1x?x32xf32> -> tensor<2x?x32xf32>
 // MOE-NEXT: %[[S:.*]] = helix.sum_shards %[[A]] : tensor<2x?x32xf32> -> tensor<?x32xf32>
 // MOE-NEXT: arith.addf %{{.*}}, %[[S]]
 

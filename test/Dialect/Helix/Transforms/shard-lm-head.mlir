@@ -5,12 +5,17 @@
 // The vocabulary (12) splits over N = 4 ranks: 3 rows each, then one
 // all-gather of the logits along the vocabulary axis feeds the argmax and
 // the returned logits.
-// EVEN: %[[P:.*]] = helix.linear %{{.*}} weight "lm_head.weight" {slice = #helix.slice<dim = 0, grid = @helix_attention, axes = [0, 1]>} : tensor<?x8xf32> -> tensor<?x3xf32>
-// EVEN-NEXT: %[[L:.*]] = shard.all_gather %[[P]] on @helix_attention grid_axes = [0, 1] gather_axis = 1 : tensor<?x3xf32> -> tensor<?x12xf32>
+// EVEN-LABEL: func.func @step
+// EVEN: %[[P:.*]] = helix.linear %{{.*}} weight "lm_head.weight"
+// EVEN-SAME: {slice = #helix.slice<dim = 0, grid = @helix_attention, axes = [0, 1]>}
+// EVEN-SAME: : tensor<?x8xf32> -> tensor<?x3xf32>
+// EVEN-NEXT: %[[L:.*]] = shard.all_gather %[[P]] on @helix_attention grid_axes = [0, 1]
+// EVEN-SAME: gather_axis = 1 : tensor<?x3xf32> -> tensor<?x12xf32>
 // EVEN-NEXT: %[[N:.*]] = helix.argmax %[[L]]
 // EVEN-NEXT: return %[[N]], %[[L]]
 
 // A vocabulary of 10 does not split 4 ways: the head stays replicated.
+// ODD-LABEL: func.func @step
 // ODD-NOT: slice
 // ODD-NOT: all_gather
 
