@@ -35,10 +35,11 @@ def HelixLowerToRuntime : Pass<"helix-lower-to-runtime", "::mlir::ModuleOp"> {
     the KV owner rule become runtime calls (`@helix_rt_copy_f32_2d`,
     `@helix_rt_add`, `@helix_rt_rms_norm`, ...) that the runtime's device
     runs as kernels. The module is then host code that enqueues kernels and
-    collectives, and the manifest says `"target": "cuda"`. An LSE merge
-    whose only user is the next GEMM (`W_O`, or MLA's `W_UV`) is fused into
-    it: `@helix_rt_merge_linear` / `@helix_rt_merge_value_projection` take
-    the all-to-all's receive buffer.
+    collectives, and the manifest says `"target": "cuda"`. The fused
+    `helix.merge_linear` / `helix.merge_value_projection` (from
+    `helix-fuse-merge-into-linear`, which the `target=cuda` pipeline runs
+    first) become `@helix_rt_merge_linear` / `@helix_rt_merge_value_projection`,
+    which take the all-to-all's receive buffer.
 
     ```mlir
     %raw = func.call @helix_rt_alloc(%ctx, %bytes) : (i64, i64) -> memref<?xi8>

@@ -26,15 +26,14 @@ LogicalResult lowerEmbedLike(StepBuilder &s, Operation *op) {
   Location loc = op->getLoc();
   auto user = cast<WeightUserOpInterface>(op);
   std::vector<int64_t> ids = s.manifestBuilder().weightsOf(user);
-  // A fused merge (fuseMergeIntoUser) hands over its partials instead.
-  Value merge = s.deferredMerge(op->getOperand(0));
-  Value in = merge ? merge : mapped(s, op->getOperand(0));
+  Value in = mapped(s, op->getOperand(0));
   Value out = s.alloc(loc, op->getResult(0).getType(), in);
   if (isa<EmbedOp>(op))
     s.call(loc, Entry::embed, {s.i64(loc, ids[0]), in, out});
   else if (isa<LinearOp>(op))
-    s.call(loc, merge ? Entry::merge_linear : Entry::linear,
-           {s.i64(loc, ids[0]), in, out});
+    s.call(loc, Entry::linear, {s.i64(loc, ids[0]), in, out});
+  else if (isa<MergeLinearOp>(op))
+    s.call(loc, Entry::merge_linear, {s.i64(loc, ids[0]), in, out});
   else if (isa<SwigluMlpOp>(op))
     s.call(loc, Entry::swiglu,
            {s.i64(loc, ids[0]), s.i64(loc, ids[1]), s.i64(loc, ids[2]), in, out});
@@ -154,42 +153,29 @@ LogicalResult lowerMoe(StepBuilder &s, Operation *op) {
   return success();
 }
 
-LogicalResult lowerValueProjection(StepBuilder &s, MlaValueProjectionOp proj) {
+/// W_UV, plain (`mla_value_projection`) or with the LSE merge fused in
+/// (`merge_value_projection`, from helix-fuse-merge-into-linear).
+template <typename ProjectionOp>
+LogicalResult lowerValueProjection(StepBuilder &s, ProjectionOp proj,
+                                   Entry entry) {
   Location loc = proj.getLoc();
-  Value merge = s.deferredMerge(proj.getInput());
-  Value in = merge ? merge : mapped(s, proj.getInput());
+  Value in = mapped(s, proj->getOperand(0));
   Value out = s.alloc(loc, proj.getType(), in);
   int64_t kvb = s.manifestBuilder().weightsOf(
       cast<WeightUserOpInterface>(proj.getOperation()))[0];
-  s.call(loc, merge ? Entry::merge_value_projection : Entry::mla_value_projection,
+  s.call(loc, entry,
          {s.i64(loc, kvb), s.i64(loc, proj.getQkNopeHeadDim()),
           s.i64(loc, proj.getVHeadDim()), in, out});
   s.mapping().map(proj.getResult(), out);
   return success();
 }
 
-/// On device buffers, a merge whose only user is the next GEMM (W_O, or
-/// W_UV for MLA) is fused into it: the merge writes that GEMM's bf16 input
-/// directly, with no fp32 result in between (docs/gpu.md).
-bool fuseMergeIntoUser(StepBuilder &s, LseMergeOp merge) {
-  if (!s.deviceBuffers() || !merge->hasOneUse())
-    return false;
-  Operation *user = *merge->getUsers().begin();
-  if (!isa<LinearOp, MlaValueProjectionOp>(user))
-    return false;
-  s.deferMerge(merge.getResult(), s.buffer(merge.getPartials()));
-  return true;
-}
-
 } // namespace
 
 LogicalResult lowerHelixOp(StepBuilder &s, Operation *op) {
-  if (auto merge = dyn_cast<LseMergeOp>(op);
-      merge && fuseMergeIntoUser(s, merge))
-    return success();
   if (isa<RmsNormOp, LseMergeOp, SumShardsOp, ArgmaxOp>(op))
     return lowerCompiledOp(s, op);
-  if (isa<EmbedOp, LinearOp, SwigluMlpOp>(op))
+  if (isa<EmbedOp, LinearOp, MergeLinearOp, SwigluMlpOp>(op))
     return lowerEmbedLike(s, op);
   if (auto rope = dyn_cast<RopeOp>(op))
     return lowerRope(s, rope);
@@ -204,7 +190,9 @@ LogicalResult lowerHelixOp(StepBuilder &s, Operation *op) {
   if (isa<MoeRouteOp, MoeExpertsOp>(op))
     return lowerMoe(s, op);
   if (auto proj = dyn_cast<MlaValueProjectionOp>(op))
-    return lowerValueProjection(s, proj);
+    return lowerValueProjection(s, proj, Entry::mla_value_projection);
+  if (auto proj = dyn_cast<MergeValueProjectionOp>(op))
+    return lowerValueProjection(s, proj, Entry::merge_value_projection);
   return op->emitOpError("has no runtime lowering");
 }
 

@@ -66,16 +66,6 @@ public:
                               mlir::ValueRange operands,
                               mlir::TypeRange results);
 
-  /// Device buffers only: an LSE merge whose one user takes it straight
-  /// into a GEMM is not emitted; its user calls the fused entry point with
-  /// the merge's input instead. These record and find such merges.
-  void deferMerge(mlir::Value merged, mlir::Value input) {
-    merges[merged] = input;
-  }
-  mlir::Value deferredMerge(mlir::Value merged) const {
-    return merges.lookup(merged);
-  }
-
   /// Every allocation so far (freed before the step returns): the
   /// memref.alloc results, or the raw `helix_rt_alloc` blocks under the views.
   llvm::ArrayRef<mlir::Value> allocations() const { return allocs; }
@@ -87,7 +77,6 @@ private:
   ManifestBuilder &manifest;
   mlir::IRMapping map;
   llvm::SmallVector<mlir::Value> allocs;
-  llvm::DenseMap<mlir::Value, mlir::Value> merges; // merge result -> its input
   bool device;
 };
 

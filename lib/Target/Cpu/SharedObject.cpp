@@ -1,6 +1,7 @@
 //===- SharedObject.cpp - decode step -> LLVM -> host object -> .so -------===//
 #include "helix/Target/Cpu/SharedObject.h"
 #include "helix/Conversion/Passes.h"
+#include "helix/Dialect/Helix/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -35,6 +36,10 @@ namespace helix {
 void buildCpuLoweringPipeline(OpPassManager &pm, const std::string &target) {
   HelixLowerToRuntimeOptions options;
   options.target = target;
+  // A device merges the all-to-all's receive buffer straight into W_O's /
+  // W_UV's input; on the CPU the merge is a compiled loop.
+  if (target == "cuda")
+    pm.addPass(createHelixFuseMergeIntoLinear());
   pm.addPass(createHelixLowerToRuntime(options));
   pm.addPass(createConvertLinalgToLoopsPass());
   // Strided-metadata expansion emits affine.apply: lower affine after it.

@@ -1,6 +1,6 @@
-// RUN: helix-opt %s --split-input-file --helix-lower-to-runtime=target=cuda | FileCheck %s
+// RUN: helix-opt %s --split-input-file --helix-fuse-merge-into-linear --helix-lower-to-runtime=target=cuda | FileCheck %s
 // RUN: helix-opt %s --split-input-file --helix-lower-to-llvm=target=cuda | FileCheck %s --check-prefix=LLVM
-// RUN: helix-opt %s --split-input-file --helix-lower-to-runtime=target=cuda | FileCheck %s --check-prefix=NOHOST
+// RUN: helix-opt %s --split-input-file --helix-fuse-merge-into-linear --helix-lower-to-runtime=target=cuda | FileCheck %s --check-prefix=NOHOST
 
 // target=cuda: the module touches no data. Buffers are runtime blocks shaped
 // by memref.view and freed through the runtime after their last use; the

@@ -59,20 +59,68 @@ void MlaPartialAttentionOp::getWeights(SmallVectorImpl<WeightRef> &weights) {
       {getKvBProj().str(), {rows, getCache().getType().getKvLoraRank()}});
 }
 
-LogicalResult LseMergeOp::verify() {
-  ArrayRef<int64_t> shape = getPartials().getType().getShape();
+/// Fails unless `partials` [K, B, heads, width + 1] has static heads and
+/// width >= 1 and a batch that matches `result`'s.
+static LogicalResult verifyMergeInput(Operation *op, Value partials,
+                                      Value result) {
+  ArrayRef<int64_t> shape =
+      cast<RankedTensorType>(partials.getType()).getShape();
   if (ShapedType::isDynamic(shape[2]) || ShapedType::isDynamic(shape[3]))
-    return emitOpError("expects static heads and head width");
+    return op->emitOpError("expects static heads and head width");
   if (shape[3] < 2)
-    return emitOpError("expects at least one output channel before the LSE");
-  if (failed(verifyFeatureDim(*this, getResult(), shape[2] * (shape[3] - 1),
-                              "result (heads x head width)")))
-    return failure();
-  int64_t batch = getResult().getType().getDimSize(0);
+    return op->emitOpError(
+        "expects at least one output channel before the LSE");
+  int64_t batch = cast<RankedTensorType>(result.getType()).getDimSize(0);
   if (!ShapedType::isDynamic(batch) && !ShapedType::isDynamic(shape[1]) &&
       batch != shape[1])
-    return emitOpError("expects the result batch to match the partials'");
+    return op->emitOpError("expects the result batch to match the partials'");
   return success();
+}
+
+/// Features of the merged activation: heads x head width.
+static int64_t mergedWidth(Value partials) {
+  ArrayRef<int64_t> shape =
+      cast<RankedTensorType>(partials.getType()).getShape();
+  return shape[2] * (shape[3] - 1);
+}
+
+LogicalResult LseMergeOp::verify() {
+  if (failed(verifyMergeInput(*this, getPartials(), getResult())))
+    return failure();
+  return verifyFeatureDim(*this, getResult(), mergedWidth(getPartials()),
+                          "result (heads x head width)");
+}
+
+LogicalResult MergeLinearOp::verify() {
+  if (failed(verifyMergeInput(*this, getPartials(), getResult())))
+    return failure();
+  if (ShapedType::isDynamic(featureDim(getResult())))
+    return emitOpError("expects static output features");
+  return verifySlice(*this, getSliceAttr(), /*maxDim=*/1);
+}
+
+void MergeLinearOp::getWeights(SmallVectorImpl<WeightRef> &weights) {
+  WeightRef ref{getWeight().str(),
+                {featureDim(getResult()), mergedWidth(getPartials())}};
+  ref.slice = toWeightSlice(*this, getSliceAttr());
+  if (ref.slice)
+    ref.shape[ref.slice->dim] *= ref.slice->parts;
+  weights.push_back(std::move(ref));
+}
+
+LogicalResult MergeValueProjectionOp::verify() {
+  if (failed(verifyMergeInput(*this, getPartials(), getResult())))
+    return failure();
+  int64_t heads = getPartials().getType().getDimSize(2);
+  return verifyFeatureDim(*this, getResult(), heads * getVHeadDim(),
+                          "result (heads x v_head_dim)");
+}
+
+void MergeValueProjectionOp::getWeights(SmallVectorImpl<WeightRef> &weights) {
+  int64_t rows = getNumHeads() * (getQkNopeHeadDim() + getVHeadDim());
+  int64_t rank = getPartials().getType().getDimSize(3) - 1;
+  weights.push_back({getKvBProj().str(), {rows, rank},
+                     toWeightSlice(*this, getSliceAttr())});
 }
 
 LogicalResult SumShardsOp::verify() {

@@ -137,6 +137,30 @@ func.func @merge_dynamic(%p: tensor<2x?x?x9xf32>) {
 
 // -----
 
+func.func @merge_linear_batch(%p: tensor<2x3x2x9xf32>) {
+  // expected-error@+1 {{'helix.merge_linear' op expects the result batch to match the partials'}}
+  %o = helix.merge_linear %p weight "o" : tensor<2x3x2x9xf32> -> tensor<4x16xf32>
+  return
+}
+
+// -----
+
+func.func @merge_linear_lse_only(%p: tensor<2x?x2x1xf32>) {
+  // expected-error@+1 {{'helix.merge_linear' op expects at least one output channel before the LSE}}
+  %o = helix.merge_linear %p weight "o" : tensor<2x?x2x1xf32> -> tensor<?x16xf32>
+  return
+}
+
+// -----
+
+func.func @merge_value_projection_width(%p: tensor<2x?x2x9xf32>) {
+  // expected-error@+1 {{'helix.merge_value_projection' op expects result (heads x v_head_dim) to have 8 columns, got 12}}
+  %v = helix.merge_value_projection %p kv_b_proj "kvb" {num_heads = 4 : i64, qk_nope_head_dim = 4 : i64, v_head_dim = 4 : i64} : tensor<2x?x2x9xf32> -> tensor<?x12xf32>
+  return
+}
+
+// -----
+
 func.func @sum_shape(%g: tensor<4x?x8xf32>) {
   // expected-error@+1 {{'helix.sum_shards' op expects [K, B, F] -> [B, F]}}
   %s = helix.sum_shards %g : tensor<4x?x8xf32> -> tensor<?x16xf32>

@@ -31,6 +31,15 @@ module attributes {helix.layout = #helix.layout<kvp = 2, tpa = 2, tpf = 4, ep = 
     %m = helix.lse_merge %w : tensor<2x?x1x9xf32> -> tensor<?x8xf32>
     // CHECK: helix.linear %{{.*}} weight "o" {slice = #helix.slice<dim = 1, grid = @helix_attention, axes = [1, 0]>} : tensor<?x8xf32> -> tensor<?x32xf32>
     %o = helix.linear %m weight "o" {slice = #helix.slice<dim = 1, grid = @helix_attention, axes = [1, 0]>} : tensor<?x8xf32> -> tensor<?x32xf32>
+    // The same merge fused into W_O, and into MLA's W_UV.
+    // CHECK: helix.merge_linear %[[W]] weight "o"
+    // CHECK-SAME: {slice = #helix.slice<dim = 1, grid = @helix_attention, axes = [1, 0]>}
+    // CHECK-SAME: : tensor<2x?x1x9xf32> -> tensor<?x32xf32>
+    %f = helix.merge_linear %w weight "o" {slice = #helix.slice<dim = 1, grid = @helix_attention, axes = [1, 0]>} : tensor<2x?x1x9xf32> -> tensor<?x32xf32>
+    // CHECK: helix.merge_value_projection %[[W]] kv_b_proj "kvb"
+    // CHECK-SAME: {num_heads = 2 : i64, qk_nope_head_dim = 4 : i64, v_head_dim = 4 : i64}
+    // CHECK-SAME: : tensor<2x?x1x9xf32> -> tensor<?x4xf32>
+    %v = helix.merge_value_projection %w kv_b_proj "kvb" {num_heads = 2 : i64, qk_nope_head_dim = 4 : i64, v_head_dim = 4 : i64} : tensor<2x?x1x9xf32> -> tensor<?x4xf32>
     return %o, %c1 : tensor<?x32xf32>, !kv
   }
 

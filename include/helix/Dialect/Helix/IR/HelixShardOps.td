@@ -156,6 +156,60 @@ def Helix_MlaValueProjectionOp : Helix_Op<"mla_value_projection", [Pure,
   }];
 }
 
+def Helix_MergeLinearOp : Helix_Op<"merge_linear", [Pure,
+    DeclareOpInterfaceMethods<Helix_WeightUserOpInterface>]> {
+  let summary = "LSE merge fused into the linear projection it feeds";
+  let description = [{
+    `helix.lse_merge` of `partials` followed by `helix.linear` with `weight`
+    and `slice`, as one op, so a device merges straight into the GEMM's
+    input and no merged fp32 activation is written in between. Made by
+    `helix-fuse-merge-into-linear` from a merge whose only user is the
+    attention output projection `W_O`; the semantics are exactly those of
+    the two ops.
+
+    ```mlir
+    %o = helix.merge_linear %parts weight "model.layers.0.self_attn.o_proj.weight"
+           {slice = #helix.slice<dim = 1, grid = @helix_attention, axes = [1, 0]>}
+           : tensor<8x?x2x129xf32> -> tensor<?x16384xf32>
+    ```
+  }];
+  let arguments = (ins Helix_PackedPartials:$partials, StrAttr:$weight,
+                       OptionalAttr<Helix_SliceAttr>:$slice);
+  let results = (outs Helix_Activation:$result);
+  let assemblyFormat = [{
+    $partials `weight` $weight attr-dict `:` type($partials) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Helix_MergeValueProjectionOp : Helix_Op<"merge_value_projection", [Pure,
+    DeclareOpInterfaceMethods<Helix_WeightUserOpInterface>]> {
+  let summary = "LSE merge fused into MLA's W_UV projection";
+  let description = [{
+    `helix.lse_merge` of the latent `partials` followed by
+    `helix.mla_value_projection` with the same attributes, as one op (made
+    by `helix-fuse-merge-into-linear`); the semantics are exactly those of
+    the two ops.
+
+    ```mlir
+    %v = helix.merge_value_projection %parts kv_b_proj "model.layers.0.self_attn.kv_b_proj.weight"
+           {num_heads = 128 : i64, qk_nope_head_dim = 128 : i64, v_head_dim = 128 : i64,
+            slice = #helix.slice<dim = 0, grid = @helix_attention, axes = [1, 0]>}
+           : tensor<8x?x2x513xf32> -> tensor<?x256xf32>
+    ```
+  }];
+  let arguments = (ins Helix_PackedPartials:$partials, StrAttr:$kv_b_proj,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$num_heads,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$qk_nope_head_dim,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$v_head_dim,
+                       OptionalAttr<Helix_SliceAttr>:$slice);
+  let results = (outs Helix_Activation:$result);
+  let assemblyFormat = [{
+    $partials `kv_b_proj` $kv_b_proj attr-dict `:` type($partials) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 def Helix_SumShardsOp : Helix_Op<"sum_shards", [Pure]> {
   let summary = "Sum an all-gathered stack of partial results";
   let description = [{

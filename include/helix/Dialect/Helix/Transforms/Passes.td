@@ -185,6 +185,28 @@ def HelixHopb : Pass<"helix-hopb", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::tensor::TensorDialect"];
 }
 
+def HelixFuseMergeIntoLinear
+    : Pass<"helix-fuse-merge-into-linear", "::mlir::ModuleOp"> {
+  let summary = "Fuse an LSE merge into the projection it feeds";
+  let description = [{
+    A `helix.lse_merge` whose only user is a `helix.linear` (the attention
+    output projection `W_O`) becomes one `helix.merge_linear`; one whose
+    only user is a `helix.mla_value_projection` (MLA's `W_UV`) becomes one
+    `helix.merge_value_projection`. A device then merges the all-to-all's
+    receive buffer straight into the GEMM's input (docs/gpu.md). Merges with
+    other or several users stay. The `target=cuda` lowering pipeline
+    (`helix-lower-to-llvm target=cuda`) runs it; the CPU target compiles
+    the merge as a loop instead and does not.
+
+    ```mlir
+    %m = helix.lse_merge %parts : tensor<2x?x1x5xf32> -> tensor<?x4xf32>
+    %o = helix.linear %m weight "o" : tensor<?x4xf32> -> tensor<?x8xf32>
+    // becomes
+    %o = helix.merge_linear %parts weight "o" : tensor<2x?x1x5xf32> -> tensor<?x8xf32>
+    ```
+  }];
+}
+
 def HelixVerifySharding : Pass<"helix-verify-sharding", "::mlir::ModuleOp"> {
   let summary = "Check that a sharded module is consistent with its layout";
   let description = [{
