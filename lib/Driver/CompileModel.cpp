@@ -23,10 +23,7 @@ std::string CompileRequest::str() const {
                        (cpu == "host" ? "" : ",cpu=" + cpu);
   if (!sharded)
     return "unsharded" + suffix;
-  return "kvp=" + std::to_string(kvp) + ",tpa=" + std::to_string(tpa) +
-         ",tpf=" + std::to_string(tpf) + ",ep=" + std::to_string(ep) +
-         ",microbatches=" + std::to_string(microbatches) +
-         ",kv-block=" + std::to_string(kvBlock) + suffix;
+  return layout.str() + suffix;
 }
 
 bool compileModel(const ModelConfig &config, const CompileRequest &request,
@@ -44,15 +41,8 @@ bool compileModel(const ModelConfig &config, const CompileRequest &request,
     return false;
   }
   if (request.sharded) {
-    ShardPipelineOptions options;
-    options.kvp = request.kvp;
-    options.tpa = request.tpa;
-    options.tpf = request.tpf;
-    options.ep = request.ep;
-    options.microbatches = request.microbatches;
-    options.kvBlock = request.kvBlock;
     PassManager pm(&context);
-    buildShardPipeline(pm, options);
+    buildShardPipelineForLayout(pm, request.layout);
     if (failed(pm.run(*module))) {
       error = firstDiagnostic.empty() ? "sharding failed" : firstDiagnostic;
       return false;

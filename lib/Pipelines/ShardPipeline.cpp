@@ -9,19 +9,22 @@ using namespace mlir;
 
 namespace helix {
 
-void buildShardPipeline(OpPassManager &pm,
-                        const ShardPipelineOptions &options) {
-  HelixSetLayoutOptions layout;
-  layout.kvp = options.kvp;
-  layout.tpa = options.tpa;
-  layout.tpf = options.tpf;
-  layout.ep = options.ep;
-  layout.microbatches = options.microbatches;
-  layout.kvBlock = options.kvBlock;
-  layout.autoLayout = options.autoLayout;
-  layout.ranks = options.ranks;
-  layout.hardware = options.hardware;
-  layout.context = options.context;
+namespace {
+
+/// The options helix-set-layout takes for `layout` (field by field only here:
+/// pass options are MLIR's own syntax).
+HelixSetLayoutOptions setLayoutOptions(const Layout &layout) {
+  HelixSetLayoutOptions options;
+  options.kvp = layout.kvp;
+  options.tpa = layout.tpa;
+  options.tpf = layout.tpf;
+  options.ep = layout.ep;
+  options.microbatches = layout.microbatches;
+  options.kvBlock = layout.kvBlock;
+  return options;
+}
+
+void addShardPasses(OpPassManager &pm, const HelixSetLayoutOptions &layout) {
   pm.addPass(createHelixSetLayout(layout));
   pm.addPass(createHelixShardAttention());
   pm.addPass(createHelixKvOwnership());
@@ -32,6 +35,22 @@ void buildShardPipeline(OpPassManager &pm,
   // Micro-batch clones repeat rank and row arithmetic; fold the duplicates.
   pm.addPass(createCSEPass());
   pm.addPass(createHelixVerifySharding());
+}
+
+} // namespace
+
+void buildShardPipelineForLayout(OpPassManager &pm, const Layout &layout) {
+  addShardPasses(pm, setLayoutOptions(layout));
+}
+
+void buildShardPipeline(OpPassManager &pm,
+                        const ShardPipelineOptions &options) {
+  HelixSetLayoutOptions layout = setLayoutOptions(options.layout());
+  layout.autoLayout = options.autoLayout;
+  layout.ranks = options.ranks;
+  layout.hardware = options.hardware;
+  layout.context = options.context;
+  addShardPasses(pm, layout);
 }
 
 void registerShardPipeline() {

@@ -7,11 +7,6 @@
 
 namespace helix::planner {
 
-std::string HelixLayoutChoice::layoutString() const {
-  return "kvp=" + std::to_string(kvp) + ",tpa=" + std::to_string(tpa) +
-         ",tpf=" + std::to_string(tpf) + ",ep=" + std::to_string(ep);
-}
-
 std::optional<HelixLayoutChoice>
 chooseHelixLayout(const ModelConfig &config, const std::string &hardware,
                   int64_t contextTokens, int64_t worldSize, std::string &error,
@@ -33,8 +28,7 @@ chooseHelixLayout(const ModelConfig &config, const std::string &hardware,
     if (l.gpus() != worldSize || l.microbatches > batch)
       continue;
     // Only layouts the compiler accepts (e.g. shared experts split over N).
-    sharding::Layout compiled{l.kvp, l.tpa, l.tpf, l.ep, l.microbatches, 16};
-    if (sharding::validateLayout(compiled, rules))
+    if (sharding::validateLayout(l.helix(), rules))
       continue;
     anyValid = true;
     PlanPoint p = evaluate(ctx, l, batch);
@@ -56,11 +50,7 @@ chooseHelixLayout(const ModelConfig &config, const std::string &hardware,
     return std::nullopt;
   }
   HelixLayoutChoice choice;
-  choice.kvp = best->layout.kvp;
-  choice.tpa = best->layout.tpa;
-  choice.tpf = best->layout.tpf;
-  choice.ep = best->layout.ep;
-  choice.microbatches = best->layout.microbatches;
+  choice.layout = best->layout.helix();
   choice.latentMerge = best->layout.latentMerge;
   choice.msPerToken = best->secondsPerToken * 1e3;
   return choice;

@@ -11,6 +11,7 @@
 #include "Outputs.h"
 
 #include "helix_rt/helix_rt.h"
+#include "helix_rt/layout.h"
 
 #include <cerrno>
 #include <cstdio>
@@ -149,10 +150,9 @@ int main(int argc, char **argv) {
     return 0;
 
   RunSummary summary;
-  summary.layout = "kvp=" + std::to_string(facts.kvp) +
-                   ",tpa=" + std::to_string(facts.tpa) +
-                   ",tpf=" + std::to_string(facts.tpf) +
-                   ",ep=" + std::to_string(facts.ep) + ",target=" + target;
+  helix_rt::Layout layout{facts.kvp, facts.tpa, facts.tpf,
+                          facts.ep,  facts.microbatches, facts.kv_block};
+  summary.layout = layout.str() + ",target=" + target;
   summary.worldSize = world;
   summary.microbatches = facts.microbatches;
   summary.kvBlock = facts.kv_block;

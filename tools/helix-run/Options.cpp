@@ -86,6 +86,8 @@ std::optional<Options> parseOptions(int argc, char **argv, std::string &error) {
     }
     if (arg == "--microbatches")
       o.microbatchesSet = true;
+    if (arg == "--kv-block")
+      o.kvBlockSet = true;
     if (!it->second(value)) {
       error = "option " + arg + " expects an integer, got '" + value + "'";
       return std::nullopt;

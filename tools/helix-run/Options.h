@@ -14,6 +14,7 @@ struct Options {
   int64_t microbatches = 1;
   bool microbatchesSet = false; // given on the command line
   int64_t kvBlock = 16;
+  bool kvBlockSet = false;     // given on the command line
   std::string backend = "cpu";
   std::string launcher = "threads";
   std::string prompts;

@@ -48,37 +48,6 @@ std::string defaultCacheDir() {
   return "/tmp/helix-cache";
 }
 
-/// "kvp=K,tpa=T,tpf=F,ep=E" (missing factors are 1).
-bool parseLayout(const std::string &text, CompileRequest &request,
-                 std::string &error) {
-  std::stringstream in(text);
-  std::string item;
-  while (std::getline(in, item, ',')) {
-    size_t eq = item.find('=');
-    long long value = 0;
-    std::string key = item.substr(0, eq);
-    if (eq == std::string::npos ||
-        !llvm::to_integer(item.substr(eq + 1), value, 10)) {
-      error = "--layout expects kvp=K,tpa=T,tpf=F,ep=E, got '" + text + "'";
-      return false;
-    }
-    if (key == "kvp")
-      request.kvp = value;
-    else if (key == "tpa")
-      request.tpa = value;
-    else if (key == "tpf")
-      request.tpf = value;
-    else if (key == "ep")
-      request.ep = value;
-    else {
-      error = "--layout has unknown factor '" + key + "' (use kvp, tpa, tpf, ep)";
-      return false;
-    }
-  }
-  request.sharded = true;
-  return true;
-}
-
 /// Copies `from` to `to` through a temporary next to it, so `to` is never
 /// half-written.
 bool copyFileAtomically(const std::string &from, const std::string &to,
@@ -147,8 +116,7 @@ int main(int argc, char **argv) {
   CompileRequest request;
   request.target = cuda ? "cuda" : "cpu";
   request.cpu = o.targetCpu;
-  request.microbatches = o.microbatches;
-  request.kvBlock = o.kvBlock;
+  LayoutKeys named; // what --layout set itself
   if (o.layout == "auto") {
     if (o.ranks < 1)
       return fail("--layout auto needs --ranks N (the world size)");
@@ -157,31 +125,33 @@ int main(int argc, char **argv) {
     if (!choice)
       return fail("--layout auto: " + error);
     request.sharded = true;
-    request.kvp = choice->kvp;
-    request.tpa = choice->tpa;
-    request.tpf = choice->tpf;
-    request.ep = choice->ep;
-    if (!o.microbatchesSet)
-      request.microbatches = choice->microbatches;
-    std::fprintf(stderr,
-                 "helix-run: --layout auto chose %s,microbatches=%lld for %lld "
-                 "ranks on %s\n",
-                 choice->layoutString().c_str(),
-                 static_cast<long long>(request.microbatches),
-                 static_cast<long long>(o.ranks), o.hardware.c_str());
-  } else if (!o.layout.empty() && !parseLayout(o.layout, request, error)) {
-    return fail(error);
+    request.layout = choice->layout;
+  } else if (!o.layout.empty()) {
+    if (!parseLayout(o.layout, request.layout, error, &named))
+      return fail("--layout: " + error);
+    request.sharded = true;
   }
+  // --microbatches and --kv-block set what --layout did not.
+  if (o.microbatchesSet && named.microbatches)
+    return fail("--microbatches and --layout's microbatches= both given");
+  if (o.kvBlockSet && named.kvBlock)
+    return fail("--kv-block and --layout's kv-block= both given");
+  if (o.microbatchesSet)
+    request.layout.microbatches = o.microbatches;
+  if (o.kvBlockSet)
+    request.layout.kvBlock = o.kvBlock;
+  if (o.layout == "auto")
+    std::fprintf(stderr, "helix-run: --layout auto chose %s for %lld ranks on %s\n",
+                 request.layout.str().c_str(), static_cast<long long>(o.ranks),
+                 o.hardware.c_str());
   if (!request.sharded && o.microbatchesSet && o.microbatches > 1)
     return fail("--microbatches needs a sharded --layout (one rank has no "
                 "collectives to overlap)");
-  if (request.sharded) {
-    sharding::Layout layout{request.kvp, request.tpa, request.tpf, request.ep,
-                            request.microbatches, request.kvBlock};
-    if (auto why = sharding::validateLayout(layout, sharding::modelShapeOf(*config)))
+  if (request.sharded)
+    if (auto why = sharding::validateLayout(request.layout,
+                                            sharding::modelShapeOf(*config)))
       return fail("impossible layout " + request.str() + ": " + *why);
-  }
-  int32_t world = static_cast<int32_t>(request.kvp * request.tpa);
+  int32_t world = static_cast<int32_t>(request.layout.worldSize());
   if (cuda && !cudaOnHost && !o.compileOnly && world > 1 &&
       o.launcher != "mpi")
     return fail("--backend cuda runs one rank per GPU process: launch the " +
@@ -261,8 +231,8 @@ int main(int argc, char **argv) {
   RunSummary summary;
   summary.layout = request.str();
   summary.worldSize = world;
-  summary.microbatches = request.microbatches;
-  summary.kvBlock = request.kvBlock;
+  summary.microbatches = request.layout.microbatches;
+  summary.kvBlock = request.layout.kvBlock;
   summary.launcher = o.launcher;
   if (!finishRun("helix-run", o.launcher, summary, result, o.output,
                  o.dumpLogits, o.maxNewTokens, config->vocabSize, error))

@@ -22,11 +22,11 @@ TEST(AutoLayout, DeepSeekPutsEveryGpuOnTheLatent) {
       load("deepseek-r1.json"), "gb200-nvl72", 1 << 20, 64, error, 1,
       Dtype::FP4);
   ASSERT_TRUE(choice) << error;
-  EXPECT_EQ(choice->tpa, 1);
-  EXPECT_EQ(choice->kvp, 64);
-  EXPECT_EQ(choice->tpf * choice->ep, 64);
+  EXPECT_EQ(choice->layout.tpa, 1);
+  EXPECT_EQ(choice->layout.kvp, 64);
+  EXPECT_EQ(choice->layout.tpf * choice->layout.ep, 64);
   EXPECT_TRUE(choice->latentMerge);
-  EXPECT_EQ(choice->microbatches, 1); // one request: nothing to overlap
+  EXPECT_EQ(choice->layout.microbatches, 1); // one request: nothing to overlap
   EXPECT_GT(choice->msPerToken, 0);
 }
 
@@ -36,11 +36,12 @@ TEST(AutoLayout, LlamaSplitsHeadsUpToTheKvHeads) {
       load("llama-3.1-405b.json"), "gb200-nvl72", 1 << 20, 64, error, 1,
       Dtype::FP4);
   ASSERT_TRUE(choice) << error;
-  EXPECT_EQ(choice->tpa, 8);
-  EXPECT_EQ(choice->kvp, 8);
-  EXPECT_EQ(choice->tpf, 64);
-  EXPECT_EQ(choice->ep, 1);
-  EXPECT_EQ(choice->layoutString(), "kvp=8,tpa=8,tpf=64,ep=1");
+  EXPECT_EQ(choice->layout.tpa, 8);
+  EXPECT_EQ(choice->layout.kvp, 8);
+  EXPECT_EQ(choice->layout.tpf, 64);
+  EXPECT_EQ(choice->layout.ep, 1);
+  EXPECT_EQ(choice->layout.str(),
+            "kvp=8,tpa=8,tpf=64,ep=1,microbatches=1,kv-block=16");
 }
 
 TEST(AutoLayout, RefusesWithOneLine) {

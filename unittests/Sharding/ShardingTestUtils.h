@@ -8,11 +8,6 @@
 
 namespace helix::sharding {
 
-// Lets GoogleTest print ranges in failure messages.
-inline void PrintTo(const Range &range, std::ostream *os) {
-  *os << range.str();
-}
-
 namespace testing {
 
 /// Llama-3.1-405B: 128 query heads, 8 KV heads, F = 53248.

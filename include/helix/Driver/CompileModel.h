@@ -3,6 +3,7 @@
 #define HELIX_DRIVER_COMPILEMODEL_H
 
 #include "helix/Import/ModelConfig.h"
+#include "helix/Sharding/Layout.h"
 
 #include <cstdint>
 #include <string>
@@ -13,9 +14,7 @@ namespace helix {
 /// the plain single-rank step).
 struct CompileRequest {
   bool sharded = false;
-  int64_t kvp = 1, tpa = 1, tpf = 1, ep = 1;
-  int64_t microbatches = 1;
-  int64_t kvBlock = 16;
+  Layout layout;
   /// "cpu", or "cuda": the step's buffers and ops go through the runtime's
   /// device (helix-lower-to-runtime target=cuda).
   std::string target = "cpu";
@@ -23,9 +22,8 @@ struct CompileRequest {
   /// its features), or an LLVM CPU name for a module that runs elsewhere.
   std::string cpu = "host";
 
-  /// "kvp=8,tpa=8,tpf=64,ep=1,microbatches=1,kv-block=16" or "unsharded",
-  /// followed by ",target=cuda" for the CUDA target and ",cpu=NAME" for a
-  /// named CPU.
+  /// The layout's text form (Layout::str) or "unsharded", followed by
+  /// ",target=cuda" for the CUDA target and ",cpu=NAME" for a named CPU.
   std::string str() const;
 };
 

@@ -2,6 +2,8 @@
 #ifndef HELIX_PIPELINES_SHARDPIPELINE_H
 #define HELIX_PIPELINES_SHARDPIPELINE_H
 
+#include "helix/Sharding/Layout.h"
+
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassOptions.h"
 
@@ -34,12 +36,20 @@ struct ShardPipelineOptions
   Option<int64_t> context{*this, "context",
                           llvm::cl::desc("Context tokens for auto"),
                           llvm::cl::init(131072)};
+
+  /// The explicit layout the options name (ignored with `auto`).
+  Layout layout() const {
+    return {kvp, tpa, tpf, ep, microbatches, kvBlock};
+  }
 };
 
 /// set-layout, shard-attention, kv-ownership, shard-ffn, shard-lm-head,
 /// verify, hopb, cse, verify.
 void buildShardPipeline(mlir::OpPassManager &pm,
                         const ShardPipelineOptions &options);
+/// The same for an explicit layout.
+void buildShardPipelineForLayout(mlir::OpPassManager &pm,
+                                 const Layout &layout);
 
 /// Registers `helix-shard-pipeline` for helix-opt.
 void registerShardPipeline();

@@ -9,6 +9,7 @@
 
 #include "helix/Import/ModelConfig.h"
 #include "helix/Planner/Dtype.h"
+#include "helix/Sharding/Layout.h"
 
 #include <cstdint>
 #include <optional>
@@ -17,15 +18,9 @@
 namespace helix::planner {
 
 struct HelixLayoutChoice {
-  int64_t kvp = 1;
-  int64_t tpa = 1;
-  int64_t tpf = 1;
-  int64_t ep = 1;
-  int64_t microbatches = 1;
+  Layout layout;            // kv_block stays at its default
   bool latentMerge = false; // MLA only: merge partials in latent space
   double msPerToken = 0;    // the planner's estimate at the given batch
-  /// "kvp=K,tpa=T,tpf=F,ep=E" as helix-run's --layout takes it.
-  std::string layoutString() const;
 };
 
 /// The Helix layout of exactly `worldSize` GPUs (kvp*tpa = tpf*ep =

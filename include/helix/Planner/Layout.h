@@ -2,6 +2,8 @@
 #ifndef HELIX_PLANNER_LAYOUT_H
 #define HELIX_PLANNER_LAYOUT_H
 
+#include "helix_rt/layout.h"
+
 #include <cstdint>
 #include <string>
 
@@ -34,6 +36,17 @@ struct Layout {
   int64_t gpus() const { return kvp * tpa * dp * pp; }
   /// e.g. "kvp=8,tpa=8,tpf=64,ep=1,mb=4".
   std::string str() const;
+  /// The Helix degrees as the compiler and runtime take them (kv_block at
+  /// its default); meaningful for Strategy::Helix.
+  helix_rt::Layout helix() const {
+    helix_rt::Layout l;
+    l.kvp = kvp;
+    l.tpa = tpa;
+    l.tpf = tpf;
+    l.ep = ep;
+    l.microbatches = microbatches;
+    return l;
+  }
 };
 
 } // namespace helix::planner

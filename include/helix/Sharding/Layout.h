@@ -1,47 +1,31 @@
-//===- Layout.h - Helix layout, checks and per-rank ownership ---*- C++ -*-===//
+//===- Layout.h - whether a Helix layout can run a model --------*- C++ -*-===//
 //
-// Plain C++ (no MLIR): the sharding algebra shared by the sharding passes,
-// the planner and the runtime. One Helix layout uses the same N ranks twice
-// per layer, with two different grids:
-//
-//   attention grid  N = kvp x tpa   rank r = kvpIndex * tpa + tpaIndex
-//   FFN grid        N = ep  x tpf   rank r = epIndex  * tpf + tpfIndex
-//
-// Ranks that share a tpa index form one KVP group (the all-to-all group);
-// ranks that share an ep index form one expert group (TP inside the group,
-// all-reduce); ranks that share a tpf index across expert groups form the
-// all-gather group. Dense FFNs, W_O and shared experts run TP over all N
-// ranks, where rank r takes block r.
-//
-// Every ownership query below expects a layout accepted by validateLayout and
-// 0 <= rank < worldSize(); results for other inputs are unspecified.
+// The layout value itself (kvp, tpa, tpf, ep, micro-batches, KV block; its
+// text form) is the runtime-owned helix_rt::Layout, shared by the passes,
+// the planner, the driver, the manifest and the runtime. This header adds
+// the compiler's one set of rules for which layouts a model allows; the
+// planner delegates Helix validity to it and helix-run checks with it before
+// compiling.
 //
 //===----------------------------------------------------------------------===//
 #ifndef HELIX_SHARDING_LAYOUT_H
 #define HELIX_SHARDING_LAYOUT_H
 
-#include "helix/Sharding/Range.h"
+#include "helix_rt/layout.h"
 
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <vector>
+
+namespace helix {
+using Layout = helix_rt::Layout;
+using helix_rt::LayoutKeys;
+using helix_rt::parseLayout;
+} // namespace helix
 
 namespace helix::sharding {
 
-struct Layout {
-  int64_t kvp = 1;          // KV-cache (sequence) parallelism in attention
-  int64_t tpa = 1;          // head (tensor) parallelism in attention
-  int64_t tpf = 1;          // tensor parallelism inside one expert group
-  int64_t ep = 1;           // expert parallelism (number of expert groups)
-  int64_t microbatches = 1; // HOP-B micro-batches
-  int64_t kvBlock = 16;     // tokens appended to one KVP rank in a row
-
-  /// N, the number of ranks: kvp * tpa (equal to tpf * ep when valid).
-  int64_t worldSize() const;
-  /// "kvp=8 tpa=8 tpf=64 ep=1 microbatches=1 kv-block=16"
-  std::string str() const;
-};
+using helix::Layout;
 
 /// The model sizes the layout is checked against.
 struct ModelShape {
@@ -63,44 +47,6 @@ struct ModelShape {
 /// width divisible by N; ep == 1 for a model without experts.
 std::optional<std::string> validateLayout(const Layout &layout,
                                           const ModelShape &model);
-
-struct AttentionCoord {
-  int64_t kvp = 0, tpa = 0;
-};
-AttentionCoord attentionCoord(const Layout &layout, int64_t rank);
-
-struct FfnCoord {
-  int64_t ep = 0, tpf = 0;
-};
-FfnCoord ffnCoord(const Layout &layout, int64_t rank);
-
-/// Query heads of the rank's TPA shard (Hq/tpa heads), used by its local
-/// attention; the same on every KVP peer.
-Range queryHeadsOfRank(const Layout &layout, int64_t numHeads, int64_t rank);
-/// KV heads of the rank's TPA shard (pass 1 for MLA's latent cache).
-Range kvHeadsOfRank(const Layout &layout, int64_t numKvHeads, int64_t rank);
-
-/// Index of the Hq/N head block the rank merges after the all-to-all:
-/// tpaIndex * kvp + kvpIndex, i.e. KVP peer i takes slice i of its TPA shard.
-int64_t headBlockAfterAllToAll(const Layout &layout, int64_t rank);
-/// The Hq/N query heads the rank merges and projects with its W_O rows.
-Range queryHeadsAfterAllToAll(const Layout &layout, int64_t numHeads,
-                              int64_t rank);
-
-/// Ranks with the rank's tpa index (its all-to-all group), by kvp index.
-std::vector<int64_t> kvpGroup(const Layout &layout, int64_t rank);
-/// Ranks of the rank's expert group (same ep index), by tpf index.
-std::vector<int64_t> epGroupRanks(const Layout &layout, int64_t rank);
-/// Ranks with the rank's tpf index across expert groups (its all-gather
-/// group), by ep index.
-std::vector<int64_t> tpfGroup(const Layout &layout, int64_t rank);
-
-/// Routed experts owned by the rank's expert group.
-Range expertsOfRank(const Layout &layout, int64_t numExperts, int64_t rank);
-/// Column block `index` of `parts` of a gate/up projection of `width`
-/// columns (the same rows of down). Dense FFN and shared experts: parts = N,
-/// index = rank; routed experts: parts = tpf, index = tpfIndex.
-Range ffnColumnsOfRank(int64_t width, int64_t parts, int64_t index);
 
 } // namespace helix::sharding
 

@@ -126,10 +126,9 @@ std::string ManifestBuilder::render() const {
     doc.model.hiddenSize = model.getHiddenSize();
     doc.model.vocabSize = model.getVocabSize();
   }
+  doc.layout.kvBlock = 1; // unsharded: every token on the one rank
   if (auto attr = module->getAttrOfType<LayoutAttr>("helix.layout"))
-    doc.layout = {attr.getKvp(),          attr.getTpa(), attr.getTpf(),
-                  attr.getEp(),           attr.getMicrobatches(),
-                  attr.getKvBlock()};
+    doc.layout = attr.getLayout();
   for (auto grid : module.getOps<shard::GridOp>())
     doc.grids[grid.getSymName().str()] =
         std::vector<int64_t>(grid.getShape().begin(), grid.getShape().end());

@@ -13,6 +13,7 @@
 
 #include "helix_rt/abi.h"
 #include "helix_rt/kernels.h"
+#include "helix_rt/layout.h"
 
 #include <nlohmann/json.hpp>
 
@@ -80,16 +81,11 @@ struct ModelSpec {
   std::string weightDtype;
 };
 
-/// The Helix layout the module was sharded for (all 1: unsharded).
-struct LayoutSpec {
-  int64_t kvp = 1, tpa = 1, tpf = 1, ep = 1, microbatches = 1, kvBlock = 1;
-};
-
 struct Manifest {
   int64_t abiVersion = abi::kVersion;
   std::string target = "cpu"; // "cuda": buffers and ops through the Device
   ModelSpec model;
-  LayoutSpec layout;
+  Layout layout; // the layout it was sharded for (all 1: unsharded)
   std::map<std::string, std::vector<int64_t>> grids;
   std::optional<CacheSpec> cache;
   std::vector<WeightSpec> weights;
@@ -152,7 +148,7 @@ template <class F, class T> If<T, ModelSpec> schema(F &&f, T &m) {
   f("weight_dtype", m.weightDtype);
 }
 
-template <class F, class T> If<T, LayoutSpec> schema(F &&f, T &l) {
+template <class F, class T> If<T, Layout> schema(F &&f, T &l) {
   f("kvp", l.kvp);
   f("tpa", l.tpa);
   f("tpf", l.tpf);
@@ -210,7 +206,7 @@ using HasSchema = std::disjunction<
     std::is_same<T, SliceSpec>, std::is_same<T, OwnerSpec>,
     std::is_same<T, WeightSpec>, std::is_same<T, GroupSpec>,
     std::is_same<T, MoeSpec>, std::is_same<T, ModelSpec>,
-    std::is_same<T, LayoutSpec>, std::is_same<T, kernels::RopeParams>,
+    std::is_same<T, Layout>, std::is_same<T, kernels::RopeParams>,
     std::is_same<T, CacheSpec>, std::is_same<T, Manifest>>;
 
 template <class T> struct IsOptional : std::false_type {};

@@ -50,7 +50,7 @@ struct HelixSetLayoutPass
       module.emitError("module already has a helix.layout");
       return signalPassFailure();
     }
-    sharding::Layout layout{kvp, tpa, tpf, ep, microbatches, kvBlock};
+    Layout layout{kvp, tpa, tpf, ep, microbatches, kvBlock};
     if (autoLayout && failed(chooseAutomatically(module, layout)))
       return signalPassFailure();
     sharding::ModelShape shape = readModelShape(module);
@@ -65,10 +65,7 @@ struct HelixSetLayoutPass
       return signalPassFailure();
     }
     MLIRContext *ctx = module.getContext();
-    module->setAttr("helix.layout",
-                    LayoutAttr::get(ctx, layout.kvp, layout.tpa, layout.tpf,
-                                    layout.ep, layout.microbatches,
-                                    layout.kvBlock));
+    module->setAttr("helix.layout", LayoutAttr::get(ctx, layout));
     OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
     shard::GridOp::create(b, module.getLoc(), kAttentionGrid,
                           ArrayRef<int64_t>{layout.kvp, layout.tpa});
@@ -77,7 +74,7 @@ struct HelixSetLayoutPass
   }
 
   /// The planner's layout for `ranks` GPUs, from the imported config.
-  LogicalResult chooseAutomatically(ModuleOp module, sharding::Layout &layout) {
+  LogicalResult chooseAutomatically(ModuleOp module, Layout &layout) {
     auto text = module->getAttrOfType<StringAttr>("helix.hf_config");
     if (!text)
       return module.emitError("helix-set-layout auto needs the helix.hf_config "
@@ -94,11 +91,9 @@ struct HelixSetLayoutPass
                                              ranks, error);
     if (!choice)
       return module.emitError("auto layout: ") << error;
-    layout.kvp = choice->kvp;
-    layout.tpa = choice->tpa;
-    layout.tpf = choice->tpf;
-    layout.ep = choice->ep;
-    layout.microbatches = choice->microbatches;
+    int64_t kvBlock = layout.kvBlock; // not the planner's to choose
+    layout = choice->layout;
+    layout.kvBlock = kvBlock;
     llvm::errs() << "helix-set-layout: auto layout for "
                  << static_cast<int64_t>(ranks) << " ranks of "
                  << static_cast<std::string>(hardware) << " at "

@@ -6,6 +6,8 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectImplementation.h"
 
+#include "helix_rt/layout.h"
+
 #include "llvm/ADT/Hashing.h"
 #include "llvm/ADT/bit.h"
 

@@ -122,8 +122,19 @@ def Helix_LayoutAttr : AttrDef<Helix_Dialect, "Layout"> {
                         "int64_t":$kv_block);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
+  let builders = [
+    AttrBuilder<(ins "const ::helix_rt::Layout &":$layout), [{
+      return $_get($_ctxt, layout.kvp, layout.tpa, layout.tpf, layout.ep,
+                   layout.microbatches, layout.kvBlock);
+    }]>
+  ];
   let extraClassDeclaration = [{
     int64_t getWorldSize() const { return getKvp() * getTpa(); }
+    /// The value type the planner, the driver and the runtime share.
+    ::helix_rt::Layout getLayout() const {
+      return {getKvp(), getTpa(), getTpf(), getEp(), getMicrobatches(),
+              getKvBlock()};
+    }
   }];
 }
 
