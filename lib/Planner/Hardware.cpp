@@ -1,7 +1,8 @@
 //===- Hardware.cpp - Hardware presets and custom hardware files ----------===//
 //
-// Every constant carries its source. Figures from
-// shared/reference/perf-anchors.md are quoted as "anchors".
+// Every constant carries its source. "Anchors" are published measurements
+// (NCCL, vLLM and SGLang reports, vendor datasheets), tabulated with their
+// sources in docs/planner.md ("Constants").
 //
 //===----------------------------------------------------------------------===//
 #include "helix/Planner/Hardware.h"
