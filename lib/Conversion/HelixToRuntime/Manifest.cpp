@@ -19,10 +19,6 @@ int64_t intern(std::vector<T> &list, std::map<std::string, int64_t> &ids,
   return it->second;
 }
 
-template <class T> std::vector<int64_t> ints(ArrayRef<T> values) {
-  return std::vector<int64_t>(values.begin(), values.end());
-}
-
 helix_rt::CacheSpec cacheSpec(Type type) {
   helix_rt::CacheSpec cache;
   if (auto kv = dyn_cast<KvCacheType>(type)) {
@@ -57,16 +53,7 @@ helix_rt::kernels::RopeScaling scaling(RopeScaling s) {
 } // namespace
 
 int64_t ManifestBuilder::weight(const WeightRef &ref) {
-  helix_rt::WeightSpec spec;
-  spec.name = ref.name;
-  spec.shape.assign(ref.shape.begin(), ref.shape.end());
-  if (ref.slice)
-    spec.slice = helix_rt::SliceSpec{ref.slice->dim, ref.slice->parts,
-                                     ref.slice->grid, ints(ArrayRef<int64_t>(ref.slice->axes))};
-  if (ref.owners)
-    spec.owners = helix_rt::OwnerSpec{ref.owners->grid, ints(ArrayRef<int64_t>(ref.owners->axes)),
-                                      ref.owners->parts, ref.owners->index};
-  return intern(manifest.weights, weightIds, std::move(spec));
+  return intern(manifest.weights, weightIds, ref);
 }
 
 std::vector<int64_t> ManifestBuilder::weightsOf(WeightUserOpInterface op) {
@@ -96,7 +83,7 @@ int64_t ManifestBuilder::rope(RopeAttr rope) {
 
 int64_t ManifestBuilder::group(StringRef grid, ArrayRef<int16_t> axes) {
   return intern(manifest.groups, groupIds,
-                helix_rt::GroupSpec{grid.str(), ints(axes)});
+                helix_rt::GroupSpec{grid.str(), {axes.begin(), axes.end()}});
 }
 
 int64_t ManifestBuilder::moe(MoeExpertsOp op) {

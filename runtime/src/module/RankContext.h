@@ -2,7 +2,7 @@
 #ifndef HELIX_RT_MODULE_RANKCONTEXT_H
 #define HELIX_RT_MODULE_RANKCONTEXT_H
 
-#include "helix_rt/manifest.h"
+#include "helix_rt/manifest_json.h"
 #include "helix_rt/comm.h"
 #include "helix_rt/safetensors.h"
 

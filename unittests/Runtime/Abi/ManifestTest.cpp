@@ -1,5 +1,5 @@
 //===- ManifestTest.cpp - the manifest reads back what was written --------===//
-#include "helix_rt/manifest.h"
+#include "helix_rt/manifest_json.h"
 
 #include <gtest/gtest.h>
 

@@ -4,7 +4,7 @@
 
 #include "helix/Dialect/Helix/IR/HelixOps.h"
 
-#include "helix_rt/manifest.h"
+#include "helix_rt/manifest_json.h"
 
 #include <map>
 #include <string>

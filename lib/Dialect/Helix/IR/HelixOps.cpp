@@ -57,12 +57,8 @@ LogicalResult LinearOp::verify() {
 }
 
 void LinearOp::getWeights(SmallVectorImpl<WeightRef> &weights) {
-  WeightRef ref{getWeight().str(),
-                {featureDim(getResult()), featureDim(getInput())}};
-  ref.slice = toWeightSlice(*this, getSliceAttr());
-  if (ref.slice)
-    ref.shape[ref.slice->dim] *= ref.slice->parts;
-  weights.push_back(std::move(ref));
+  weights.push_back(slicedWeight(*this, getWeight(), featureDim(getResult()),
+                                 featureDim(getInput()), getSliceAttr()));
 }
 
 //===----------------------------------------------------------------------===//

@@ -100,12 +100,8 @@ LogicalResult MergeLinearOp::verify() {
 }
 
 void MergeLinearOp::getWeights(SmallVectorImpl<WeightRef> &weights) {
-  WeightRef ref{getWeight().str(),
-                {featureDim(getResult()), mergedWidth(getPartials())}};
-  ref.slice = toWeightSlice(*this, getSliceAttr());
-  if (ref.slice)
-    ref.shape[ref.slice->dim] *= ref.slice->parts;
-  weights.push_back(std::move(ref));
+  weights.push_back(slicedWeight(*this, getWeight(), featureDim(getResult()),
+                                 mergedWidth(getPartials()), getSliceAttr()));
 }
 
 LogicalResult MergeValueProjectionOp::verify() {

@@ -38,4 +38,12 @@ std::optional<WeightSlice> toWeightSlice(Operation *from, SliceAttr slice) {
   return result;
 }
 
+WeightRef slicedWeight(Operation *from, StringRef name, int64_t rows,
+                       int64_t cols, SliceAttr slice) {
+  WeightRef ref{name.str(), {rows, cols}, toWeightSlice(from, slice)};
+  if (ref.slice)
+    ref.shape[ref.slice->dim] *= ref.slice->parts;
+  return ref;
+}
+
 } // namespace helix

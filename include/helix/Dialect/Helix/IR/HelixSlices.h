@@ -17,6 +17,11 @@ int64_t sliceParts(mlir::Operation *from, SliceAttr slice);
 std::optional<WeightSlice> toWeightSlice(mlir::Operation *from,
                                          SliceAttr slice);
 
+/// A [rows, cols] block of checkpoint tensor `name` read through `slice`:
+/// the ref carries the full shape (the sliced dimension times its parts).
+WeightRef slicedWeight(mlir::Operation *from, llvm::StringRef name,
+                       int64_t rows, int64_t cols, SliceAttr slice);
+
 } // namespace helix
 
 #endif // HELIX_DIALECT_HELIX_IR_HELIXSLICES_H
