@@ -4,7 +4,7 @@
 // Every failure is one `error: ...` line on stderr and exit status 1.
 //
 //===----------------------------------------------------------------------===//
-#include "helix/Import/ModelConfig.h"
+#include "helix/Model/ModelConfig.h"
 #include "helix/Planner/Plot.h"
 #include "helix/Planner/Report.h"
 
