@@ -6,9 +6,9 @@
 // on machines that have CUDA but no LLVM/MLIR (docs/gpu.md).
 //
 //===----------------------------------------------------------------------===//
-#include "Gpu.h"
-#include "Launch.h"
-#include "Outputs.h"
+#include "RunCore/Gpu.h"
+#include "RunCore/Launch.h"
+#include "RunCore/Outputs.h"
 
 #include "helix_rt/helix_rt.h"
 

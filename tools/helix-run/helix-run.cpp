@@ -1,8 +1,9 @@
 //===- helix-run.cpp - compile a model for a layout and decode on N ranks -===//
-#include "Gpu.h"
-#include "Launch.h"
 #include "Options.h"
-#include "Outputs.h"
+
+#include "RunCore/Gpu.h"
+#include "RunCore/Launch.h"
+#include "RunCore/Outputs.h"
 
 #include "helix/Driver/CompileModel.h"
 #include "helix/Planner/AutoLayout.h"

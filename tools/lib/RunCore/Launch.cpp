@@ -1,6 +1,6 @@
 //===- Launch.cpp - run the ranks on threads or MPI processes -------------===//
-#include "Launch.h"
-#include "Gpu.h"
+#include "RunCore/Launch.h"
+#include "RunCore/Gpu.h"
 
 #include <cstdio>
 #include <new>
