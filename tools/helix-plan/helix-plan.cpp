@@ -1,12 +1,15 @@
 //===- helix-plan.cpp - Pareto frontiers of decode layouts ----------------===//
 //
-// Thin main over lib/Planner: parse flags, plan, print and write outputs.
+// A thin main over lib/Planner (the model): parse flags, plan, then print and
+// write the outputs (Report.h) and the plot (Plot.h), which live here so that
+// the planner's users (helix-run, the auto-layout pass) never link them.
 // Every failure is one `error: ...` line on stderr and exit status 1.
 //
 //===----------------------------------------------------------------------===//
-#include "helix/Import/ModelConfig.h"
-#include "helix/Planner/Plot.h"
-#include "helix/Planner/Report.h"
+#include "Plot.h"
+#include "Report.h"
+
+#include "helix/Model/ModelConfig.h"
 
 #include <cstdio>
 #include <cstdlib>

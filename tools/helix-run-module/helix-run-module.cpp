@@ -6,9 +6,10 @@
 // on machines that have CUDA but no LLVM/MLIR (docs/gpu.md).
 //
 //===----------------------------------------------------------------------===//
-#include "Gpu.h"
-#include "Launch.h"
-#include "Outputs.h"
+#include "RunCore/Gpu.h"
+#include "RunCore/Handles.h"
+#include "RunCore/Launch.h"
+#include "RunCore/Outputs.h"
 
 #include "helix_rt/helix_rt.h"
 #include "helix_rt/layout.h"
@@ -17,7 +18,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <map>
-#include <memory>
 #include <string>
 
 using namespace helix::run;
@@ -92,8 +92,7 @@ int main(int argc, char **argv) {
                         sizeof message) != HELIX_OK)
     return fail(message);
   // Closed on every path out (the sanitizer build checks for leaks).
-  std::unique_ptr<helix_module, void (*)(helix_module *)> module(
-      opened, helix_module_close);
+  ModuleHandle module(opened);
   helix_module_info facts;
   helix_module_get_info(module.get(), &facts);
   std::string target = facts.target, error;
@@ -124,8 +123,7 @@ int main(int argc, char **argv) {
   if (helix_checkpoint_open(args["--model"].c_str(), &read, message,
                             sizeof message) != HELIX_OK)
     return fail(message);
-  std::unique_ptr<helix_checkpoint, void (*)(helix_checkpoint *)> checkpoint(
-      read, helix_checkpoint_close);
+  CheckpointHandle checkpoint(read);
 
   helix_comm *mpiWorld = nullptr;
   bool root = true;

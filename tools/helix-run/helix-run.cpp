@@ -1,8 +1,10 @@
 //===- helix-run.cpp - compile a model for a layout and decode on N ranks -===//
-#include "Gpu.h"
-#include "Launch.h"
 #include "Options.h"
-#include "Outputs.h"
+
+#include "RunCore/Gpu.h"
+#include "RunCore/Handles.h"
+#include "RunCore/Launch.h"
+#include "RunCore/Outputs.h"
 
 #include "helix/Driver/CompileModel.h"
 #include "helix/Planner/AutoLayout.h"
@@ -11,11 +13,11 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/SHA256.h"
 
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <sstream>
 
 using namespace helix;
@@ -65,11 +67,13 @@ bool copyFileAtomically(const std::string &from, const std::string &to,
   return true;
 }
 
-std::string readFile(const std::string &path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
+/// The checkpoint's directory: `model` itself, or the directory holding it
+/// when --model names the config.json file (loadModelConfig takes both).
+std::string checkpointDirectory(const std::string &model) {
+  if (llvm::sys::fs::is_directory(model))
+    return model;
+  llvm::StringRef parent = llvm::sys::path::parent_path(model);
+  return parent.empty() ? "." : parent.str();
 }
 
 } // namespace
@@ -97,7 +101,11 @@ int main(int argc, char **argv) {
       return fail("--backend cuda: " + why);
   }
 
-  std::optional<ModelConfig> config = loadModelConfig(o.model, error);
+  // config.json is read once: its text keys the module cache, so a model
+  // given as a directory or as its config.json shares one cache entry.
+  std::string configText;
+  std::optional<ModelConfig> config =
+      loadModelConfig(o.model, error, &configText);
   if (!config)
     return fail(error);
   std::optional<Prompts> prompts;
@@ -160,8 +168,8 @@ int main(int argc, char **argv) {
   std::string cacheDir = o.cacheDir.empty() ? defaultCacheDir() : o.cacheDir;
   std::string modulePath;
   if (o.compileOnly) {
-    if (!compileModelCached(*config, readFile(o.model + "/config.json"),
-                            request, cacheDir, compilerId(), modulePath, error))
+    if (!compileModelCached(*config, configText, request, cacheDir,
+                            compilerId(), modulePath, error))
       return fail("compiling the model failed: " + error);
     if (!copyFileAtomically(modulePath, o.moduleOut, error))
       return fail(error);
@@ -174,11 +182,13 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, "helix-run: HELIX_CUDA_ON_HOST=1: running the "
                          "target=cuda step with the host's kernels\n");
 
+  // The checkpoint and the module are closed on every path out.
   char message[1024];
-  helix_checkpoint *checkpoint = nullptr;
-  if (helix_checkpoint_open(o.model.c_str(), &checkpoint, message,
-                            sizeof message) != HELIX_OK)
+  helix_checkpoint *opened = nullptr;
+  if (helix_checkpoint_open(checkpointDirectory(o.model).c_str(), &opened,
+                            message, sizeof message) != HELIX_OK)
     return fail(message);
+  CheckpointHandle checkpoint(opened);
 
   helix_comm *mpiWorld = nullptr;
   bool root = true;
@@ -187,16 +197,15 @@ int main(int argc, char **argv) {
       return stop;
 
   // Rank 0 compiles (or finds the cached module); the others wait for it.
-  bool compiled = !root || compileModelCached(*config, readFile(o.model + "/config.json"),
-                                              request, cacheDir, compilerId(),
+  bool compiled = !root || compileModelCached(*config, configText, request,
+                                              cacheDir, compilerId(),
                                               modulePath, error);
   if (mpiWorld) {
     if (!compiled)
       helix_comm_abort(mpiWorld, ("compilation failed: " + error).c_str());
     helix_comm_barrier(mpiWorld);
-    if (!root && !compileModelCached(*config, readFile(o.model + "/config.json"),
-                                     request, cacheDir, compilerId(), modulePath,
-                                     error))
+    if (!root && !compileModelCached(*config, configText, request, cacheDir,
+                                     compilerId(), modulePath, error))
       compiled = false;
   }
   if (!compiled)
@@ -205,14 +214,15 @@ int main(int argc, char **argv) {
       !copyFileAtomically(modulePath, o.moduleOut, error))
     return fail(error);
 
-  helix_module *module = nullptr;
-  if (helix_module_open(modulePath.c_str(), &module, message, sizeof message) !=
+  helix_module *loaded = nullptr;
+  if (helix_module_open(modulePath.c_str(), &loaded, message, sizeof message) !=
       HELIX_OK)
     return fail(message);
+  ModuleHandle module(loaded);
 
   Launch launch;
-  launch.module = module;
-  launch.checkpoint = checkpoint;
+  launch.module = module.get();
+  launch.checkpoint = checkpoint.get();
   launch.options.max_batch = static_cast<int64_t>(prompts->size());
   launch.options.max_context = o.maxContext > 0 ? o.maxContext : steps;
   launch.prompts = &*prompts;
@@ -221,8 +231,8 @@ int main(int argc, char **argv) {
   launch.gpu = cuda && !cudaOnHost;
   DecodeResult result;
   bool ok = runLaunch(launch, mpiWorld, world, result, error);
-  helix_module_close(module);
-  helix_checkpoint_close(checkpoint);
+  module.reset();
+  checkpoint.reset();
   if (!ok)
     return root ? fail(error) : 1;
   if (!root)

@@ -2,7 +2,7 @@
 #ifndef HELIX_DRIVER_COMPILEMODEL_H
 #define HELIX_DRIVER_COMPILEMODEL_H
 
-#include "helix/Import/ModelConfig.h"
+#include "helix/Model/ModelConfig.h"
 #include "helix/Sharding/Layout.h"
 
 #include <cstdint>

@@ -2,7 +2,7 @@
 #ifndef HELIX_IMPORT_DECODEGRAPH_H
 #define HELIX_IMPORT_DECODEGRAPH_H
 
-#include "helix/Import/ModelConfig.h"
+#include "helix/Model/ModelConfig.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"

@@ -7,7 +7,7 @@
 #ifndef HELIX_PLANNER_AUTOLAYOUT_H
 #define HELIX_PLANNER_AUTOLAYOUT_H
 
-#include "helix/Import/ModelConfig.h"
+#include "helix/Model/ModelConfig.h"
 #include "helix/Planner/Dtype.h"
 #include "helix/Sharding/Layout.h"
 

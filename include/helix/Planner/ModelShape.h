@@ -2,7 +2,7 @@
 #ifndef HELIX_PLANNER_MODELSHAPE_H
 #define HELIX_PLANNER_MODELSHAPE_H
 
-#include "helix/Import/ModelConfig.h"
+#include "helix/Model/ModelConfig.h"
 
 #include <cstdint>
 

@@ -2,7 +2,7 @@
 #ifndef HELIX_SHARDING_CONFIGSHAPE_H
 #define HELIX_SHARDING_CONFIGSHAPE_H
 
-#include "helix/Import/ModelConfig.h"
+#include "helix/Model/ModelConfig.h"
 #include "helix/Sharding/Layout.h"
 
 namespace helix::sharding {

@@ -1,6 +1,6 @@
 //===- Prompts.h - prompts.json and the decode schedule ---------*- C++ -*-===//
-#ifndef HELIX_TOOLS_HELIX_RUN_PROMPTS_H
-#define HELIX_TOOLS_HELIX_RUN_PROMPTS_H
+#ifndef HELIX_TOOLS_RUNCORE_PROMPTS_H
+#define HELIX_TOOLS_RUNCORE_PROMPTS_H
 
 #include <cstdint>
 #include <optional>
@@ -22,4 +22,4 @@ int64_t stepsNeeded(const Prompts &prompts, int64_t newTokens);
 
 } // namespace helix::run
 
-#endif // HELIX_TOOLS_HELIX_RUN_PROMPTS_H
+#endif // HELIX_TOOLS_RUNCORE_PROMPTS_H

@@ -1,6 +1,6 @@
 //===- Gpu.h - the GPU side of helix-run --backend cuda ---------*- C++ -*-===//
-#ifndef HELIX_TOOLS_HELIX_RUN_GPU_H
-#define HELIX_TOOLS_HELIX_RUN_GPU_H
+#ifndef HELIX_TOOLS_RUNCORE_GPU_H
+#define HELIX_TOOLS_RUNCORE_GPU_H
 
 #include "helix_rt/helix_rt.h"
 
@@ -24,4 +24,4 @@ void closeGpuRank(GpuRank &rank);
 
 } // namespace helix::run
 
-#endif // HELIX_TOOLS_HELIX_RUN_GPU_H
+#endif // HELIX_TOOLS_RUNCORE_GPU_H

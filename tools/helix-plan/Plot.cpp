@@ -1,7 +1,7 @@
 //===- Plot.cpp - PNG of the frontiers through gnuplot --------------------===//
-#include "helix/Planner/Plot.h"
+#include "Plot.h"
 
-#include "helix/Planner/Report.h"
+#include "Report.h"
 
 #include <cstdio>
 #include <cstdlib>

@@ -1,8 +1,8 @@
 //===- Decode.h - one rank's greedy decode loop ------------------*- C++ -*-===//
-#ifndef HELIX_TOOLS_HELIX_RUN_DECODE_H
-#define HELIX_TOOLS_HELIX_RUN_DECODE_H
+#ifndef HELIX_TOOLS_RUNCORE_DECODE_H
+#define HELIX_TOOLS_RUNCORE_DECODE_H
 
-#include "Prompts.h"
+#include "RunCore/Prompts.h"
 #include "helix_rt/helix_rt.h"
 
 namespace helix::run {
@@ -27,4 +27,4 @@ double medianMs(std::vector<double> times);
 
 } // namespace helix::run
 
-#endif // HELIX_TOOLS_HELIX_RUN_DECODE_H
+#endif // HELIX_TOOLS_RUNCORE_DECODE_H

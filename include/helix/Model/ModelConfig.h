@@ -1,12 +1,13 @@
 //===- ModelConfig.h - Hugging Face config.json, parsed and checked -*- C++ -*-===//
 //
-// Plain C++ (no MLIR): shared by helix-import, helix-plan and the runtime
-// tools. Parsing never throws; every problem is reported as one message that
-// names the offending config field.
+// Plain C++ (no MLIR), the base library (HelixModel) that the importer, the
+// sharding rules, the planner, the passes and the tools build on: the one
+// parser of config.json. Parsing never throws; every problem is reported as
+// one message that names the offending config field.
 //
 //===----------------------------------------------------------------------===//
-#ifndef HELIX_IMPORT_MODELCONFIG_H
-#define HELIX_IMPORT_MODELCONFIG_H
+#ifndef HELIX_MODEL_MODELCONFIG_H
+#define HELIX_MODEL_MODELCONFIG_H
 
 #include <cstdint>
 #include <optional>
@@ -99,4 +100,4 @@ double yarnMscale(double scale, double mscale);
 
 } // namespace helix
 
-#endif // HELIX_IMPORT_MODELCONFIG_H
+#endif // HELIX_MODEL_MODELCONFIG_H

@@ -1,6 +1,6 @@
 //===- Report.h - Text, JSON and CSV renderings of a plan -------*- C++ -*-===//
-#ifndef HELIX_PLANNER_REPORT_H
-#define HELIX_PLANNER_REPORT_H
+#ifndef HELIX_TOOLS_HELIX_PLAN_REPORT_H
+#define HELIX_TOOLS_HELIX_PLAN_REPORT_H
 
 #include "helix/Planner/Planner.h"
 
@@ -34,4 +34,4 @@ bool writeFileAtomically(const std::string &path, const std::string &content,
 
 } // namespace helix::planner
 
-#endif // HELIX_PLANNER_REPORT_H
+#endif // HELIX_TOOLS_HELIX_PLAN_REPORT_H

@@ -1,8 +1,8 @@
 //===- Outputs.h - out.json and logits.npy, written atomically --*- C++ -*-===//
-#ifndef HELIX_TOOLS_HELIX_RUN_OUTPUTS_H
-#define HELIX_TOOLS_HELIX_RUN_OUTPUTS_H
+#ifndef HELIX_TOOLS_RUNCORE_OUTPUTS_H
+#define HELIX_TOOLS_RUNCORE_OUTPUTS_H
 
-#include "Decode.h"
+#include "RunCore/Decode.h"
 
 #include <string>
 
@@ -36,4 +36,4 @@ bool finishRun(const char *tool, const std::string &how, RunSummary summary,
 
 } // namespace helix::run
 
-#endif // HELIX_TOOLS_HELIX_RUN_OUTPUTS_H
+#endif // HELIX_TOOLS_RUNCORE_OUTPUTS_H

@@ -1,5 +1,5 @@
 //===- Outputs.cpp - out.json and logits.npy, written atomically ----------===//
-#include "Outputs.h"
+#include "RunCore/Outputs.h"
 
 #include <nlohmann/json.hpp>
 

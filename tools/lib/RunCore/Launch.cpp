@@ -1,6 +1,6 @@
 //===- Launch.cpp - run the ranks on threads or MPI processes -------------===//
-#include "Launch.h"
-#include "Gpu.h"
+#include "RunCore/Launch.h"
+#include "RunCore/Gpu.h"
 
 #include <cstdio>
 #include <new>
@@ -113,6 +113,8 @@ int openMpiWorld(int32_t world, helix_comm *&mpiWorld, bool &root) {
   if (root)
     std::fprintf(stderr, "error: the module needs %d ranks but mpirun started %d\n",
                  world, helix_comm_size(mpiWorld));
+  helix_comm_destroy(mpiWorld);
+  mpiWorld = nullptr;
   helix_comm_mpi_finalize();
   return 1;
 }

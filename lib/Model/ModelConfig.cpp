@@ -1,5 +1,5 @@
 //===- ModelConfig.cpp - Hugging Face config.json parsing and checks ------===//
-#include "helix/Import/ModelConfig.h"
+#include "helix/Model/ModelConfig.h"
 
 #include <nlohmann/json.hpp>
 

@@ -1,6 +1,6 @@
 //===- Plot.h - PNG of the frontiers through gnuplot ------------*- C++ -*-===//
-#ifndef HELIX_PLANNER_PLOT_H
-#define HELIX_PLANNER_PLOT_H
+#ifndef HELIX_TOOLS_HELIX_PLAN_PLOT_H
+#define HELIX_TOOLS_HELIX_PLAN_PLOT_H
 
 #include "helix/Planner/Planner.h"
 
@@ -20,4 +20,4 @@ bool plotFrontiers(const PlanResult &result, const std::string &title,
 
 } // namespace helix::planner
 
-#endif // HELIX_PLANNER_PLOT_H
+#endif // HELIX_TOOLS_HELIX_PLAN_PLOT_H

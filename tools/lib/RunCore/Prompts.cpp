@@ -1,5 +1,5 @@
 //===- Prompts.cpp - prompts.json and the decode schedule -----------------===//
-#include "Prompts.h"
+#include "RunCore/Prompts.h"
 
 #include <nlohmann/json.hpp>
 

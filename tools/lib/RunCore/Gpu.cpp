@@ -1,5 +1,5 @@
 //===- Gpu.cpp - NCCL world and CUDA device for --backend cuda ------------===//
-#include "Gpu.h"
+#include "RunCore/Gpu.h"
 
 #ifdef HELIX_HAVE_CUDA
 #include "helix_rt/cuda_comm.h"

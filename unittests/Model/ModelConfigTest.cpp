@@ -1,5 +1,5 @@
 //===- ModelConfigTest.cpp - config.json parsing, field by field ----------===//
-#include "helix/Import/ModelConfig.h"
+#include "helix/Model/ModelConfig.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

@@ -1,5 +1,5 @@
 //===- Report.cpp - Text, JSON and CSV renderings of a plan ---------------===//
-#include "helix/Planner/Report.h"
+#include "Report.h"
 
 #include <cerrno>
 #include <cstdio>

@@ -1,5 +1,5 @@
 //===- Decode.cpp - one rank's greedy decode loop -------------------------===//
-#include "Decode.h"
+#include "RunCore/Decode.h"
 
 #include <algorithm>
 #include <chrono>

@@ -1,8 +1,8 @@
 //===- Launch.h - run the ranks on threads or MPI processes -----*- C++ -*-===//
-#ifndef HELIX_TOOLS_HELIX_RUN_LAUNCH_H
-#define HELIX_TOOLS_HELIX_RUN_LAUNCH_H
+#ifndef HELIX_TOOLS_RUNCORE_LAUNCH_H
+#define HELIX_TOOLS_RUNCORE_LAUNCH_H
 
-#include "Decode.h"
+#include "RunCore/Decode.h"
 
 namespace helix::run {
 
@@ -39,4 +39,4 @@ bool runLaunch(const Launch &launch, helix_comm *mpiWorld, int32_t world,
 
 } // namespace helix::run
 
-#endif // HELIX_TOOLS_HELIX_RUN_LAUNCH_H
+#endif // HELIX_TOOLS_RUNCORE_LAUNCH_H
