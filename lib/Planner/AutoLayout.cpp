@@ -3,7 +3,6 @@
 
 #include "helix/Planner/Evaluate.h"
 #include "helix/Planner/Search.h"
-#include "helix/Sharding/ConfigShape.h"
 
 namespace helix::planner {
 
@@ -23,12 +22,8 @@ chooseHelixLayout(const ModelConfig &config, const std::string &hardware,
 
   std::optional<PlanPoint> best;
   bool anyValid = false;
-  sharding::ModelShape rules = sharding::modelShapeOf(config);
   for (const Layout &l : enumerateLayouts(shape, Strategy::Helix, worldSize)) {
     if (l.gpus() != worldSize || l.microbatches > batch)
-      continue;
-    // Only layouts the compiler accepts (e.g. shared experts split over N).
-    if (sharding::validateLayout(l.helix(), rules))
       continue;
     anyValid = true;
     PlanPoint p = evaluate(ctx, l, batch);

@@ -2,12 +2,20 @@
 #include "helix/Planner/Evaluate.h"
 
 #include "helix/Planner/Schedule.h"
+#include "helix/Sharding/Layout.h"
 
 #include <cmath>
 
 namespace helix::planner {
 
 std::string layoutProblem(const ModelShape &m, const Layout &l) {
+  // A Helix layout is what the compiler runs: its rules, not a copy of them.
+  if (l.strategy == Strategy::Helix) {
+    if (l.dp != 1 || l.pp != 1)
+      return "a Helix layout has no data or pipeline parallelism";
+    std::optional<std::string> why = sharding::validateLayout(l.helix(), m);
+    return why ? *why : "";
+  }
   auto divides = [](int64_t d, int64_t n) { return d >= 1 && n % d == 0; };
   int64_t group = stageGpus(l);
   if (l.kvp < 1 || l.tpa < 1 || l.dp < 1 || l.tpf < 1 || l.ep < 1 ||

@@ -167,11 +167,11 @@ std::vector<Phase> layerPhases(const CostContext &ctx, const Layout &l,
     ffn.kernels = 4;
     double read = busiestGroupExperts(m, s, ffnTokens) * m.expertWeights() /
                       s.tpf +
-                  m.sharedExperts * m.expertWeights() / s.shared +
+                  m.sharedExpertWeights() / s.shared +
                   m.routerWeights();
     ffn.weightBytes = read * wb;
     double active = m.expertsPerToken * m.expertWeights() / (s.tpf * s.ep) +
-                    m.sharedExperts * m.expertWeights() / s.shared +
+                    m.sharedExpertWeights() / s.shared +
                     m.routerWeights();
     ffn.gemmFlops = 2.0 * ffnTokens * active;
   }
@@ -269,7 +269,7 @@ MemoryUse memoryPerGpu(const CostContext &ctx, const Layout &l,
   double attn = attentionWeights(m, l, s) + outputWeights(m, l, s);
   double dense = m.denseFfnWeights() / s.ffnDense;
   double moe = double(m.experts / s.ep) * m.expertWeights() / s.tpf +
-               m.sharedExperts * m.expertWeights() / s.shared +
+               m.sharedExpertWeights() / s.shared +
                m.routerWeights();
   double embed = m.embeddingWeights() / lmHeadRanks(l) *
                  (m.tiedEmbeddings || l.pp > 1 ? 1.0 : 2.0);

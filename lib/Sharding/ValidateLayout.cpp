@@ -29,24 +29,24 @@ Message checkFactors(const Layout &layout) {
 /// Sizes the later rules divide by or compare against; a config parser
 /// normally guarantees them, but the library must not trust its callers.
 Message checkModel(const ModelShape &model) {
-  if (model.numHeads < 1)
-    return "model: query heads must be >= 1, got " + num(model.numHeads);
+  if (model.queryHeads < 1)
+    return "model: query heads must be >= 1, got " + num(model.queryHeads);
   if (!model.mla) {
-    if (model.numKvHeads < 1)
-      return "model: KV heads must be >= 1, got " + num(model.numKvHeads);
-    if (model.numHeads % model.numKvHeads != 0)
-      return "model: query heads (" + num(model.numHeads) +
-             ") must be a multiple of KV heads (" + num(model.numKvHeads) + ")";
+    if (model.kvHeads < 1)
+      return "model: KV heads must be >= 1, got " + num(model.kvHeads);
+    if (model.queryHeads % model.kvHeads != 0)
+      return "model: query heads (" + num(model.queryHeads) +
+             ") must be a multiple of KV heads (" + num(model.kvHeads) + ")";
   }
-  for (auto [name, value] : {std::pair{"dense FFN width", model.denseFfnWidth},
-                             {"experts", model.numExperts},
-                             {"expert width", model.expertWidth},
-                             {"shared-expert width", model.sharedExpertWidth}})
+  for (auto [name, value] : {std::pair{"dense FFN width", model.denseFfn},
+                             {"experts", model.experts},
+                             {"expert width", model.expertFfn},
+                             {"shared-expert width", model.sharedFfn}})
     if (value < 0)
       return "model: " + std::string(name) + " must be >= 0, got " + num(value);
-  if (model.numExperts > 0 && model.expertWidth < 1)
+  if (model.experts > 0 && model.expertFfn < 1)
     return "model: expert width must be >= 1 for a model with experts, got " +
-           num(model.expertWidth);
+           num(model.expertFfn);
   return std::nullopt;
 }
 
@@ -67,37 +67,37 @@ Message checkHeads(const Layout &layout, const ModelShape &model) {
              "heads), got " +
              num(layout.tpa);
   } else {
-    if (layout.tpa > model.numKvHeads)
+    if (layout.tpa > model.kvHeads)
       return "tpa = " + num(layout.tpa) + " exceeds the " +
-             num(model.numKvHeads) + " KV heads";
-    if (model.numKvHeads % layout.tpa != 0)
+             num(model.kvHeads) + " KV heads";
+    if (model.kvHeads % layout.tpa != 0)
       return "tpa = " + num(layout.tpa) + " must divide the " +
-             num(model.numKvHeads) + " KV heads";
+             num(model.kvHeads) + " KV heads";
   }
   int64_t n = layout.worldSize();
-  if (model.numHeads % n != 0)
-    return "query heads (" + num(model.numHeads) +
+  if (model.queryHeads % n != 0)
+    return "query heads (" + num(model.queryHeads) +
            ") must be divisible by N = kvp*tpa = " + num(n);
   return std::nullopt;
 }
 
 Message checkFfn(const Layout &layout, const ModelShape &model) {
   int64_t n = layout.worldSize();
-  if (model.denseFfnWidth % n != 0)
-    return "dense FFN width " + num(model.denseFfnWidth) +
+  if (model.denseFfnWidth() % n != 0)
+    return "dense FFN width " + num(model.denseFfnWidth()) +
            " must be divisible by N = " + num(n) +
            " (dense layers run TP over all N ranks)";
-  if (model.numExperts % layout.ep != 0)
-    return "experts (" + num(model.numExperts) +
+  if (model.experts % layout.ep != 0)
+    return "experts (" + num(model.experts) +
            ") must be divisible by ep = " + num(layout.ep);
-  if (model.expertWidth % layout.tpf != 0)
-    return "expert width " + num(model.expertWidth) +
+  if (model.expertFfn % layout.tpf != 0)
+    return "expert width " + num(model.expertFfn) +
            " must be divisible by tpf = " + num(layout.tpf);
-  if (model.sharedExpertWidth % n != 0)
-    return "shared-expert width " + num(model.sharedExpertWidth) +
+  if (model.sharedFfn % n != 0)
+    return "shared-expert width " + num(model.sharedFfn) +
            " must be divisible by N = " + num(n) +
            " (shared experts are sharded over all N ranks)";
-  if (model.numExperts == 0 && layout.ep > 1)
+  if (model.experts == 0 && layout.ep > 1)
     return "ep = " + num(layout.ep) +
            " needs a model with experts (this model has none)";
   return std::nullopt;

@@ -8,7 +8,7 @@
 
 #include "helix/Driver/CompileModel.h"
 #include "helix/Planner/AutoLayout.h"
-#include "helix/Sharding/ConfigShape.h"
+#include "helix/Sharding/Layout.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
@@ -157,7 +157,7 @@ int main(int argc, char **argv) {
                 "collectives to overlap)");
   if (request.sharded)
     if (auto why = sharding::validateLayout(request.layout,
-                                            sharding::modelShapeOf(*config)))
+                                            shapeOf(*config)))
       return fail("impossible layout " + request.str() + ": " + *why);
   int32_t world = static_cast<int32_t>(request.layout.worldSize());
   if (cuda && !cudaOnHost && !o.compileOnly && world > 1 &&

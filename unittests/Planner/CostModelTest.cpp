@@ -181,13 +181,13 @@ TEST(LayoutRules, NameTheBrokenRule) {
   ModelShape r1 = load("deepseek-r1.json");
   ModelShape llama = load("llama-3.1-405b.json");
   EXPECT_EQ(layoutProblem(r1, helix(32, 2, 64, 1, true)),
-            "tpa must be 1 for MLA (one shared latent)");
+            "tpa must be 1 for MLA (the latent cache is shared by all heads), got 2");
   EXPECT_EQ(layoutProblem(llama, helix(21, 3, 63, 1, false)),
-            "tpa must divide the KV heads");
+            "tpa = 3 must divide the 8 KV heads");
   EXPECT_EQ(layoutProblem(r1, helix(64, 1, 32, 3, true)),
-            "tpf*ep must equal the attention GPUs (kvp*tpa*dp)");
+            "kvp*tpa = 64 must equal tpf*ep = 96");
   EXPECT_EQ(layoutProblem(llama, helix(8, 8, 32, 2, false)),
-            "ep > 1 needs a mixture-of-experts model");
+            "ep = 2 needs a model with experts (this model has none)");
   Layout hopbTp = tp(8);
   hopbTp.microbatches = 2;
   EXPECT_EQ(layoutProblem(llama, hopbTp),

@@ -57,21 +57,21 @@ TEST(ValidateLayoutTest, FactorsMustBePositive) {
 
 TEST(ValidateLayoutTest, ModelSizesMustBeSane) {
   ModelShape model = llama405bShape();
-  model.numHeads = 0;
+  model.queryHeads = 0;
   EXPECT_EQ(errorOf(Layout(), model), "model: query heads must be >= 1, got 0");
   model = llama405bShape();
-  model.numKvHeads = 0;
+  model.kvHeads = 0;
   EXPECT_EQ(errorOf(Layout(), model), "model: KV heads must be >= 1, got 0");
   model = llama405bShape();
-  model.numKvHeads = 3;
+  model.kvHeads = 3;
   EXPECT_EQ(errorOf(Layout(), model),
             "model: query heads (128) must be a multiple of KV heads (3)");
   model = llama405bShape();
-  model.denseFfnWidth = -1;
+  model.denseFfn = -1;
   EXPECT_EQ(errorOf(Layout(), model),
             "model: dense FFN width must be >= 0, got -1");
   model = deepseekR1Shape();
-  model.expertWidth = 0;
+  model.expertFfn = 0;
   EXPECT_EQ(errorOf(Layout(), model),
             "model: expert width must be >= 1 for a model with experts, got 0");
 }
@@ -107,7 +107,7 @@ TEST(ValidateLayoutTest, QueryHeadsMustSplitOverN) {
 
 TEST(ValidateLayoutTest, DenseFfnMustSplitOverN) {
   ModelShape model = llama405bShape();
-  model.denseFfnWidth = 53248 + 8;
+  model.denseFfn = 53248 + 8;
   EXPECT_EQ(errorOf(llama405bLayout(), model),
             "dense FFN width 53256 must be divisible by N = 64 (dense layers "
             "run TP over all N ranks)");
@@ -115,21 +115,21 @@ TEST(ValidateLayoutTest, DenseFfnMustSplitOverN) {
 
 TEST(ValidateLayoutTest, ExpertsMustSplitOverEp) {
   ModelShape model = deepseekR1Shape();
-  model.numExperts = 96;
+  model.experts = 96;
   EXPECT_EQ(errorOf(deepseekR1Layout(), model),
             "experts (96) must be divisible by ep = 64");
 }
 
 TEST(ValidateLayoutTest, ExpertWidthMustSplitOverTpf) {
   ModelShape model = deepseekR1Shape();
-  model.expertWidth = 2048 + 4;
+  model.expertFfn = 2048 + 4;
   EXPECT_EQ(errorOf(makeLayout(64, 1, 8, 8), model),
             "expert width 2052 must be divisible by tpf = 8");
 }
 
 TEST(ValidateLayoutTest, SharedExpertMustSplitOverN) {
   ModelShape model = deepseekR1Shape();
-  model.sharedExpertWidth = 2048 + 32;
+  model.sharedFfn = 2048 + 32;
   EXPECT_EQ(errorOf(deepseekR1Layout(), model),
             "shared-expert width 2080 must be divisible by N = 64 (shared "
             "experts are sharded over all N ranks)");
@@ -146,14 +146,14 @@ TEST(ValidateLayoutTest, RulesAreCheckedInOrder) {
             "kvp*tpa = 16 must equal tpf*ep = 8");
   // Breaks the MLA rule and the expert split: MLA comes first.
   ModelShape model = deepseekR1Shape();
-  model.numExperts = 100;
+  model.experts = 100;
   EXPECT_EQ(errorOf(makeLayout(32, 2, 1, 64), model),
             "tpa must be 1 for MLA (the latent cache is shared by all heads), "
             "got 2");
   // Breaks the expert split and the expert width: experts come first.
   model = deepseekR1Shape();
-  model.numExperts = 12;
-  model.expertWidth = 100;
+  model.experts = 12;
+  model.expertFfn = 100;
   EXPECT_EQ(errorOf(makeLayout(64, 1, 8, 8), model),
             "experts (12) must be divisible by ep = 8");
 }

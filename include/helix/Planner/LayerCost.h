@@ -13,7 +13,7 @@
 #include "helix/Planner/Dtype.h"
 #include "helix/Planner/Hardware.h"
 #include "helix/Planner/Layout.h"
-#include "helix/Planner/ModelShape.h"
+#include "helix/Model/ModelShape.h"
 
 #include <vector>
 

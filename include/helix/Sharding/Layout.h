@@ -11,6 +11,7 @@
 #ifndef HELIX_SHARDING_LAYOUT_H
 #define HELIX_SHARDING_LAYOUT_H
 
+#include "helix/Model/ModelShape.h"
 #include "helix_rt/layout.h"
 
 #include <cstdint>
@@ -26,17 +27,7 @@ using helix_rt::parseLayout;
 namespace helix::sharding {
 
 using helix::Layout;
-
-/// The model sizes the layout is checked against.
-struct ModelShape {
-  int64_t numHeads = 0;          // query heads
-  int64_t numKvHeads = 0;        // KV heads (GQA); ignored for MLA
-  bool mla = false;              // one latent cache shared by all heads
-  int64_t denseFfnWidth = 0;     // intermediate_size, 0 if no dense layer
-  int64_t numExperts = 0;        // routed experts, 0 for dense models
-  int64_t expertWidth = 0;       // moe_intermediate_size
-  int64_t sharedExpertWidth = 0; // n_shared_experts * moe_intermediate_size
-};
+using helix::ModelShape;
 
 /// nullopt when `layout` can run `model`; otherwise one message naming the
 /// first rule broken, with the numbers. Rules, in checking order: every

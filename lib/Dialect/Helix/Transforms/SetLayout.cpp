@@ -18,23 +18,27 @@ using namespace helix;
 
 namespace {
 
-/// The sizes the layout rules need, read off the imported graph.
-sharding::ModelShape readModelShape(ModuleOp module) {
-  sharding::ModelShape shape;
+/// The sizes the layout rules need, read off the imported graph (the
+/// module's config, if any, is not consulted: the graph is what is sharded).
+ModelShape readModelShape(ModuleOp module) {
+  ModelShape shape;
   module.walk([&](Operation *op) {
     if (auto attn = dyn_cast<GqaAttentionOp>(op)) {
-      shape.numHeads = attn.getNumHeads();
-      shape.numKvHeads = attn.getCache().getType().getKvHeads();
+      shape.queryHeads = attn.getNumHeads();
+      shape.kvHeads = attn.getCache().getType().getKvHeads();
+      ++shape.layers;
     } else if (auto attn = dyn_cast<MlaAttentionOp>(op)) {
-      shape.numHeads = attn.getNumHeads();
-      shape.numKvHeads = 1;
+      shape.queryHeads = attn.getNumHeads();
+      shape.kvHeads = 1;
       shape.mla = true;
+      ++shape.layers;
     } else if (auto mlp = dyn_cast<SwigluMlpOp>(op)) {
-      shape.denseFfnWidth = mlp.getIntermediateSize();
+      shape.denseFfn = mlp.getIntermediateSize();
     } else if (auto moe = dyn_cast<MoeExpertsOp>(op)) {
-      shape.numExperts = moe.getNumExperts();
-      shape.expertWidth = moe.getIntermediateSize();
-      shape.sharedExpertWidth = moe.getSharedIntermediateSize();
+      shape.experts = moe.getNumExperts();
+      shape.expertFfn = moe.getIntermediateSize();
+      shape.sharedFfn = moe.getSharedIntermediateSize();
+      ++shape.moeLayers;
     }
   });
   return shape;
@@ -53,8 +57,8 @@ struct HelixSetLayoutPass
     Layout layout{kvp, tpa, tpf, ep, microbatches, kvBlock};
     if (autoLayout && failed(chooseAutomatically(module, layout)))
       return signalPassFailure();
-    sharding::ModelShape shape = readModelShape(module);
-    if (shape.numHeads == 0) {
+    ModelShape shape = readModelShape(module);
+    if (shape.queryHeads == 0) {
       module.emitError("helix-set-layout found no attention op to shard");
       return signalPassFailure();
     }

@@ -1,12 +1,17 @@
-//===- ModelShape.h - The sizes of a model that decode cost depends on -*- C++ -*-===//
-#ifndef HELIX_PLANNER_MODELSHAPE_H
-#define HELIX_PLANNER_MODELSHAPE_H
+//===- ModelShape.h - the sizes of a model, derived once --------*- C++ -*-===//
+//
+// The one shape type: the planner's cost model reads it, and the layout
+// rules (helix::sharding::validateLayout) check layouts against it.
+//
+//===----------------------------------------------------------------------===//
+#ifndef HELIX_MODEL_MODELSHAPE_H
+#define HELIX_MODEL_MODELSHAPE_H
 
 #include "helix/Model/ModelConfig.h"
 
 #include <cstdint>
 
-namespace helix::planner {
+namespace helix {
 
 /// Element counts per layer, derived once from a ModelConfig. Weight names
 /// follow Hugging Face; MLA uses the absorbed formulation (W_UK folded into
@@ -32,10 +37,12 @@ struct ModelShape {
   int64_t denseFfn = 0; // F of dense layers
   int64_t experts = 0;  // routed experts
   int64_t expertsPerToken = 0;
-  int64_t sharedExperts = 0;
+  int64_t sharedFfn = 0; // width of all shared experts together (one MLP)
   int64_t expertFfn = 0; // width of one expert
 
   int64_t denseLayers() const { return layers - moeLayers; }
+  /// Width of the dense FFN the layout must split (0 without dense layers).
+  int64_t denseFfnWidth() const { return denseLayers() > 0 ? denseFfn : 0; }
 
   /// Cached elements per token per layer for `kvHeadsLocal` KV heads (MLA:
   /// the whole latent plus the RoPE key, whatever the head count).
@@ -61,6 +68,7 @@ struct ModelShape {
 
   double denseFfnWeights() const { return 3.0 * hidden * denseFfn; }
   double expertWeights() const { return 3.0 * hidden * expertFfn; }
+  double sharedExpertWeights() const { return 3.0 * hidden * sharedFfn; }
   double routerWeights() const { return double(hidden) * experts; }
   double embeddingWeights() const { return double(vocab) * hidden; }
   /// Expected distinct routed experts hit by `tokens` tokens under balanced
@@ -70,6 +78,6 @@ struct ModelShape {
 
 ModelShape shapeOf(const ModelConfig &config);
 
-} // namespace helix::planner
+} // namespace helix
 
-#endif // HELIX_PLANNER_MODELSHAPE_H
+#endif // HELIX_MODEL_MODELSHAPE_H

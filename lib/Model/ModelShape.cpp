@@ -1,9 +1,9 @@
-//===- ModelShape.cpp - The sizes of a model that decode cost depends on --===//
-#include "helix/Planner/ModelShape.h"
+//===- ModelShape.cpp - the sizes of a model, derived once ----------------===//
+#include "helix/Model/ModelShape.h"
 
 #include <cmath>
 
-namespace helix::planner {
+namespace helix {
 
 ModelShape shapeOf(const ModelConfig &config) {
   ModelShape s;
@@ -26,7 +26,7 @@ ModelShape shapeOf(const ModelConfig &config) {
   if (config.moe) {
     s.experts = config.moe->numRoutedExperts;
     s.expertsPerToken = config.moe->expertsPerToken;
-    s.sharedExperts = config.moe->numSharedExperts;
+    s.sharedFfn = config.moe->numSharedExperts * config.moe->intermediateSize;
     s.expertFfn = config.moe->intermediateSize;
     for (int64_t layer = 0; layer < config.numLayers; ++layer)
       s.moeLayers += config.isMoeLayer(layer) ? 1 : 0;
@@ -88,4 +88,4 @@ double ModelShape::distinctExperts(double tokens) const {
   return experts * (1.0 - std::pow(1.0 - k, tokens));
 }
 
-} // namespace helix::planner
+} // namespace helix
