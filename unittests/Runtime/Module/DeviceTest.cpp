@@ -1,8 +1,8 @@
 //===- DeviceTest.cpp - a rank with a device, and the host strided copy ---===//
 //
-// What RankContext promises a Device (runtime/src/module/Device.h): it is
-// given the loaded weights and the cache shape once, before the groups are
-// split off the world; afterwards the host copies are gone and the byte
+// What RankContext promises a caller's Device (runtime/src/module/Device.h):
+// it is given the loaded weights and the cache shape once, before the groups
+// are split off the world; afterwards the host copies are gone and the byte
 // counts are the device's; a cpu-target module is refused. The test device
 // records what it was given and fails the test if the step's ops reach it.
 // Also the host strided copy the step's copies and the collectives' packing
