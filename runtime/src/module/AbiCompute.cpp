@@ -40,18 +40,6 @@ void _mlir_ciface_helix_rt_embed(int64_t ctx, int64_t w, I64x1 *tokens,
     c->device()->embed(*c, w, *tokens, *out);
 }
 
-/// The rank's buffer of manifest weight `id`, flattened: compiled loops in
-/// the module (RMSNorm) read weights through it.
-void _mlir_ciface_helix_rt_weight_1d(F32x1 *result, int64_t ctx, int64_t id) {
-  RankContext *c = context(ctx);
-  const LocalWeight &w = c->weight(id);
-  float *data = const_cast<float *>(w.data.data());
-  *result = F32x1{data, data, 0, {static_cast<int64_t>(w.data.size())}, {1}};
-  if (!w.owned)
-    c->fail("internal error: weight '" + c->manifest().weights.at(id).name +
-            "' is not loaded on rank " + std::to_string(c->rank()));
-}
-
 void _mlir_ciface_helix_rt_linear(int64_t ctx, int64_t w, F32x2 *in,
                                   F32x2 *out) {
   if (RankContext *c = live(ctx))

@@ -44,7 +44,7 @@ namespace {
 // Two layers of a KV cache with one head of 2 channels; "w" [3, 6] and the
 // norm weight "n" [6].
 const char *kManifest = R"({
-  "abi_version": 1, "target": "cpu",
+  "abi_version": 2, "target": "cpu",
   "model": {"architecture": "LlamaForCausalLM", "num_layers": 2,
             "hidden_size": 6, "vocab_size": 4, "weight_dtype": "f32"},
   "layout": {"kvp": 1, "tpa": 1, "tpf": 1, "ep": 1, "microbatches": 1, "kv_block": 1},
