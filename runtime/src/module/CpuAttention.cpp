@@ -24,11 +24,11 @@ bool CpuDevice::upload(RankContext &c, int64_t rows, int64_t slots,
   // RankContext checked that the cache's size fits an int64_t.
   cache.assign(static_cast<size_t>(spec.layers * rows * slots * tokenWidth),
                0.0f);
-  weightSize = 0;
-  for (size_t id = 0; id < c.manifest().weights.size(); ++id)
-    weightSize +=
-        static_cast<int64_t>(c.weight(static_cast<int64_t>(id)).data.size()) *
-        4;
+  int64_t floats = 0;
+  int64_t count = static_cast<int64_t>(c.manifest().weights.size());
+  for (int64_t id = 0; id < count; ++id)
+    floats += static_cast<int64_t>(c.weight(id).data.size());
+  weightSize = floats * 4;
   return true;
 }
 

@@ -31,8 +31,7 @@ const float *CpuDevice::weightData(RankContext &c, int64_t id, int64_t rows,
             (cols < 0 || (w.shape.size() > 1 ? w.shape[1] : 1) == cols);
   if (!ok) {
     c.fail("internal error: weight '" + name +
-           "' has a local shape that "
-           "does not match the compiled step");
+           "' has a local shape that does not match the compiled step");
     return nullptr;
   }
   return w.data.data();
