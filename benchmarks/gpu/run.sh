@@ -29,12 +29,12 @@ cmake -G Ninja -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release \
 gpu_tests="GpuAttentionTest GpuMlaTest GpuMergeTest GpuNormRopeTest GpuGemmTest
   GpuMoeRouteTest GpuNcclTest GpuDeviceOpsTest"
 # shellcheck disable=SC2086
-ninja -C "$build" -j "$jobs" helix_rt_cuda HelixCudaPlanTests \
+ninja -C "$build" -j "$jobs" helix_rt_cuda HelixCudaBootstrapTests \
   helix-gpu-attention-bench helix-run $gpu_tests
 
 cd "$build"
 ctest --output-on-failure -L cuda-build
-ctest --output-on-failure -R 'CommPlan|HopbSchedule|BootstrapEnv'
+ctest --output-on-failure -R 'BootstrapEnv'
 # On a GPU machine a skipped gpu test is a failure: run the binaries so the
 # skip regex cannot hide one.
 for t in $gpu_tests; do

@@ -4,9 +4,7 @@
 #include "helix/Import/DecodeGraph.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
-#include "mlir/Dialect/SCF/IR/SCF.h"
 
 namespace helix {
 #define GEN_PASS_DEF_HELIXLOWERTORUNTIME

@@ -2,7 +2,9 @@
 //
 // One function per op family; each allocates the result buffer(s) and calls
 // the runtime entry point of docs/abi.md with the rank context, ids from the
-// manifest and attributes as scalars.
+// manifest and attributes as scalars. The glue (RMSNorm, the LSE merge,
+// shard sums, argmax) is a call too, on both targets: the runtime's kernel
+// is its one implementation (docs/design.md).
 //
 //===----------------------------------------------------------------------===//
 #include "StepBuilder.h"
@@ -21,6 +23,28 @@ Value optionalIndex(StepBuilder &s, Location loc, Value value, int64_t fallback)
 }
 
 Value mapped(StepBuilder &s, Value value) { return s.buffer(value); }
+
+/// RMSNorm, the LSE merge, shard sums and argmax: one input, one output.
+LogicalResult lowerGlue(StepBuilder &s, Operation *op) {
+  Location loc = op->getLoc();
+  Value in = mapped(s, op->getOperand(0));
+  Value out = s.alloc(loc, op->getResult(0).getType(), in);
+  s.mapping().map(op->getResult(0), out);
+  if (auto norm = dyn_cast<RmsNormOp>(op)) {
+    int64_t id =
+        s.manifestBuilder().weightsOf(cast<WeightUserOpInterface>(op))[0];
+    s.call(loc, Entry::rms_norm,
+           {s.i64(loc, id), s.f32(loc, norm.getEpsilon().convertToDouble()), in,
+            out});
+  } else if (isa<LseMergeOp>(op)) {
+    s.call(loc, Entry::lse_merge, {in, out});
+  } else if (isa<SumShardsOp>(op)) {
+    s.call(loc, Entry::sum_shards, {in, out});
+  } else {
+    s.call(loc, Entry::argmax, {in, out});
+  }
+  return success();
+}
 
 LogicalResult lowerEmbedLike(StepBuilder &s, Operation *op) {
   Location loc = op->getLoc();
@@ -174,7 +198,7 @@ LogicalResult lowerValueProjection(StepBuilder &s, ProjectionOp proj,
 
 LogicalResult lowerHelixOp(StepBuilder &s, Operation *op) {
   if (isa<RmsNormOp, LseMergeOp, SumShardsOp, ArgmaxOp>(op))
-    return lowerCompiledOp(s, op);
+    return lowerGlue(s, op);
   if (isa<EmbedOp, LinearOp, MergeLinearOp, SwigluMlpOp>(op))
     return lowerEmbedLike(s, op);
   if (auto rope = dyn_cast<RopeOp>(op))

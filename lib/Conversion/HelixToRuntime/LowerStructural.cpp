@@ -1,17 +1,14 @@
 //===- LowerStructural.cpp - tensors, index math, owners, collectives -----===//
 //
-// What is not a microkernel is compiled here: slicing and concatenation
-// become subviews and copies, residual adds linalg.add, the KV owner rule an
-// scf.for loop (on device buffers: runtime calls); collectives become
-// communicator calls.
+// What is not a microkernel: slicing and concatenation become subviews and
+// runtime copies, residual adds and the KV owner rule runtime calls,
+// collectives communicator calls.
 //
 //===----------------------------------------------------------------------===//
 #include "StepBuilder.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
-#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 using namespace mlir;
@@ -107,34 +104,15 @@ LogicalResult lowerTensorOp(StepBuilder &s, Operation *op) {
   return op->emitOpError("has no runtime lowering");
 }
 
-/// owner[b] = (positions[b] / block) % shards, as a compiled loop.
+/// owner[b] = the KVP rank that stores positions[b] (helix_rt/abi.h).
 LogicalResult lowerKvOwner(StepBuilder &s, KvOwnerOp op) {
-  OpBuilder &b = s.builder();
   Location loc = op.getLoc();
   Value positions = s.buffer(op.getPositions());
   Value owner = s.alloc(loc, op.getType(), positions);
   s.mapping().map(op.getResult(), owner);
-  if (s.deviceBuffers()) {
-    s.call(loc, Entry::kv_owner,
-           {s.i64(loc, op.getBlock()), s.i64(loc, op.getShards()), positions,
-            owner});
-    return success();
-  }
-  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
-  Value one = arith::ConstantIndexOp::create(b, loc, 1);
-  Value count = memref::DimOp::create(b, loc, positions, 0);
-  Value block = s.i64(loc, op.getBlock());
-  Value shards = s.i64(loc, op.getShards());
-  auto loop = scf::ForOp::create(b, loc, zero, count, one);
-  {
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(loop.getBody());
-    Value i = loop.getInductionVar();
-    Value p = memref::LoadOp::create(b, loc, positions, ValueRange{i});
-    Value blockIndex = arith::DivSIOp::create(b, loc, p, block);
-    Value rank = arith::RemSIOp::create(b, loc, blockIndex, shards);
-    memref::StoreOp::create(b, loc, rank, owner, ValueRange{i});
-  }
+  s.call(loc, Entry::kv_owner,
+         {s.i64(loc, op.getBlock()), s.i64(loc, op.getShards()), positions,
+          owner});
   return success();
 }
 
@@ -238,14 +216,10 @@ LogicalResult lowerOp(StepBuilder &s, Operation *op) {
   if (auto add = dyn_cast<arith::AddFOp>(op);
       add && isa<RankedTensorType>(add.getType())) {
     Value lhs = s.buffer(add.getLhs());
+    if (cast<MemRefType>(lhs.getType()).getRank() != 2)
+      return op->emitOpError("runtime lowering adds matrices only");
     Value out = s.alloc(loc, add.getType(), lhs);
-    if (!s.deviceBuffers())
-      linalg::AddOp::create(b, loc, ValueRange{lhs, s.buffer(add.getRhs())},
-                            ValueRange{out});
-    else if (cast<MemRefType>(lhs.getType()).getRank() == 2)
-      s.call(loc, Entry::add, {lhs, s.buffer(add.getRhs()), out});
-    else
-      return op->emitOpError("cuda lowering adds matrices only");
+    s.call(loc, Entry::add, {lhs, s.buffer(add.getRhs()), out});
     s.mapping().map(add.getResult(), out);
     return success();
   }

@@ -2,7 +2,6 @@
 #include "StepBuilder.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/SymbolTable.h"
 
@@ -61,10 +60,6 @@ void StepBuilder::release(Location loc, Value allocation) {
 }
 
 void StepBuilder::copy(Location loc, Value src, Value dst) {
-  if (!device) {
-    linalg::CopyOp::create(b, loc, ValueRange{src}, ValueRange{dst});
-    return;
-  }
   // One declaration per element type and rank, taking any strides.
   auto type = cast<MemRefType>(src.getType());
   int64_t rank = type.getRank();

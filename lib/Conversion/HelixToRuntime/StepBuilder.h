@@ -16,8 +16,9 @@ namespace helix {
 /// vocabulary the per-op lowerings are written in.
 class StepBuilder {
 public:
-  /// `deviceBuffers` (target=cuda): buffers come from the runtime and the
-  /// module never reads or writes their data itself.
+  /// `deviceBuffers` (target=cuda): buffers come from the runtime (device
+  /// memory) instead of memref.alloc. Either way the module never reads or
+  /// writes their data itself: every op on them is a runtime call.
   StepBuilder(mlir::ModuleOp module, mlir::OpBuilder &b, mlir::Value ctx,
               ManifestBuilder &manifest, bool deviceBuffers = false)
       : module(module), b(b), ctx(ctx), manifest(manifest),
@@ -40,8 +41,8 @@ public:
                           mlir::ValueRange sizes);
   /// Frees a buffer from allocations() (memref.dealloc or `helix_rt_free`).
   void release(mlir::Location loc, mlir::Value allocation);
-  /// Copies `src` into `dst` (same shape, any strides): linalg.copy, or
-  /// (device buffers) `helix_rt_copy_<type>_<rank>d`.
+  /// Copies `src` into `dst` (same shape, any strides):
+  /// `helix_rt_copy_<type>_<rank>d`.
   void copy(mlir::Location loc, mlir::Value src, mlir::Value dst);
   /// Size of the first dynamic dimension of a buffer (the batch).
   mlir::Value batchOf(mlir::Location loc, mlir::Value buffer);
@@ -83,10 +84,6 @@ private:
 /// Frees every buffer right after its last use (views and started
 /// collectives included). The block must end with its terminator.
 void placeDeallocations(StepBuilder &step, mlir::Block &block);
-
-/// Ops generated as loops in the module (RMSNorm, LSE merge, shard sums,
-/// argmax).
-mlir::LogicalResult lowerCompiledOp(StepBuilder &step, mlir::Operation *op);
 
 /// Lowers one op of the original step; fails with a diagnostic on ops it
 /// does not know.

@@ -5,7 +5,6 @@
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
-#include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/Diagnostics.h"
@@ -37,17 +36,16 @@ void buildCpuLoweringPipeline(OpPassManager &pm, const std::string &target) {
   HelixLowerToRuntimeOptions options;
   options.target = target;
   // A device merges the all-to-all's receive buffer straight into W_O's /
-  // W_UV's input; on the CPU the merge is a compiled loop.
+  // W_UV's input; on the CPU the merge is the runtime's lse_merge (a fused
+  // call would run the same two kernels).
   if (target == "cuda")
     pm.addPass(createHelixFuseMergeIntoLinear());
   pm.addPass(createHelixLowerToRuntime(options));
-  pm.addPass(createConvertLinalgToLoopsPass());
   // Strided-metadata expansion emits affine.apply: lower affine after it.
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
-  pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());
   pm.addPass(createConvertControlFlowToLLVMPass());

@@ -49,9 +49,9 @@ typedef struct helix_device helix_device;
 typedef struct helix_rank_options {
   int64_t max_batch;   /* sequences per step (cache rows) */
   int64_t max_context; /* tokens per sequence the cache must hold */
-  /* NULL: host memory. Otherwise the rank's device (the module must be
-   * target=cuda); it must outlive the rank. A target=cuda module without a
-   * device runs its ops on the host with the CPU kernels. */
+  /* NULL: the rank's own CPU device (host memory, the CPU kernels), which
+   * runs target=cpu and target=cuda modules alike. Otherwise the rank's
+   * device (the module must be target=cuda); it must outlive the rank. */
   helix_device *device;
 } helix_rank_options;
 

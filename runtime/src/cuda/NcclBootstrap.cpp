@@ -8,7 +8,7 @@
 // left by an earlier job is never used.
 //
 //===----------------------------------------------------------------------===//
-#include "CommPlan.h"
+#include "BootstrapEnv.h"
 #include "NcclWorld.h"
 
 #ifdef HELIX_HAVE_MPI
@@ -52,12 +52,12 @@ helix_status pickDevice(const helix_nccl_options &o, int32_t localRank,
   return HELIX_OK;
 }
 
-helix_status writeIdFile(const plan::EnvBootstrap &b,
-                         const plan::UniqueIdBytes &id) {
+helix_status writeIdFile(const bootstrap::EnvBootstrap &b,
+                         const bootstrap::UniqueIdBytes &id) {
   const std::string tmp = b.idFile + ".tmp." + std::to_string(b.rank);
   {
     std::ofstream out(tmp, std::ios::trunc);
-    out << plan::encodeUniqueId(id, b.jobId, b.worldSize);
+    out << bootstrap::encodeUniqueId(id, b.jobId, b.worldSize);
     if (!out.flush())
       return bootstrapError(HELIX_ERROR_IO, "cannot write " + tmp);
   }
@@ -68,8 +68,8 @@ helix_status writeIdFile(const plan::EnvBootstrap &b,
   return HELIX_OK;
 }
 
-helix_status readIdFile(const plan::EnvBootstrap &b, int64_t timeoutMs,
-                        plan::UniqueIdBytes *id) {
+helix_status readIdFile(const bootstrap::EnvBootstrap &b, int64_t timeoutMs,
+                        bootstrap::UniqueIdBytes *id) {
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
   std::string why = "it does not exist";
@@ -78,7 +78,7 @@ helix_status readIdFile(const plan::EnvBootstrap &b, int64_t timeoutMs,
     if (in) {
       std::stringstream text;
       text << in.rdbuf();
-      if (plan::decodeUniqueId(text.str(), b.jobId, b.worldSize, id, &why))
+      if (bootstrap::decodeUniqueId(text.str(), b.jobId, b.worldSize, id, &why))
         return HELIX_OK;
     }
     if (std::chrono::steady_clock::now() > deadline)
@@ -107,9 +107,9 @@ helix_status helix_comm_nccl_create_env(const helix_nccl_options *options,
   *out = nullptr;
   const helix_nccl_options o =
       options ? *options : helix_nccl_default_options();
-  plan::EnvBootstrap b;
+  bootstrap::EnvBootstrap b;
   std::string error;
-  if (!plan::parseBootstrapEnv([](const char *n) { return std::getenv(n); },
+  if (!bootstrap::parseBootstrapEnv([](const char *n) { return std::getenv(n); },
                                &b, &error))
     return bootstrapError(HELIX_ERROR_INVALID_ARGUMENT, error);
   int device = 0;
@@ -118,8 +118,8 @@ helix_status helix_comm_nccl_create_env(const helix_nccl_options *options,
   if (cudaError_t c = cudaSetDevice(device))
     return bootstrapError(HELIX_ERROR_COMM, cudaGetErrorString(c));
   ncclUniqueId id;
-  static_assert(sizeof(id) == plan::kUniqueIdBytes, "ncclUniqueId size");
-  plan::UniqueIdBytes bytes{};
+  static_assert(sizeof(id) == bootstrap::kUniqueIdBytes, "ncclUniqueId size");
+  bootstrap::UniqueIdBytes bytes{};
   if (b.rank == 0) {
     if (ncclResult_t r = ncclGetUniqueId(&id))
       return bootstrapError(HELIX_ERROR_COMM,

@@ -1,10 +1,10 @@
 //===- NcclComm.cpp - helix_comm endpoints over NCCL ----------------------===//
 //
-// Fills in comm/CommImpl.h's ops table for NCCL. The pattern of a start and
-// its wait is the HOP-B stream/event schedule (HopbSchedule.h): "inputs
-// ready" recorded on the compute stream, waited on by the world's comm
-// stream, the NCCL call, "done" recorded on the comm stream, waited on by
-// the compute stream. Communicators are non-blocking (config.blocking = 0),
+// Fills in comm/CommImpl.h's ops table for NCCL. A start and its wait
+// overlap the collective with the compute enqueued between them (HOP-B):
+// "inputs ready" recorded on the compute stream, waited on by the world's
+// comm stream, the NCCL call, "done" (a pooled event per request) recorded
+// on the comm stream, waited on by the compute stream. Communicators are non-blocking (config.blocking = 0),
 // so no NCCL call can hang the host: every "in progress" is polled against
 // the world's deadline, and a failure aborts all of the world's
 // communicators.

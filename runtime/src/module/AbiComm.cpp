@@ -2,7 +2,6 @@
 #include "Device.h"
 #include "MemRef.h"
 #include "RankContext.h"
-#include "StridedCopy.h"
 #include "helix_rt/abi.h"
 
 using namespace helix_rt;
@@ -18,12 +17,9 @@ bool check(RankContext *c, helix_status status, const char *what) {
   return false;
 }
 
-/// Copies on the rank's device, or on the host.
+/// Copies on the rank's device.
 void move(RankContext *c, const StridedView &src, const StridedView &dst) {
-  if (Device *device = c->device())
-    device->copy(*c, src, dst);
-  else
-    copyStrided(src, dst);
+  c->device()->copy(*c, src, dst);
 }
 
 StridedView view3(float *base, const int64_t (&sizes)[3],
@@ -43,7 +39,7 @@ StridedView view3(float *base, const int64_t (&sizes)[3],
 Scratch packHeads(RankContext *c, const F32x4 *in, int64_t peers) {
   int64_t batch = in->size(1), heads = in->size(2), width = in->size(3);
   int64_t per = heads / peers;
-  Scratch packed(c->device(), in->count());
+  Scratch packed(*c->device(), in->count());
   if (!packed.data())
     return packed;
   move(c,
@@ -124,7 +120,7 @@ void _mlir_ciface_helix_rt_all_gather_columns(int64_t ctx, int64_t group,
     return;
   helix_comm *comm = c->group(group);
   int64_t peers = helix_comm_size(comm);
-  Scratch gathered(c->device(), in->count() * peers);
+  Scratch gathered(*c->device(), in->count() * peers);
   if (allocated(c, gathered) &&
       check(
           c,
@@ -142,7 +138,7 @@ int64_t _mlir_ciface_helix_rt_start_all_gather_columns(int64_t ctx,
   if (!c->failed()) {
     helix_comm *comm = c->group(group);
     int64_t peers = helix_comm_size(comm);
-    entry.landing = Scratch(c->device(), in->count() * peers);
+    entry.landing = Scratch(*c->device(), in->count() * peers);
     if (allocated(c, entry.landing) &&
         check(c,
               helix_comm_start_all_gather(comm, in->data(),

@@ -1,22 +1,15 @@
-//===- AbiGlue.cpp - buffers and glue ops of target=cuda steps ------------===//
+//===- AbiGlue.cpp - buffers and glue ops of the compiled step ------------===//
 //
-// A `target=cuda` module allocates, copies and runs its glue (residual adds,
-// RMSNorm, the LSE merge, shard sums, argmax, the KV owner rule) through
-// these entry points instead of compiling them as loops (docs/abi.md). With a
-// Device they run there; without one, on the host with the CPU kernels.
+// The step's strided copies and glue (residual adds, RMSNorm, the LSE merge,
+// shard sums, argmax, the KV owner rule), and for target=cuda modules its
+// buffers (docs/abi.md): forwards to the rank's device.
 //
 //===----------------------------------------------------------------------===//
 #include "Device.h"
 #include "MemRef.h"
 #include "RankContext.h"
-#include "StridedCopy.h"
-#include "helix_rt/kernels.h"
-
-#include <cstdlib>
-#include <cstring>
 
 using namespace helix_rt;
-namespace k = helix_rt::kernels;
 
 namespace {
 
@@ -26,19 +19,22 @@ RankContext *context(int64_t ctx) {
   return reinterpret_cast<RankContext *>(ctx);
 }
 
+/// The rank's context, or null once a call has failed.
+RankContext *live(int64_t ctx) {
+  RankContext *c = context(ctx);
+  return c->failed() ? nullptr : c;
+}
+
 template <typename T, int Rank>
 void copyEntry(int64_t ctx, MemRef<T, Rank> *src, MemRef<T, Rank> *dst) {
-  RankContext *c = context(ctx);
-  if (c->failed())
+  RankContext *c = live(ctx);
+  if (!c)
     return;
   for (int d = 0; d < Rank; ++d)
     if (src->sizes[d] != dst->sizes[d])
       return c->fail(
           "internal error: copy between buffers of different shapes");
-  if (Device *device = c->device())
-    device->copy(*c, viewOf(*src), viewOf(*dst));
-  else
-    copyStrided(viewOf(*src), viewOf(*dst));
+  c->device()->copy(*c, viewOf(*src), viewOf(*dst));
 }
 
 } // namespace
@@ -49,12 +45,8 @@ void _mlir_ciface_helix_rt_alloc(I8x1 *result, int64_t ctx, int64_t bytes) {
   RankContext *c = context(ctx);
   void *p = nullptr;
   if (!c->failed()) {
-    Device *device = c->device();
-    // 64-byte aligned: vector loads on the host, 16-byte rows on a GPU.
-    p = device ? device->alloc(bytes)
-               : std::aligned_alloc(
-                     64, static_cast<size_t>((bytes + 63) / 64 * 64));
-    if (!p && !c->failed())
+    p = c->device()->alloc(bytes);
+    if (!p)
       c->fail("out of memory: a step buffer of " + std::to_string(bytes) +
               " bytes");
   }
@@ -64,13 +56,8 @@ void _mlir_ciface_helix_rt_alloc(I8x1 *result, int64_t ctx, int64_t bytes) {
 }
 
 void _mlir_ciface_helix_rt_free(int64_t ctx, I8x1 *block) {
-  RankContext *c = context(ctx);
-  if (!block->allocated)
-    return;
-  if (Device *device = c->device())
-    device->free(block->allocated);
-  else
-    std::free(block->allocated);
+  if (block->allocated)
+    context(ctx)->device()->free(block->allocated);
 }
 
 void _mlir_ciface_helix_rt_copy_f32_1d(int64_t ctx, F32x1 *src, F32x1 *dst) {
@@ -93,67 +80,35 @@ void _mlir_ciface_helix_rt_copy_i64_2d(int64_t ctx, I64x2 *src, I64x2 *dst) {
 }
 
 void _mlir_ciface_helix_rt_add(int64_t ctx, F32x2 *a, F32x2 *b, F32x2 *out) {
-  RankContext *c = context(ctx);
-  if (c->failed())
-    return;
-  if (Device *device = c->device())
-    return device->add(*c, *a, *b, *out);
-  k::add(a->data(), b->data(), out->count(), out->data());
+  if (RankContext *c = live(ctx))
+    c->device()->add(*c, *a, *b, *out);
 }
 
 void _mlir_ciface_helix_rt_rms_norm(int64_t ctx, int64_t weight, float eps,
                                     F32x2 *in, F32x2 *out) {
-  RankContext *c = context(ctx);
-  if (c->failed())
-    return;
-  if (Device *device = c->device())
-    return device->rmsNorm(*c, weight, eps, *in, *out);
-  const LocalWeight &w = c->weight(weight);
-  if (!w.owned || static_cast<int64_t>(w.data.size()) != in->size(1))
-    return c->fail("internal error: RMSNorm weight '" +
-                   c->manifest().weights.at(weight).name +
-                   "' is missing or does not match the step");
-  k::rmsNorm(in->data(), w.data.data(), in->size(0), in->size(1), eps,
-             out->data());
+  if (RankContext *c = live(ctx))
+    c->device()->rmsNorm(*c, weight, eps, *in, *out);
 }
 
 void _mlir_ciface_helix_rt_lse_merge(int64_t ctx, F32x4 *in, F32x2 *out) {
-  RankContext *c = context(ctx);
-  if (c->failed())
-    return;
-  if (Device *device = c->device())
-    return device->lseMerge(*c, *in, *out);
-  k::lseMerge(in->data(), in->size(0), in->size(1), in->size(2),
-              in->size(3) - 1, out->data());
+  if (RankContext *c = live(ctx))
+    c->device()->lseMerge(*c, *in, *out);
 }
 
 void _mlir_ciface_helix_rt_sum_shards(int64_t ctx, F32x3 *in, F32x2 *out) {
-  RankContext *c = context(ctx);
-  if (c->failed())
-    return;
-  if (Device *device = c->device())
-    return device->sumShards(*c, *in, *out);
-  k::sumShards(in->data(), in->size(0), in->size(1), in->size(2), out->data());
+  if (RankContext *c = live(ctx))
+    c->device()->sumShards(*c, *in, *out);
 }
 
 void _mlir_ciface_helix_rt_argmax(int64_t ctx, F32x2 *in, I64x1 *out) {
-  RankContext *c = context(ctx);
-  if (c->failed())
-    return;
-  if (Device *device = c->device())
-    return device->argmax(*c, *in, *out);
-  k::argmax(in->data(), in->size(0), in->size(1), out->data());
+  if (RankContext *c = live(ctx))
+    c->device()->argmax(*c, *in, *out);
 }
 
 void _mlir_ciface_helix_rt_kv_owner(int64_t ctx, int64_t block, int64_t shards,
                                     I64x1 *positions, I64x1 *owner) {
-  RankContext *c = context(ctx);
-  if (c->failed())
-    return;
-  if (Device *device = c->device())
-    return device->kvOwner(*c, block, shards, *positions, *owner);
-  for (int64_t s = 0; s < positions->size(0); ++s)
-    owner->data()[s] = (positions->data()[s] / block) % shards;
+  if (RankContext *c = live(ctx))
+    c->device()->kvOwner(*c, block, shards, *positions, *owner);
 }
 
 } // extern "C"

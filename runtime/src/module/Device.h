@@ -1,15 +1,20 @@
-//===- Device.h - where a target=cuda step's buffers live --------*- C++
-//-*-===//
+//===- Device.h - where a rank's buffers live and its ops run ---*- C++ -*-===//
 //
-// A module compiled with `target=cuda` never touches data itself: it asks
-// the runtime for every buffer and every op (docs/abi.md). When the rank has
-// a Device, the `_mlir_ciface_helix_rt_*` entry points forward to it; without
-// one they run the CPU kernels on host memory, which is how the GPU lowering
-// is tested on machines without a GPU. libhelix_rt_cuda implements this
-// interface (runtime/src/cuda/CudaDevice.cpp); libhelix_rt never links CUDA.
+// Every `_mlir_ciface_helix_rt_*` entry point (docs/abi.md) is a forward to
+// the rank's Device; a rank always has one. Two implement it:
+//
+//  * CpuDevice (CpuDevice.h): host memory, the CPU kernels
+//    (helix_rt/kernels.h), the weights read where RankContext loaded them.
+//    The rank makes its own when the caller passes none; it runs target=cpu
+//    modules, and target=cuda ones on the host (how the GPU lowering is
+//    tested without a GPU).
+//  * the CUDA device (runtime/src/cuda/CudaDevice.cpp, in libhelix_rt_cuda;
+//    libhelix_rt never links CUDA): passed by the caller, it owns copies of
+//    the weights and runs target=cuda modules only.
 //
 // Every method records failures with RankContext::fail and returns; buffers
-// are the step's descriptors, pointing to device memory.
+// are the step's descriptors, pointing to the device's memory (for the CPU
+// device any host memory, so also the buffers a target=cpu step allocates).
 //
 //===----------------------------------------------------------------------===//
 #ifndef HELIX_RT_MODULE_DEVICE_H
@@ -52,15 +57,18 @@ public:
   virtual ~Device() = default;
   virtual const char *name() const = 0;
 
-  /// Moves the rank's loaded weights (host fp32) to the device, allocates
-  /// its cache of `rows` x `slots` tokens per layer and binds the rank's
-  /// world communicator (before its groups are split). Once per device.
+  /// Takes the rank's loaded weights (host fp32; a device with memory of
+  /// its own copies them, and RankContext then drops the host copies),
+  /// allocates its cache of `rows` x `slots` tokens per layer and binds the
+  /// rank's world communicator (before its groups are split). Once per
+  /// device.
   virtual bool upload(RankContext &c, int64_t rows, int64_t slots,
                       std::string &error) = 0;
   virtual int64_t weightBytes() const = 0;
   virtual int64_t cacheBytes() const = 0;
 
-  // Memory. The step's inputs and outputs are staged by these too.
+  // Memory (host memory on the CPU device). The step's inputs and outputs
+  // are staged by these too.
   /// Null when out of memory (the caller reports it).
   virtual void *alloc(int64_t bytes) = 0;
   virtual void free(void *p) = 0;

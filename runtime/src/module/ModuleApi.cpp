@@ -45,8 +45,8 @@ MemRef<T, 1> view1(T *data, int64_t n) {
   return {data, data, 0, {n}, {1}};
 }
 
-/// The step on a device: inputs and outputs staged in device memory, the
-/// results copied back (which waits for the step's work).
+/// The step on the rank's device: inputs and outputs staged in its memory,
+/// the results copied back (which waits for the step's work).
 bool deviceStep(helix_rank *rank, std::vector<int64_t> &tokens,
                 std::vector<int64_t> &positions, bool wantLogits) {
   RankContext &c = rank->context;
@@ -196,22 +196,7 @@ helix_status helix_rank_step(helix_rank *rank, const int64_t *tokens,
   std::vector<int64_t> tokenCopy(tokens, tokens + batch);
   std::vector<int64_t> positionCopy(positions, positions + batch);
   c.setStepPositions(positionCopy);
-  if (c.device()) {
-    if (!deviceStep(rank, tokenCopy, positionCopy, logits != nullptr))
-      return report(error, errorSize, HELIX_ERROR_INTERNAL, c.error());
-  } else {
-    I64x1 tokenView = view1(tokenCopy.data(), batch);
-    I64x1 positionView = view1(positionCopy.data(), batch);
-    I64x1 nextView = view1(rank->next.data(), batch);
-    F32x2 logitsView{rank->logits.data(),
-                     rank->logits.data(),
-                     0,
-                     {batch, vocab},
-                     {vocab, 1}};
-    rank->module->step(reinterpret_cast<int64_t>(&c), &tokenView, &positionView,
-                       &nextView, &logitsView);
-  }
-  if (c.failed())
+  if (!deviceStep(rank, tokenCopy, positionCopy, logits != nullptr))
     return report(error, errorSize, HELIX_ERROR_INTERNAL, c.error());
   if (nextTokens)
     std::memcpy(nextTokens, rank->next.data(), sizeof(int64_t) * batch);

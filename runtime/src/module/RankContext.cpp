@@ -1,6 +1,6 @@
 //===- RankContext.cpp - weights, cache and groups of one rank ------------===//
 #include "RankContext.h"
-#include "Device.h"
+#include "CpuDevice.h"
 #include "helix_rt/abi.h"
 
 #include <algorithm>
@@ -18,24 +18,21 @@ std::string shapeString(const std::vector<int64_t> &shape) {
 
 } // namespace
 
-Scratch::Scratch(Device *device, int64_t count) : device(device) {
-  if (device)
-    onDevice = static_cast<float *>(device->alloc(count * 4));
-  else
-    host.assign(static_cast<size_t>(count), 0.0f);
-}
+Scratch::Scratch(Device &device, int64_t count)
+    : device(&device), floats(static_cast<float *>(device.alloc(count * 4))) {}
 
 Scratch &Scratch::operator=(Scratch &&other) noexcept {
   std::swap(device, other.device);
-  std::swap(onDevice, other.onDevice);
-  std::swap(host, other.host);
+  std::swap(floats, other.floats);
   return *this;
 }
 
 Scratch::~Scratch() {
-  if (device && onDevice)
-    device->free(onDevice);
+  if (floats)
+    device->free(floats);
 }
+
+RankContext::RankContext() = default;
 
 RankContext::~RankContext() {
   for (auto &[id, entry] : pending)
@@ -69,7 +66,8 @@ bool RankContext::init(const Manifest &manifest,
                        std::string &error) {
   spec = &manifest;
   worldComm = world;
-  dev = device;
+  // A caller's device has memory of its own, which a target=cpu step (host
+  // buffers it allocates itself) cannot use.
   if (device && manifest.target != "cuda") {
     error = std::string("the module was compiled for target ") +
             manifest.target + "; the " + device->name() +
@@ -96,18 +94,21 @@ bool RankContext::init(const Manifest &manifest,
             std::to_string(maxContext) + " tokens does not fit in memory";
     return false;
   }
-  if (!device)
-    cache.assign(static_cast<size_t>(floats), 0.0f);
   if (!loadWeights(checkpoint, error))
     return false;
+  if (!device) {
+    ownDevice = std::make_unique<CpuDevice>();
+    device = ownDevice.get();
+  }
+  dev = device;
   // The device binds the world (its stream) before the groups split off it.
-  if (device) {
-    if (!device->upload(*this, rows, slots, error))
-      return false;
-    // The device holds the data now; the shapes stay for the checks.
+  if (!dev->upload(*this, rows, slots, error))
+    return false;
+  // A caller's device holds the data now (the CPU device reads it here);
+  // the shapes stay for the checks.
+  if (!ownDevice)
     for (LocalWeight &w : weights)
       std::vector<float>().swap(w.data);
-  }
   return createGroups(error);
 }
 
@@ -181,11 +182,6 @@ bool RankContext::createGroups(std::string &error) {
   return true;
 }
 
-float *RankContext::rowBase(int64_t layer, int64_t row) {
-  int64_t width = spec->cache->tokenWidth();
-  return cache.data() + (layer * rows + row) * slots * width;
-}
-
 void RankContext::fail(const std::string &message) {
   if (!firstError.empty())
     return;
@@ -208,17 +204,8 @@ PendingCollective RankContext::takeCollective(int64_t id) {
   return entry;
 }
 
-int64_t RankContext::cacheBytes() const {
-  return dev ? dev->cacheBytes() : static_cast<int64_t>(cache.size()) * 4;
-}
+int64_t RankContext::cacheBytes() const { return dev->cacheBytes(); }
 
-int64_t RankContext::weightBytes() const {
-  if (dev)
-    return dev->weightBytes();
-  int64_t bytes = 0;
-  for (const LocalWeight &w : weights)
-    bytes += static_cast<int64_t>(w.data.size()) * 4;
-  return bytes;
-}
+int64_t RankContext::weightBytes() const { return dev->weightBytes(); }
 
 } // namespace helix_rt

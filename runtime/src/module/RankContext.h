@@ -8,6 +8,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -23,22 +24,20 @@ struct LocalWeight {
 
 class Device;
 
-/// Scratch floats for a collective: host memory, or device memory when the
-/// rank has a Device (freed with it).
+/// Scratch floats for a collective, in the rank's device memory (freed with
+/// it).
 class Scratch {
 public:
   Scratch() = default;
-  Scratch(Device *device, int64_t count);
+  Scratch(Device &device, int64_t count);
   Scratch(Scratch &&other) noexcept { *this = std::move(other); }
   Scratch &operator=(Scratch &&other) noexcept;
   ~Scratch();
-  float *data() { return device ? onDevice : host.data(); }
-  bool empty() const { return !onDevice && host.empty(); }
+  float *data() { return floats; }
 
 private:
   Device *device = nullptr;
-  float *onDevice = nullptr;
-  std::vector<float> host;
+  float *floats = nullptr;
 };
 
 /// One in-flight collective started by the compiled step.
@@ -50,21 +49,25 @@ struct PendingCollective {
   std::function<void(PendingCollective &)> finish;
 };
 
-/// Everything a rank needs: its coordinates, weights, cache and
-/// communicators. The compiled step receives a pointer to it as `ctx`.
+/// Everything a rank needs: its coordinates, weights, device (which holds
+/// the cache) and communicators. The compiled step receives a pointer to it
+/// as `ctx`.
 class RankContext {
 public:
+  RankContext(); // out of line: Device is incomplete here
+  ~RankContext();
+
   /// Collective over `world`; false with `error` on failure.
   /// With `device` (owned by the caller) weights and cache live there and
-  /// the module must be a target=cuda one; without it everything is host
-  /// memory (a target=cuda module then runs its ops with the CPU kernels).
+  /// the module must be a target=cuda one; without it the rank makes its
+  /// own CpuDevice, which runs either target's module on host memory.
   bool init(const Manifest &manifest, const helix_checkpoint *checkpoint,
             helix_comm *world, int64_t maxBatch, int64_t maxContext,
             Device *device, std::string &error);
-  ~RankContext();
 
   const Manifest &manifest() const { return *spec; }
   int32_t rank() const { return rankId; }
+  /// Never null after init: every op of the step runs here.
   Device *device() const { return dev; }
   helix_comm *world() const { return worldComm; }
 
@@ -77,10 +80,6 @@ public:
   const LocalWeight &weight(int64_t id) const { return weights.at(id); }
   helix_comm *group(int64_t id) const { return groups.at(id); }
 
-  /// Start of the cache block of (layer, sequence row): for KV caches all
-  /// slots' keys, then all slots' values; for latent caches each slot's
-  /// latent followed by its RoPE key.
-  float *rowBase(int64_t layer, int64_t row);
   int64_t cacheRows() const { return rows; }
   /// Positions a sequence may use: [0, maxContext).
   int64_t contextLimit() const { return maxContext; }
@@ -107,11 +106,12 @@ private:
 
   const Manifest *spec = nullptr;
   helix_comm *worldComm = nullptr;
+  // Destroyed after `pending`, whose scratch it holds.
+  std::unique_ptr<Device> ownDevice; // the CPU device, when the caller has none
   Device *dev = nullptr;
   int32_t rankId = 0;
   std::vector<LocalWeight> weights;
   std::vector<helix_comm *> groups;
-  std::vector<float> cache;
   int64_t rows = 0, slots = 0, maxContext = 0;
   std::vector<int64_t> stepPos;
   std::string firstError;

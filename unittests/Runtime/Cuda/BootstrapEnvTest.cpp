@@ -1,12 +1,12 @@
 //===- BootstrapEnvTest.cpp - NCCL bootstrap from environment variables ---===//
-#include "CommPlan.h"
+#include "BootstrapEnv.h"
 
 #include <gtest/gtest.h>
 
 #include <map>
 #include <string>
 
-using namespace helix_rt::cuda::plan;
+using namespace helix_rt::cuda::bootstrap;
 
 namespace {
 

@@ -1,8 +1,8 @@
 //===- DeviceTest.cpp - a rank with a device, and the host strided copy ---===//
 //
-// What RankContext promises a Device (runtime/src/module/Device.h): it is
-// given the loaded weights and the cache shape once, before the groups are
-// split off the world; afterwards the host copies are gone and the byte
+// What RankContext promises a caller's Device (runtime/src/module/Device.h):
+// it is given the loaded weights and the cache shape once, before the groups
+// are split off the world; afterwards the host copies are gone and the byte
 // counts are the device's; a cpu-target module is refused. The test device
 // records what it was given and fails the test if the step's ops reach it.
 // Also the host strided copy the step's copies and the collectives' packing
@@ -24,7 +24,7 @@ namespace t = helix::rt::test;
 namespace {
 
 const char *kManifest = R"({
-  "abi_version": 1, "target": "%s",
+  "abi_version": 2, "target": "%s",
   "model": {"architecture": "LlamaForCausalLM", "num_layers": 2,
             "hidden_size": 6, "vocab_size": 4, "weight_dtype": "f32"},
   "layout": {"kvp": 1, "tpa": 1, "tpf": 1, "ep": 1, "microbatches": 1, "kv_block": 1},
