@@ -6,7 +6,6 @@
 #include "helix/Sharding/Layout.h"
 
 #include "mlir/IR/Builders.h"
-#include "llvm/Support/raw_ostream.h"
 
 namespace helix {
 #define GEN_PASS_DEF_HELIXSETLAYOUT
@@ -98,11 +97,12 @@ struct HelixSetLayoutPass
     int64_t kvBlock = layout.kvBlock; // not the planner's to choose
     layout = choice->layout;
     layout.kvBlock = kvBlock;
-    llvm::errs() << "helix-set-layout: auto layout for "
-                 << static_cast<int64_t>(ranks) << " ranks of "
-                 << static_cast<std::string>(hardware) << " at "
-                 << static_cast<int64_t>(context) << " tokens: " << layout.str()
-                 << "\n";
+    // Not at the module: its location line would echo the whole config.
+    mlir::emitRemark(UnknownLoc::get(module.getContext()),
+                     "helix-set-layout: auto layout for ")
+        << static_cast<int64_t>(ranks) << " ranks of "
+        << static_cast<std::string>(hardware) << " at "
+        << static_cast<int64_t>(context) << " tokens: " << layout.str();
     return success();
   }
 };
