@@ -2,7 +2,8 @@
 
 usage: check_layouts.py --helix-run PATH --model DIR --prompts P.json
            --max-new-tokens N --baseline PREFIX --cache-dir DIR --work DIR
-           [--backend cpu|cuda] (--layout L [--kv-block B] [--microbatches M] [--mpi NP])...
+           [--backend cpu|cuda] (--layout L [--kv-block B] [--microbatches M]
+           [--prefill-chunk C] [--mpi NP])...
 
 PREFIX.json / PREFIX.npy are the baseline run's outputs. Every case must give
 identical tokens and logits within 1e-4 of the baseline's largest logit
@@ -37,6 +38,7 @@ def main():
     case_parser.add_argument("--layout", required=True)
     case_parser.add_argument("--kv-block", default="16")
     case_parser.add_argument("--microbatches", default="1")
+    case_parser.add_argument("--prefill-chunk", default="0")
     case_parser.add_argument("--mpi", type=int, default=0)
     here = os.path.dirname(os.path.abspath(__file__))
     for index, case in enumerate(cases):
@@ -45,12 +47,14 @@ def main():
         cmd = [args.helix_run, "--model", args.model, "--prompts", args.prompts,
                "--max-new-tokens", args.max_new_tokens, "--layout", c.layout,
                "--kv-block", c.kv_block, "--microbatches", c.microbatches,
+               "--prefill-chunk", c.prefill_chunk,
                "--output", out + ".json", "--dump-logits", out + ".npy",
                "--cache-dir", args.cache_dir, "--backend", args.backend]
         if c.mpi:
             cmd = shlex.split(args.mpirun) + [str(c.mpi)] + cmd + ["--launcher", "mpi"]
-        label = "%s kv-block=%s microbatches=%s%s" % (
-            c.layout, c.kv_block, c.microbatches, " mpi" if c.mpi else "")
+        label = "%s kv-block=%s microbatches=%s prefill-chunk=%s%s" % (
+            c.layout, c.kv_block, c.microbatches, c.prefill_chunk,
+            " mpi" if c.mpi else "")
         run = subprocess.run(cmd, capture_output=True, text=True)
         if run.returncode != 0:
             print("FAIL %s: helix-run exited %d\n%s" % (label, run.returncode,

@@ -28,7 +28,8 @@ const char *kUsage =
     "usage: helix-run-module --module FILE --model DIR --prompts prompts.json\n"
     "                        --max-new-tokens N [--backend cpu|cuda]\n"
     "                        [--launcher threads|mpi] [--output out.json]\n"
-    "                        [--dump-logits logits.npy] [--max-context TOKENS]\n";
+    "                        [--dump-logits logits.npy] [--max-context TOKENS]\n"
+    "                        [--prefill-chunk C]\n";
 
 int fail(const std::string &message) {
   std::fprintf(stderr, "error: %s\n", message.c_str());
@@ -39,7 +40,8 @@ struct Args {
   std::map<std::string, std::string> values = {
       {"--module", ""},       {"--model", ""},     {"--prompts", ""},
       {"--max-new-tokens", ""}, {"--backend", "cpu"}, {"--launcher", "threads"},
-      {"--output", ""},       {"--dump-logits", ""}, {"--max-context", "0"}};
+      {"--output", ""},       {"--dump-logits", ""}, {"--max-context", "0"},
+      {"--prefill-chunk", "0"}};
   const std::string &operator[](const std::string &key) const {
     return values.at(key);
   }
@@ -140,6 +142,11 @@ int main(int argc, char **argv) {
   launch.newTokens = newTokens;
   launch.recordLogits = !args["--dump-logits"].empty();
   launch.gpu = gpu;
+  int64_t requestedChunk = 0;
+  if (!parseInt(args["--prefill-chunk"], requestedChunk))
+    return fail("--prefill-chunk must be a positive integer");
+  if (!resolvePrefillChunk(requestedChunk, gpu, launch.prefillChunk, error))
+    return fail(error);
   DecodeResult result;
   bool ok = runLaunch(launch, mpiWorld, world, result, error);
   if (!ok)
@@ -155,6 +162,7 @@ int main(int argc, char **argv) {
   summary.microbatches = facts.microbatches;
   summary.kvBlock = facts.kv_block;
   summary.launcher = launcher;
+  summary.prefillChunk = launch.prefillChunk;
   if (!finishRun("helix-run-module", launcher + ", " + backend, summary,
                  result, args["--output"], args["--dump-logits"], newTokens,
                  facts.vocab_size, error))

@@ -31,7 +31,7 @@ const char *usage() {
          "                 [--launcher threads|mpi] --prompts prompts.json\n"
          "                 --max-new-tokens N [--output out.json] "
          "[--dump-logits logits.npy]\n"
-         "                 [--max-context TOKENS] [--cache-dir DIR]\n"
+         "                 [--max-context TOKENS] [--prefill-chunk C] [--cache-dir DIR]\n"
          "                 [--target-cpu host|NAME] [--module-out FILE "
          "[--compile-only]]\n";
 }
@@ -53,6 +53,7 @@ std::optional<Options> parseOptions(int argc, char **argv, std::string &error) {
       {"--max-new-tokens", integer(o.maxNewTokens)},
       {"--output", text(o.output)},         {"--dump-logits", text(o.dumpLogits)},
       {"--max-context", integer(o.maxContext)}, {"--ranks", integer(o.ranks)},
+      {"--prefill-chunk", integer(o.prefillChunk)},
       {"--hardware", text(o.hardware)},     {"--cache-dir", text(o.cacheDir)},
       {"--target-cpu", text(o.targetCpu)},  {"--module-out", text(o.moduleOut)}};
   for (int i = 1; i < argc; ++i) {

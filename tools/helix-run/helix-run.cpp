@@ -229,6 +229,9 @@ int main(int argc, char **argv) {
   launch.newTokens = o.maxNewTokens;
   launch.recordLogits = !o.dumpLogits.empty();
   launch.gpu = cuda && !cudaOnHost;
+  if (!resolvePrefillChunk(o.prefillChunk, launch.gpu, launch.prefillChunk,
+                           error))
+    return fail(error);
   DecodeResult result;
   bool ok = runLaunch(launch, mpiWorld, world, result, error);
   module.reset();
@@ -244,6 +247,7 @@ int main(int argc, char **argv) {
   summary.microbatches = request.layout.microbatches;
   summary.kvBlock = request.layout.kvBlock;
   summary.launcher = o.launcher;
+  summary.prefillChunk = launch.prefillChunk;
   if (!finishRun("helix-run", o.launcher, summary, result, o.output,
                  o.dumpLogits, o.maxNewTokens, config->vocabSize, error))
     return fail(error);

@@ -76,6 +76,21 @@ helix_status helix_rank_step(helix_rank *rank, const int64_t *tokens,
                              int64_t *next_tokens, float *logits, char *error,
                              size_t error_size);
 
+/* A step over `rows` token rows that need not be one per sequence: row r is
+ * token tokens[r] of sequence (cache row) sequences[r] at positions[r]. A
+ * prefill chunk is several consecutive positions of one sequence; its rows
+ * must come in increasing position order, and attention of each row covers
+ * the sequence's cache up to its position (the chunk's earlier rows
+ * included), so the result equals stepping the tokens one at a time.
+ * next_tokens and logits are per row. helix_rank_step is this with
+ * sequences[r] = r. Devices that take row r as sequence r (CUDA, for now)
+ * refuse other maps. */
+helix_status helix_rank_step_rows(helix_rank *rank, const int64_t *tokens,
+                                  const int64_t *positions,
+                                  const int64_t *sequences, int64_t rows,
+                                  int64_t *next_tokens, float *logits,
+                                  char *error, size_t error_size);
+
 /* Bytes of weights and of KV cache this rank holds. */
 int64_t helix_rank_weight_bytes(const helix_rank *rank);
 int64_t helix_rank_cache_bytes(const helix_rank *rank);

@@ -55,7 +55,7 @@ void CpuDevice::append(RankContext &c, int64_t layer, const F32x2 &a,
   for (int64_t s = 0; s < a.size(0); ++s) {
     if (rank >= 0 && owner.data()[s] != rank)
       continue;
-    int64_t row = rowOffset + s;
+    int64_t row = c.cacheRowOf(rowOffset + s);
     int64_t position = positions.data()[s];
     int64_t slot = abi::kvSlot(position, spec.block, spec.tokenShards);
     if (!checkRow(c, row))
@@ -86,7 +86,7 @@ bool CpuDevice::sequenceViews(RankContext &c, int64_t layer,
   views.second.resize(batch);
   views.length.resize(batch);
   for (int64_t s = 0; s < batch; ++s) {
-    int64_t row = rowOffset + s;
+    int64_t row = c.cacheRowOf(rowOffset + s);
     if (!checkRow(c, row))
       return false;
     views.first[s] = rowBase(layer, row);

@@ -8,6 +8,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <new>
 
@@ -166,13 +167,46 @@ helix_status helix_rank_step(helix_rank *rank, const int64_t *tokens,
                              const int64_t *positions, int64_t batch,
                              int64_t *nextTokens, float *logits, char *error,
                              size_t errorSize) {
+  return helix_rank_step_rows(rank, tokens, positions, nullptr, batch,
+                              nextTokens, logits, error, errorSize);
+}
+
+helix_status helix_rank_step_rows(helix_rank *rank, const int64_t *tokens,
+                                  const int64_t *positions,
+                                  const int64_t *sequences, int64_t batch,
+                                  int64_t *nextTokens, float *logits,
+                                  char *error, size_t errorSize) {
   RankContext &c = rank->context;
   if (c.failed())
     return report(error, errorSize, HELIX_ERROR_INTERNAL, c.error());
-  if (batch < 1 || batch > c.cacheRows())
+  if (batch < 1 || (!sequences && batch > c.cacheRows()))
     return report(error, errorSize, HELIX_ERROR_INVALID_ARGUMENT,
                   "batch " + std::to_string(batch) + " is outside 1.." +
                       std::to_string(c.cacheRows()));
+  if (sequences) {
+    if (!c.device()->mapsStepRows())
+      return report(error, errorSize, HELIX_ERROR_INVALID_ARGUMENT,
+                    std::string("the ") + c.device()->name() +
+                        " device runs one row per sequence; chunked prefill "
+                        "needs the CPU device (--prefill-chunk 1)");
+    // Rows of one sequence in increasing positions: a row attends to the
+    // chunk's earlier rows, which must be appended before it (HOP-B chains
+    // run in row order).
+    std::map<int64_t, int64_t> last;
+    for (int64_t r = 0; r < batch; ++r) {
+      if (sequences[r] < 0 || sequences[r] >= c.cacheRows())
+        return report(error, errorSize, HELIX_ERROR_INVALID_ARGUMENT,
+                      "row " + std::to_string(r) + " names sequence " +
+                          std::to_string(sequences[r]) + " outside 0.." +
+                          std::to_string(c.cacheRows() - 1));
+      auto [it, first] = last.try_emplace(sequences[r], positions[r]);
+      if (!first && positions[r] <= it->second)
+        return report(error, errorSize, HELIX_ERROR_INVALID_ARGUMENT,
+                      "rows of sequence " + std::to_string(sequences[r]) +
+                          " must come in increasing positions");
+      it->second = positions[r];
+    }
+  }
   // Every rank sees the same positions, so refusing here is symmetric and
   // keeps non-owning ranks from reading past their cache shard.
   for (int64_t b = 0; b < batch; ++b)
@@ -196,6 +230,8 @@ helix_status helix_rank_step(helix_rank *rank, const int64_t *tokens,
   std::vector<int64_t> tokenCopy(tokens, tokens + batch);
   std::vector<int64_t> positionCopy(positions, positions + batch);
   c.setStepPositions(positionCopy);
+  c.setStepSequences(sequences ? std::vector<int64_t>(sequences, sequences + batch)
+                               : std::vector<int64_t>());
   if (!deviceStep(rank, tokenCopy, positionCopy, logits != nullptr))
     return report(error, errorSize, HELIX_ERROR_INTERNAL, c.error());
   if (nextTokens)

@@ -88,6 +88,14 @@ public:
   /// can size launches without reading device memory back.
   void setStepPositions(const std::vector<int64_t> &p) { stepPos = p; }
   const std::vector<int64_t> &stepPositions() const { return stepPos; }
+  /// The cache row (sequence) of each row of the step being run; empty when
+  /// row r is sequence r (a decode step). A prefill chunk puts several rows
+  /// of one sequence in one step (docs/runtime.md, "Chunked prefill").
+  void setStepSequences(const std::vector<int64_t> &s) { stepSeq = s; }
+  bool hasStepSequences() const { return !stepSeq.empty(); }
+  int64_t cacheRowOf(int64_t stepRow) const {
+    return stepSeq.empty() ? stepRow : stepSeq.at(stepRow);
+  }
 
   /// Records the first failure and aborts the world so no peer hangs.
   void fail(const std::string &message);
@@ -113,7 +121,7 @@ private:
   std::vector<LocalWeight> weights;
   std::vector<helix_comm *> groups;
   int64_t rows = 0, slots = 0, maxContext = 0;
-  std::vector<int64_t> stepPos;
+  std::vector<int64_t> stepPos, stepSeq;
   std::string firstError;
   std::map<int64_t, PendingCollective> pending;
   int64_t nextRequest = 1;

@@ -6,8 +6,100 @@
 
 namespace helix::run {
 
+namespace {
+
+double msSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(
+             std::chrono::steady_clock::now() - start)
+      .count();
+}
+
+/// Keeps sequence s's `index`-th new token and, when recorded, its logits.
+void keep(DecodeResult &result, int64_t s, int64_t index, int64_t token,
+          const float *logits, int64_t vocab, int64_t newTokens) {
+  result.tokens[s].push_back(token);
+  if (logits)
+    std::copy_n(logits, vocab,
+                result.logits.data() + (s * newTokens + index) * vocab);
+}
+
+/// C > 1: prompt chunks as rows of several sequences, then one row per
+/// sequence per step.
+bool decodeChunked(helix_rank *rank, const Prompts &prompts, int64_t newTokens,
+                   int64_t chunk, bool record, DecodeResult &result,
+                   std::string &error) {
+  int64_t batch = static_cast<int64_t>(prompts.size());
+  int64_t vocab = helix_rank_vocab_size(rank);
+  std::vector<int64_t> fed(batch, 0);
+  std::vector<int64_t> tokens, positions, sequences, next;
+  std::vector<float> logits;
+  char message[1024];
+  for (bool more = true; more;) {
+    tokens.clear();
+    positions.clear();
+    sequences.clear();
+    for (int64_t s = 0; s < batch; ++s) {
+      int64_t length = static_cast<int64_t>(prompts[s].size());
+      for (int64_t i = 0; i < chunk && fed[s] < length; ++i, ++fed[s]) {
+        tokens.push_back(prompts[s][fed[s]]);
+        positions.push_back(fed[s]);
+        sequences.push_back(s);
+      }
+    }
+    int64_t rows = static_cast<int64_t>(tokens.size());
+    next.resize(rows);
+    logits.resize(record ? static_cast<size_t>(rows * vocab) : 0);
+    auto start = std::chrono::steady_clock::now();
+    if (helix_rank_step_rows(rank, tokens.data(), positions.data(),
+                             sequences.data(), rows, next.data(),
+                             record ? logits.data() : nullptr, message,
+                             sizeof message) != HELIX_OK) {
+      error = message;
+      return false;
+    }
+    result.prefillMs += msSince(start);
+    result.prefillTokens += rows;
+    // A sequence's last prompt row predicts its first new token.
+    more = false;
+    for (int64_t r = 0; r < rows; ++r) {
+      int64_t s = sequences[r];
+      bool last = positions[r] + 1 == static_cast<int64_t>(prompts[s].size());
+      if (last)
+        keep(result, s, 0, next[r], record ? logits.data() + r * vocab : nullptr,
+             vocab, newTokens);
+    }
+    for (int64_t s = 0; s < batch; ++s)
+      more = more || fed[s] < static_cast<int64_t>(prompts[s].size());
+  }
+  tokens.resize(batch);
+  positions.resize(batch);
+  next.resize(batch);
+  logits.resize(record ? static_cast<size_t>(batch * vocab) : 0);
+  for (int64_t index = 1; index < newTokens; ++index) {
+    for (int64_t s = 0; s < batch; ++s) {
+      tokens[s] = result.tokens[s].back();
+      positions[s] = static_cast<int64_t>(prompts[s].size()) + index - 1;
+    }
+    auto start = std::chrono::steady_clock::now();
+    if (helix_rank_step(rank, tokens.data(), positions.data(), batch,
+                        next.data(), record ? logits.data() : nullptr, message,
+                        sizeof message) != HELIX_OK) {
+      error = message;
+      return false;
+    }
+    result.stepMs.push_back(msSince(start));
+    for (int64_t s = 0; s < batch; ++s)
+      keep(result, s, index, next[s],
+           record ? logits.data() + s * vocab : nullptr, vocab, newTokens);
+  }
+  return true;
+}
+
+} // namespace
+
 bool decode(helix_rank *rank, const Prompts &prompts, int64_t newTokens,
-            bool record, DecodeResult &result, std::string &error) {
+            int64_t prefillChunk, bool record, DecodeResult &result,
+            std::string &error) {
   int64_t batch = static_cast<int64_t>(prompts.size());
   int64_t vocab = helix_rank_vocab_size(rank);
   int64_t steps = stepsNeeded(prompts, newTokens);
@@ -16,6 +108,13 @@ bool decode(helix_rank *rank, const Prompts &prompts, int64_t newTokens,
   result.cacheBytes = helix_rank_cache_bytes(rank);
   if (record)
     result.logits.assign(static_cast<size_t>(batch * newTokens * vocab), 0.0f);
+  if (prefillChunk > 1)
+    return decodeChunked(rank, prompts, newTokens, prefillChunk, record,
+                         result, error);
+  // Steps before the shortest prompt's last token only ingest prompts.
+  int64_t shortest = steps;
+  for (const std::vector<int64_t> &prompt : prompts)
+    shortest = std::min<int64_t>(shortest, prompt.size());
   std::vector<int64_t> tokens(batch), positions(batch), next(batch);
   // Logits come back only when recorded (a GPU rank copies them otherwise).
   std::vector<float> logits(record ? static_cast<size_t>(batch * vocab) : 0);
@@ -40,9 +139,12 @@ bool decode(helix_rank *rank, const Prompts &prompts, int64_t newTokens,
       error = message;
       return false;
     }
-    result.stepMs.push_back(std::chrono::duration<double, std::milli>(
-                                std::chrono::steady_clock::now() - start)
-                                .count());
+    if (t < shortest - 1) {
+      result.prefillMs += msSince(start);
+      result.prefillTokens += batch;
+    } else {
+      result.stepMs.push_back(msSince(start));
+    }
     for (int64_t s = 0; s < batch; ++s) {
       int64_t index = t - (static_cast<int64_t>(prompts[s].size()) - 1);
       if (index < 0 || index >= newTokens)

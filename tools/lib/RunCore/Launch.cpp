@@ -7,6 +7,21 @@
 #include <thread>
 
 namespace helix::run {
+
+bool resolvePrefillChunk(int64_t requested, bool gpu, int64_t &chunk,
+                         std::string &error) {
+  if (requested < 0) {
+    error = "--prefill-chunk must be a positive integer";
+    return false;
+  }
+  if (gpu && requested > 1) {
+    error = "--prefill-chunk > 1 needs the CPU device: the CUDA device runs "
+            "one row per sequence (use --prefill-chunk 1)";
+    return false;
+  }
+  chunk = requested > 0 ? requested : gpu ? 1 : 64;
+  return true;
+}
 namespace {
 
 /// One rank from creation to the end of decoding, on `device` (null: host).
@@ -24,7 +39,8 @@ bool runRank(const Launch &launch, helix_comm *comm, helix_device *device,
   }
   bool ok = false;
   try {
-    ok = decode(rank, *launch.prompts, launch.newTokens, record, result, error);
+    ok = decode(rank, *launch.prompts, launch.newTokens, launch.prefillChunk,
+                record, result, error);
   } catch (const std::bad_alloc &) {
     error = "out of memory while decoding";
   }

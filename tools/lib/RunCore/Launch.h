@@ -12,11 +12,19 @@ struct Launch {
   helix_rank_options options{};
   const Prompts *prompts = nullptr;
   int64_t newTokens = 0;
+  /// Prompt tokens per sequence in one prefill step (1: token by token).
+  int64_t prefillChunk = 1;
   bool recordLogits = false;
   /// Ranks run on GPUs (--backend cuda): each gets an NCCL world and a CUDA
   /// device; on threads the world must be one rank.
   bool gpu = false;
 };
+
+/// The prompt chunk for `--prefill-chunk` (0: choose): 64 rows per
+/// sequence on the CPU device, 1 on GPUs (whose kernels take one row per
+/// sequence). False with `error` for a negative value, or a chunk > 1 on GPUs.
+bool resolvePrefillChunk(int64_t requested, bool gpu, int64_t &chunk,
+                         std::string &error);
 
 /// Runs `world` ranks as threads of this process; rank 0's result is
 /// returned. Any rank's failure aborts the world; the first error wins.

@@ -54,7 +54,11 @@ bool writeOutputs(const std::string &output, const std::string &logitsPath,
                      {"launcher", summary.launcher}};
     doc["timing"] = {{"median_ms_per_step", summary.medianMsPerStep},
                      {"tokens_per_s", summary.tokensPerSecond},
-                     {"steps", summary.steps}};
+                     {"steps", summary.steps},
+                     {"prefill_chunk", summary.prefillChunk},
+                     {"prefill_tokens", result.prefillTokens},
+                     {"prefill_ms", result.prefillMs},
+                     {"prefill_tokens_per_s", summary.prefillTokensPerSecond}};
     // Rank 0's share: weight memory falls with N for every sharded tensor.
     doc["memory"] = {{"weight_bytes_rank0", result.weightBytes},
                      {"kv_cache_bytes_rank0", result.cacheBytes}};
@@ -96,6 +100,9 @@ bool finishRun(const char *tool, const std::string &how, RunSummary summary,
                const std::string &logitsPath, int64_t newTokens, int64_t vocab,
                std::string &error) {
   summary.medianMsPerStep = medianMs(result.stepMs);
+  summary.prefillTokensPerSecond =
+      result.prefillMs > 0 ? result.prefillTokens * 1000.0 / result.prefillMs
+                           : 0;
   summary.steps = static_cast<int64_t>(result.stepMs.size());
   summary.tokensPerSecond =
       summary.medianMsPerStep > 0
@@ -110,6 +117,12 @@ bool finishRun(const char *tool, const std::string &how, RunSummary summary,
               static_cast<long long>(summary.worldSize), how.c_str(),
               static_cast<long long>(summary.steps), summary.medianMsPerStep,
               summary.tokensPerSecond);
+  if (result.prefillTokens > 0)
+    std::printf("%s: prefill %lld prompt tokens in %.1f ms (%.1f tokens/s, "
+                "chunk %lld)\n",
+                tool, static_cast<long long>(result.prefillTokens),
+                result.prefillMs, summary.prefillTokensPerSecond,
+                static_cast<long long>(summary.prefillChunk));
   for (size_t s = 0; s < result.tokens.size(); ++s) {
     std::printf("sequence %zu:", s);
     for (int64_t id : result.tokens[s])

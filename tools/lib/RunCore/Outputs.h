@@ -14,7 +14,9 @@ struct RunSummary {
   int64_t microbatches = 1;
   int64_t kvBlock = 16;
   std::string launcher;
-  double medianMsPerStep = 0;
+  double medianMsPerStep = 0; // decode steps
+  double prefillTokensPerSecond = 0;
+  int64_t prefillChunk = 1;
   double tokensPerSecond = 0;
   int64_t steps = 0;
 };
