@@ -40,10 +40,12 @@ KIT_CPU = {"cuda": "x86-64-v2", "cpu": "x86-64-v3"}
 BINARIES = ["helix-run-module", "helix-gpu-attention-bench", "GpuAttentionTest",
             "GpuMlaTest", "GpuMergeTest", "GpuNormRopeTest", "GpuGemmTest",
             "GpuMoeRouteTest", "GpuNcclTest", "GpuDeviceOpsTest"]
-# Shared libraries the GPU image is not expected to have: ours and Open
-# MPI's (libhelix_rt links it); CUDA, cuBLAS and NCCL come from the image.
+# Shared libraries the GPU image is not expected to have: ours, Open MPI's
+# and OpenBLAS's (libhelix_rt links them); CUDA, cuBLAS and NCCL come from
+# the image.
 CARRIED_LIBS = ("libhelix_rt", "libmpi", "libopen-rte", "libopen-pal",
-                "libhwloc", "libevent", "libudev")
+                "libhwloc", "libevent", "libudev", "libopenblas",
+                "libgfortran", "libquadmath")
 # A stuck case fails after this many seconds instead of using up the GPU
 # machine's command limit.
 CASE_TIMEOUT_S = 180

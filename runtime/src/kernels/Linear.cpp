@@ -2,11 +2,15 @@
 //
 // Decode is memory-bound: a weight row is loaded once and multiplied with
 // up to four batch rows while it sits in registers/L1, so the weights stream
-// from memory once per call whatever the batch.
+// from memory once per call whatever the batch. A prefill chunk has many
+// rows and is compute-bound: from kGemmRows rows on, the product is
+// OpenBLAS's cache-blocked sgemm.
 //
 //===----------------------------------------------------------------------===//
 #include "KernelUtil.h"
 #include "helix_rt/kernels.h"
+
+#include <cblas.h>
 
 #include <cmath>
 #include <vector>
@@ -15,8 +19,20 @@ namespace helix_rt::kernels {
 
 namespace detail {
 
+/// Rows from which sgemm beats streaming each weight row past the rows:
+/// below it the weights' one pass from memory dominates.
+constexpr int64_t kGemmRows = 16;
+
 void linearRows(const float *x, int64_t ldx, const float *w, int64_t batch,
                 int64_t k, int64_t n, float *out, int64_t ldo) {
+  if (batch >= kGemmRows) {
+    // out[batch, n] = x[batch, k] . w[n, k]^T
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(batch),
+                static_cast<int>(n), static_cast<int>(k), 1.0f, x,
+                static_cast<int>(ldx), w, static_cast<int>(k), 0.0f, out,
+                static_cast<int>(ldo));
+    return;
+  }
   for (int64_t j = 0; j < n; ++j) {
     const float *row = w + j * k;
     int64_t b = 0;

@@ -37,7 +37,8 @@ std::vector<double> naiveSwiglu(const std::vector<float> &x,
 
 TEST(Kernels, LinearMatchesDouble) {
   // Batches 1..9 cover the 4-, 2- and 1-row paths; odd k covers the tails.
-  for (int64_t batch = 1; batch <= 9; ++batch)
+  // 16 and up: the sgemm path of prefill chunks.
+  for (int64_t batch : {1, 2, 3, 4, 5, 6, 7, 8, 9, 16, 23, 64})
     for (int64_t kk : {1, 15, 37, 256}) {
       const int64_t n = 13;
       std::vector<float> x = randomVector(batch * kk, 10 + batch);
@@ -49,7 +50,7 @@ TEST(Kernels, LinearMatchesDouble) {
 }
 
 TEST(Kernels, SwigluMatchesDouble) {
-  for (int64_t batch : {1, 3, 6}) {
+  for (int64_t batch : {1, 3, 6, 17}) {
     const int64_t hidden = 48, width = 35;
     std::vector<float> x = randomVector(batch * hidden, 30, -2.0f, 2.0f);
     std::vector<float> gate = randomVector(width * hidden, 31);

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Prompt ingestion (prefill) speed of the CPU backend on the anchor model:
+# prompts of P tokens for P in PROMPTS, at 1 and 2 ranks (threads), with
+# chunked prefill (--prefill-chunk C, default CHUNK=64) next to token by
+# token (C = 1, only up to TOKENWISE_MAX tokens: it is slow). One new token
+# per run, so the run is the prefill. Prints a markdown table of prompt
+# tokens/s (docs/benchmarks.md quotes it with this command).
+#
+# LONG=1 instead runs the long-context example: a 32K-token prompt on
+# kvp=2 (2 ranks), then 32 new tokens.
+set -euo pipefail
+source "$(dirname "$0")/../../scripts/lib/common.sh"
+
+PROMPTS=${PROMPTS:-"1024 4096 16384"}; CHUNK=${CHUNK:-64}
+TOKENWISE_MAX=${TOKENWISE_MAX:-1024}; LONG=${LONG:-0}
+H=1024 L=8 Q=16 K=4 D=64 F=2816 V=32000
+helix_configure "$HELIX_ROOT/build"
+helix_build "$HELIX_ROOT/build" >/dev/null
+bin="$HELIX_ROOT/build/bin"
+work="$HELIX_ROOT/build/bench-cpu-anchor"
+mkdir -p "$work"
+if [ ! -f "$work/model/config.json" ]; then
+  /usr/bin/python3 "$HELIX_ROOT/test/e2e/make_tiny_model.py" -o "$work/model" \
+    --arch llama --hidden $H --layers $L --heads $Q --kv-heads $K --head-dim $D \
+    --intermediate $F --vocab $V --seed 1 >/dev/null
+fi
+prompts() { # prompts FILE TOKENS
+  /usr/bin/python3 - "$2" "$V" > "$1" <<'PY'
+import json, random, sys
+p, v = int(sys.argv[1]), int(sys.argv[2])
+random.seed(0)
+print(json.dumps([[random.randrange(v) for _ in range(p)]]))
+PY
+}
+# "prefill N prompt tokens in T ms (R tokens/s, chunk C)" -> R
+rate() { sed -nE 's/.*prefill [0-9]+ prompt tokens in [0-9.]+ ms \(([0-9.]+) tokens\/s.*/\1/p'; }
+
+echo "host: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+if [ "$LONG" = 1 ]; then
+  prompts "$work/long.json" 32768
+  echo "long context: 32768-token prompt, kvp=2,tpa=1,tpf=2 (2 ranks), 32 new tokens, chunk $CHUNK"
+  /usr/bin/time -f "wall %e s, peak RSS %M KB" "$bin/helix-run" --model "$work/model" \
+    --prompts "$work/long.json" --max-new-tokens 32 --layout kvp=2,tpa=1,tpf=2 \
+    --prefill-chunk "$CHUNK" --cache-dir "$work/cache" --output "$work/long-out.json"
+  exit 0
+fi
+echo "anchor model (Llama-style fp32, hidden $H, $L layers), batch 1, one new token"
+echo
+echo "| prompt tokens | ranks | layout | C = $CHUNK (tokens/s) | C = 1 (tokens/s) | speed-up |"
+echo "|---|---|---|---|---|---|"
+for p in $PROMPTS; do
+  prompts "$work/prompt-$p.json" "$p"
+  for n in 1 2; do
+    layout=(); name=unsharded
+    [ "$n" = 2 ] && { name=kvp=2,tpa=1,tpf=2; layout=(--layout "$name"); }
+    run() {
+      "$bin/helix-run" --model "$work/model" --prompts "$work/prompt-$p.json" \
+        --max-new-tokens 1 --cache-dir "$work/cache" "${layout[@]}" \
+        --prefill-chunk "$1" | rate
+    }
+    chunked=$(run "$CHUNK")
+    tokenwise=-; ratio=-
+    if [ "$p" -le "$TOKENWISE_MAX" ]; then
+      tokenwise=$(run 1)
+      ratio=$(awk -v a="$chunked" -v b="$tokenwise" 'BEGIN { printf "%.1fx", a / b }')
+    fi
+    echo "| $p | $n | $name | $chunked | $tokenwise | $ratio |"
+  done
+done
