@@ -188,6 +188,45 @@ TEST_F(CpuRank, AttentionReadsWhatWasAppended) {
   EXPECT_EQ(got, value);
 }
 
+TEST_F(CpuRank, AChunkOfRowsEqualsItsTokensOneByOne) {
+  // Three tokens of sequence 1 as one step's rows (chunked prefill): each
+  // row attends to the chunk's earlier rows. The same tokens one step at a
+  // time into sequence 0 must give the same outputs.
+  std::vector<float> key = values(6, 1.0f), value = values(6, 3.0f);
+  std::vector<float> q = values(6, 0.5f);
+  std::vector<int64_t> positions = {0, 1, 2};
+  F32x2 keys = dense<2>(key, {3, 2}), vals = dense<2>(value, {3, 2});
+  F32x2 query = dense<2>(q, {3, 2});
+  I64x1 at = ids(positions);
+  std::vector<float> chunk(6, -1.0f);
+  F32x2 chunkOut = dense<2>(chunk, {3, 2});
+  rank.setStepSequences({1, 1, 1});
+  _mlir_ciface_helix_rt_kv_append(ctx, 0, &keys, &vals, &at, &at, -1, 0);
+  _mlir_ciface_helix_rt_gqa_attention(ctx, 0, &query, &at, 0, 1, 0.5f,
+                                      &chunkOut);
+  ASSERT_FALSE(rank.failed()) << rank.error();
+
+  rank.setStepSequences({});
+  for (int64_t t = 0; t < 3; ++t) {
+    std::vector<float> k1(key.begin() + 2 * t, key.begin() + 2 * t + 2);
+    std::vector<float> v1(value.begin() + 2 * t, value.begin() + 2 * t + 2);
+    std::vector<float> q1(q.begin() + 2 * t, q.begin() + 2 * t + 2);
+    std::vector<int64_t> p1 = {t};
+    std::vector<float> got(2, -1.0f);
+    F32x2 k1m = dense<2>(k1, {1, 2}), v1m = dense<2>(v1, {1, 2});
+    F32x2 q1m = dense<2>(q1, {1, 2}), out = dense<2>(got, {1, 2});
+    I64x1 pos = ids(p1);
+    _mlir_ciface_helix_rt_kv_append(ctx, 0, &k1m, &v1m, &pos, &pos, -1, 0);
+    _mlir_ciface_helix_rt_gqa_attention(ctx, 0, &q1m, &pos, 0, 1, 0.5f, &out);
+    ASSERT_FALSE(rank.failed()) << rank.error();
+    EXPECT_EQ(got[0], chunk[2 * t]) << "token " << t;
+    EXPECT_EQ(got[1], chunk[2 * t + 1]) << "token " << t;
+  }
+  // The chunk's first row saw only itself: its value.
+  EXPECT_FLOAT_EQ(chunk[0], value[0]);
+  EXPECT_FLOAT_EQ(chunk[1], value[1]);
+}
+
 TEST_F(CpuRank, AllocatesAndCopiesHostMemory) {
   MemRef<int8_t, 1> block;
   _mlir_ciface_helix_rt_alloc(&block, ctx, 4 * 6);
