@@ -11,27 +11,16 @@
 set -euo pipefail
 source "$(dirname "$0")/../../scripts/lib/common.sh"
 
+source "$(dirname "$0")/model.sh"
+
 PROMPTS=${PROMPTS:-"1024 4096 16384"}; CHUNK=${CHUNK:-64}
 TOKENWISE_MAX=${TOKENWISE_MAX:-1024}; LONG=${LONG:-0}
-H=1024 L=8 Q=16 K=4 D=64 F=2816 V=32000
 helix_configure "$HELIX_ROOT/build"
 helix_build "$HELIX_ROOT/build" >/dev/null
 bin="$HELIX_ROOT/build/bin"
 work="$HELIX_ROOT/build/bench-cpu-anchor"
-mkdir -p "$work"
-if [ ! -f "$work/model/config.json" ]; then
-  /usr/bin/python3 "$HELIX_ROOT/test/e2e/make_tiny_model.py" -o "$work/model" \
-    --arch llama --hidden $H --layers $L --heads $Q --kv-heads $K --head-dim $D \
-    --intermediate $F --vocab $V --seed 1 >/dev/null
-fi
-prompts() { # prompts FILE TOKENS
-  /usr/bin/python3 - "$2" "$V" > "$1" <<'PY'
-import json, random, sys
-p, v = int(sys.argv[1]), int(sys.argv[2])
-random.seed(0)
-print(json.dumps([[random.randrange(v) for _ in range(p)]]))
-PY
-}
+bench_model anchor "$work"
+prompts() { bench_prompts "$1" 1 "$2" "$V"; }
 # "prefill N prompt tokens in T ms (R tokens/s, chunk C)" -> R
 rate() { sed -nE 's/.*prefill [0-9]+ prompt tokens in [0-9.]+ ms \(([0-9.]+) tokens\/s.*/\1/p'; }
 

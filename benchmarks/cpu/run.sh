@@ -7,33 +7,20 @@
 # layers, 16 query / 4 KV heads of 64, FFN 2816, vocab 32000, fp32).
 # MODEL=demo: the Llama model scripts/demo.sh runs (hidden 256, 4 layers,
 # 8 query / 4 KV heads of 32, FFN 512, vocab 1024, fp32).
-# Random weights; batch B sequences with a prompt of P tokens fed token by
-# token, then G new tokens.
+# Random weights; batch B sequences with a prompt of P tokens (chunked
+# prefill), then G new tokens; the median is over the decode steps.
 set -euo pipefail
 source "$(dirname "$0")/../../scripts/lib/common.sh"
 
+source "$(dirname "$0")/model.sh"
+
 B=${B:-1}; P=${P:-256}; G=${G:-32}; MODEL=${MODEL:-anchor}
-case $MODEL in
-  anchor) H=1024 L=8 Q=16 K=4 D=64 F=2816 V=32000 ;;
-  demo) H=256 L=4 Q=8 K=4 D=32 F=512 V=1024 ;;
-  *) echo "error: MODEL must be anchor or demo" >&2; exit 2 ;;
-esac
 helix_configure "$HELIX_ROOT/build"
 helix_build "$HELIX_ROOT/build" >/dev/null
 bin="$HELIX_ROOT/build/bin"
 work="$HELIX_ROOT/build/bench-cpu-$MODEL"
-mkdir -p "$work"
-if [ ! -f "$work/model/config.json" ]; then
-  /usr/bin/python3 "$HELIX_ROOT/test/e2e/make_tiny_model.py" -o "$work/model" \
-    --arch llama --hidden $H --layers $L --heads $Q --kv-heads $K --head-dim $D \
-    --intermediate $F --vocab $V --seed 1 >/dev/null
-fi
-/usr/bin/python3 - "$B" "$P" "$V" > "$work/prompts.json" <<'PY'
-import json, random, sys
-b, p, v = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
-random.seed(0)
-print(json.dumps([[random.randrange(v) for _ in range(p)] for _ in range(b)]))
-PY
+bench_model "$MODEL" "$work"
+bench_prompts "$work/prompts.json" "$B" "$P" "$V"
 
 # Bytes a step must stream: every weight except the embedding table (only B
 # rows of it are gathered).

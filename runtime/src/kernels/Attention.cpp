@@ -25,28 +25,33 @@ namespace {
 constexpr int64_t kBlock = 32;
 } // namespace
 
-void attendShared(const float *q, int64_t ldq, int64_t heads, const float *k,
-                  const float *v, int64_t ldkv, int64_t length, int64_t dk,
-                  int64_t dv, float scale, float *out, int64_t ldo) {
+void attendShared(const float *const *q, float *const *out,
+                  const int64_t *length, int64_t count, const float *k,
+                  const float *v, int64_t ldkv, int64_t dk, int64_t dv,
+                  float scale) {
   const float inf = std::numeric_limits<float>::infinity();
-  for (int64_t h = 0; h < heads; ++h) {
-    float *o = out + h * ldo;
-    std::fill(o, o + dv, 0.0f);
-    o[dv] = -inf;
+  int64_t longest = 0;
+  for (int64_t i = 0; i < count; ++i) {
+    std::fill(out[i], out[i] + dv, 0.0f);
+    out[i][dv] = -inf;
+    longest = std::max(longest, length[i]);
   }
-  if (length <= 0)
+  if (longest <= 0)
     return;
 
-  // Running max and denominator per head; the numerator accumulates in out.
-  std::vector<float> runMax(static_cast<size_t>(heads), -inf);
-  std::vector<float> denom(static_cast<size_t>(heads), 0.0f);
+  // Running max and denominator per query; the numerator accumulates in out.
+  std::vector<float> runMax(static_cast<size_t>(count), -inf);
+  std::vector<float> denom(static_cast<size_t>(count), 0.0f);
   std::vector<float> probs(static_cast<size_t>(kBlock));
-  for (int64_t t0 = 0; t0 < length; t0 += kBlock) {
-    const int64_t n = std::min(kBlock, length - t0);
+  for (int64_t t0 = 0; t0 < longest; t0 += kBlock) {
     const float *kb = k + t0 * ldkv;
     const float *vb = v + t0 * ldkv;
-    for (int64_t h = 0; h < heads; ++h) {
-      const float *qh = q + h * ldq;
+    for (int64_t i = 0; i < count; ++i) {
+      // A chunk's earlier rows see fewer tokens (causal within the chunk).
+      const int64_t n = std::min(kBlock, length[i] - t0);
+      if (n <= 0)
+        continue;
+      const float *qi = q[i];
       float *__restrict p = probs.data();
       float blockMax = -inf;
       int64_t t = 0;
@@ -54,24 +59,24 @@ void attendShared(const float *q, int64_t ldq, int64_t heads, const float *k,
         // Four keys against one query row loaded once.
         const float *ks[4] = {kb + t * ldkv, kb + (t + 1) * ldkv,
                               kb + (t + 2) * ldkv, kb + (t + 3) * ldkv};
-        dotRows<4>(qh, ks, dk, p + t);
+        dotRows<4>(qi, ks, dk, p + t);
       }
       for (; t < n; ++t)
-        p[t] = dot(qh, kb + t * ldkv, dk);
+        p[t] = dot(qi, kb + t * ldkv, dk);
       for (t = 0; t < n; ++t) {
         p[t] *= scale;
         blockMax = std::max(blockMax, p[t]);
       }
-      float *o = out + h * ldo;
-      float m = runMax[h];
+      float *o = out[i];
+      float m = runMax[i];
       if (blockMax > m) {
         // Rescale what was accumulated under the old max (exp(-inf) = 0 on
         // the first block, when o and denom are still 0).
         const float factor = std::exp(m - blockMax);
-        denom[h] *= factor;
+        denom[i] *= factor;
         scaleBy(factor, o, dv);
         m = blockMax;
-        runMax[h] = m;
+        runMax[i] = m;
       }
       // Exponentials as their own loop so that it vectorizes.
       for (t = 0; t < n; ++t)
@@ -79,7 +84,7 @@ void attendShared(const float *q, int64_t ldq, int64_t heads, const float *k,
       float sum = 0.0f;
       for (t = 0; t < n; ++t)
         sum += p[t];
-      denom[h] += sum;
+      denom[i] += sum;
       for (t = 0; t + 4 <= n; t += 4) {
         const float *vs[4] = {vb + t * ldkv, vb + (t + 1) * ldkv,
                               vb + (t + 2) * ldkv, vb + (t + 3) * ldkv};
@@ -89,11 +94,13 @@ void attendShared(const float *q, int64_t ldq, int64_t heads, const float *k,
         axpy(p[t], vb + t * ldkv, o, dv);
     }
   }
-  for (int64_t h = 0; h < heads; ++h) {
-    float *o = out + h * ldo;
+  for (int64_t i = 0; i < count; ++i) {
+    if (length[i] <= 0)
+      continue;
+    float *o = out[i];
     // denom >= 1: the max token contributes exp(0).
-    scaleBy(1.0f / denom[h], o, dv);
-    o[dv] = runMax[h] + std::log(denom[h]);
+    scaleBy(1.0f / denom[i], o, dv);
+    o[dv] = runMax[i] + std::log(denom[i]);
   }
 }
 
@@ -105,17 +112,30 @@ void gqaPartialAttention(const float *q, const float *const *keys,
                          int64_t headDim, float scale, float *out) {
   const int64_t group = heads / kvHeads;
   const int64_t ldkv = kvHeads * headDim;
-  for (int64_t b = 0; b < batch; ++b)
+  std::vector<const float *> qs;
+  std::vector<float *> outs;
+  std::vector<int64_t> lengths;
+  detail::forEachSequenceRun(keys, batch, [&](int64_t first, int64_t end) {
     for (int64_t g = 0; g < kvHeads; ++g) {
-      const int64_t h0 = b * heads + g * group;
+      qs.clear();
+      outs.clear();
+      lengths.clear();
+      for (int64_t b = first; b < end; ++b)
+        for (int64_t j = 0; j < group; ++j) {
+          const int64_t h = b * heads + g * group + j;
+          qs.push_back(q + h * headDim);
+          outs.push_back(out + h * (headDim + 1));
+          lengths.push_back(length[b]);
+        }
       // An empty slice may come with null token pointers: no offsetting.
-      const bool empty = length[b] <= 0;
-      detail::attendShared(
-          q + h0 * headDim, headDim, group,
-          empty ? nullptr : keys[b] + g * headDim,
-          empty ? nullptr : values[b] + g * headDim, ldkv, length[b], headDim,
-          headDim, scale, out + h0 * (headDim + 1), headDim + 1);
+      const bool empty = !keys[first];
+      detail::attendShared(qs.data(), outs.data(), lengths.data(),
+                           static_cast<int64_t>(qs.size()),
+                           empty ? nullptr : keys[first] + g * headDim,
+                           empty ? nullptr : values[first] + g * headDim, ldkv,
+                           headDim, headDim, scale);
     }
+  });
 }
 
 void lseMerge(const float *in, int64_t shards, int64_t batch, int64_t heads,

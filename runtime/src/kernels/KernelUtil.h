@@ -143,14 +143,29 @@ void swigluRows(const float *x, int64_t ldx, const float *gate,
                 const float *up, const float *down, int64_t batch,
                 int64_t hidden, int64_t width, float *out);
 
-/// Softmax attention of H query heads that share one key/value stream:
-/// queries q[h] (row stride ldq, dk floats) attend `length` tokens whose
-/// keys are k + t * ldkv (dk floats) and values v + t * ldkv (dv floats).
-/// Writes, per head, dv output values then the natural-log LSE of the
-/// scaled scores at out + h * ldo; length 0 gives zeros and -inf.
-void attendShared(const float *q, int64_t ldq, int64_t heads, const float *k,
-                  const float *v, int64_t ldkv, int64_t length, int64_t dk,
-                  int64_t dv, float scale, float *out, int64_t ldo);
+/// Softmax attention of `count` queries that read one key/value stream (the
+/// heads of a GQA group or of MLA, over the rows of one sequence: a decode
+/// row, or every row of a prefill chunk): query i (q[i], dk floats) attends
+/// the first length[i] tokens, whose keys are k + t * ldkv (dk floats) and
+/// values v + t * ldkv (dv floats). Writes dv output values then the
+/// natural-log LSE of the scaled scores to out[i]; length 0 gives zeros and
+/// -inf. Each block of tokens is read once for all the queries.
+void attendShared(const float *const *q, float *const *out,
+                  const int64_t *length, int64_t count, const float *k,
+                  const float *v, int64_t ldkv, int64_t dk, int64_t dv,
+                  float scale);
+
+/// Calls `attend(first, end)` for each run [first, end) of consecutive rows
+/// that read the same cache row (`base[b]`, null for an empty slice: alone).
+template <typename F>
+void forEachSequenceRun(const float *const *base, int64_t batch, F attend) {
+  for (int64_t first = 0, end = 0; first < batch; first = end) {
+    end = first + 1;
+    while (base[first] && end < batch && base[end] == base[first])
+      ++end;
+    attend(first, end);
+  }
+}
 
 } // namespace helix_rt::kernels::detail
 

@@ -42,11 +42,23 @@ void mlaPartialAttention(const float *q, const float *const *latent,
   }
   // Keys are the whole cached row [c ; k_rope], values its first `rank`
   // channels; every head shares them.
-  for (int64_t b = 0; b < batch; ++b)
-    detail::attendShared(absorbed.data() + b * heads * keyWidth, keyWidth,
-                         heads, latent[b], latent[b], keyWidth, length[b],
-                         keyWidth, rank, scale,
-                         out + b * heads * (rank + 1), rank + 1);
+  std::vector<const float *> qs;
+  std::vector<float *> outs;
+  std::vector<int64_t> lengths;
+  detail::forEachSequenceRun(latent, batch, [&](int64_t first, int64_t end) {
+    qs.clear();
+    outs.clear();
+    lengths.clear();
+    for (int64_t b = first; b < end; ++b)
+      for (int64_t h = 0; h < heads; ++h) {
+        qs.push_back(absorbed.data() + (b * heads + h) * keyWidth);
+        outs.push_back(out + (b * heads + h) * (rank + 1));
+        lengths.push_back(length[b]);
+      }
+    detail::attendShared(qs.data(), outs.data(), lengths.data(),
+                         static_cast<int64_t>(qs.size()), latent[first],
+                         latent[first], keyWidth, keyWidth, rank, scale);
+  });
 }
 
 void mlaValueProjection(const float *in, const float *kvB, int64_t batch,

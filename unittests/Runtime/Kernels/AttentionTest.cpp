@@ -189,4 +189,46 @@ TEST(FastExp, RelativeErrorBelowOneMillionth) {
   EXPECT_LT(tiny, 1e-37f);
 }
 
+// Rows of one sequence in one call (a prefill chunk: same cache row, each
+// row one token further) give exactly what each row gives alone.
+TEST(Kernels, ChunkRowsEqualRowsAlone) {
+  const int64_t heads = 4, kvHeads = 2, headDim = 8, tokens = 70, rows = 5;
+  std::vector<float> cacheK = randomVector(tokens * kvHeads * headDim, 41);
+  std::vector<float> cacheV = randomVector(tokens * kvHeads * headDim, 42);
+  std::vector<float> q = randomVector(rows * heads * headDim, 43, -2.0f, 2.0f);
+  std::vector<const float *> keys(rows, cacheK.data()), values(rows, cacheV.data());
+  std::vector<int64_t> length = {33, 34, 35, 64, 70}; // across 32-token blocks
+  const int64_t rowOut = heads * (headDim + 1);
+  std::vector<float> chunk(rows * rowOut);
+  k::gqaPartialAttention(q.data(), keys.data(), values.data(), length.data(),
+                         rows, heads, kvHeads, headDim, 0.3f, chunk.data());
+  for (int64_t b = 0; b < rows; ++b) {
+    std::vector<float> alone(rowOut);
+    k::gqaPartialAttention(q.data() + b * heads * headDim, &keys[b], &values[b],
+                           &length[b], 1, heads, kvHeads, headDim, 0.3f,
+                           alone.data());
+    for (int64_t i = 0; i < rowOut; ++i)
+      EXPECT_EQ(chunk[b * rowOut + i], alone[i]) << "row " << b << " " << i;
+  }
+
+  // MLA: every head of every row reads the one latent stream.
+  const int64_t nope = 4, rope = 2, vDim = 4, rank = 6;
+  std::vector<float> latent = randomVector(tokens * (rank + rope), 44);
+  std::vector<float> kvB = randomVector(heads * (nope + vDim) * rank, 45);
+  std::vector<float> mq = randomVector(rows * heads * (nope + rope), 46);
+  std::vector<const float *> lat(rows, latent.data());
+  const int64_t mlaOut = heads * (rank + 1);
+  std::vector<float> mlaChunk(rows * mlaOut);
+  k::mlaPartialAttention(mq.data(), lat.data(), length.data(), kvB.data(), rows,
+                         heads, nope, rope, vDim, rank, 0.3f, mlaChunk.data());
+  for (int64_t b = 0; b < rows; ++b) {
+    std::vector<float> alone(mlaOut);
+    k::mlaPartialAttention(mq.data() + b * heads * (nope + rope), &lat[b],
+                           &length[b], kvB.data(), 1, heads, nope, rope, vDim,
+                           rank, 0.3f, alone.data());
+    for (int64_t i = 0; i < mlaOut; ++i)
+      EXPECT_EQ(mlaChunk[b * mlaOut + i], alone[i]) << "row " << b << " " << i;
+  }
+}
+
 } // namespace
