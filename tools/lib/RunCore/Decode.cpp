@@ -14,6 +14,26 @@ double msSince(std::chrono::steady_clock::time_point start) {
       .count();
 }
 
+/// One step over `tokens.size()` rows (`sequences` empty: row r is
+/// sequence r); its wall time in ms, or a negative value with `error`.
+double timedStep(helix_rank *rank, std::vector<int64_t> &tokens,
+                 std::vector<int64_t> &positions,
+                 const std::vector<int64_t> &sequences,
+                 std::vector<int64_t> &next, std::vector<float> &logits,
+                 bool record, std::string &error) {
+  char message[1024];
+  int64_t rows = static_cast<int64_t>(tokens.size());
+  auto start = std::chrono::steady_clock::now();
+  if (helix_rank_step_rows(rank, tokens.data(), positions.data(),
+                           sequences.empty() ? nullptr : sequences.data(), rows,
+                           next.data(), record ? logits.data() : nullptr,
+                           message, sizeof message) != HELIX_OK) {
+    error = message;
+    return -1;
+  }
+  return msSince(start);
+}
+
 /// Keeps sequence s's `index`-th new token and, when recorded, its logits.
 void keep(DecodeResult &result, int64_t s, int64_t index, int64_t token,
           const float *logits, int64_t vocab, int64_t newTokens) {
@@ -33,7 +53,6 @@ bool decodeChunked(helix_rank *rank, const Prompts &prompts, int64_t newTokens,
   std::vector<int64_t> fed(batch, 0);
   std::vector<int64_t> tokens, positions, sequences, next;
   std::vector<float> logits;
-  char message[1024];
   for (bool more = true; more;) {
     tokens.clear();
     positions.clear();
@@ -49,15 +68,11 @@ bool decodeChunked(helix_rank *rank, const Prompts &prompts, int64_t newTokens,
     int64_t rows = static_cast<int64_t>(tokens.size());
     next.resize(rows);
     logits.resize(record ? static_cast<size_t>(rows * vocab) : 0);
-    auto start = std::chrono::steady_clock::now();
-    if (helix_rank_step_rows(rank, tokens.data(), positions.data(),
-                             sequences.data(), rows, next.data(),
-                             record ? logits.data() : nullptr, message,
-                             sizeof message) != HELIX_OK) {
-      error = message;
+    double ms = timedStep(rank, tokens, positions, sequences, next, logits,
+                          record, error);
+    if (ms < 0)
       return false;
-    }
-    result.prefillMs += msSince(start);
+    result.prefillMs += ms;
     result.prefillTokens += rows;
     // A sequence's last prompt row predicts its first new token.
     more = false;
@@ -80,14 +95,11 @@ bool decodeChunked(helix_rank *rank, const Prompts &prompts, int64_t newTokens,
       tokens[s] = result.tokens[s].back();
       positions[s] = static_cast<int64_t>(prompts[s].size()) + index - 1;
     }
-    auto start = std::chrono::steady_clock::now();
-    if (helix_rank_step(rank, tokens.data(), positions.data(), batch,
-                        next.data(), record ? logits.data() : nullptr, message,
-                        sizeof message) != HELIX_OK) {
-      error = message;
+    double ms = timedStep(rank, tokens, positions, {}, next, logits, record,
+                          error);
+    if (ms < 0)
       return false;
-    }
-    result.stepMs.push_back(msSince(start));
+    result.stepMs.push_back(ms);
     for (int64_t s = 0; s < batch; ++s)
       keep(result, s, index, next[s],
            record ? logits.data() + s * vocab : nullptr, vocab, newTokens);
@@ -118,7 +130,6 @@ bool decode(helix_rank *rank, const Prompts &prompts, int64_t newTokens,
   std::vector<int64_t> tokens(batch), positions(batch), next(batch);
   // Logits come back only when recorded (a GPU rank copies them otherwise).
   std::vector<float> logits(record ? static_cast<size_t>(batch * vocab) : 0);
-  char message[1024];
   for (int64_t t = 0; t < steps; ++t) {
     for (int64_t s = 0; s < batch; ++s) {
       const std::vector<int64_t> &prompt = prompts[s];
@@ -132,18 +143,15 @@ bool decode(helix_rank *rank, const Prompts &prompts, int64_t newTokens,
                       : generated.back();
       positions[s] = t;
     }
-    auto start = std::chrono::steady_clock::now();
-    if (helix_rank_step(rank, tokens.data(), positions.data(), batch,
-                        next.data(), record ? logits.data() : nullptr, message,
-                        sizeof message) != HELIX_OK) {
-      error = message;
+    double ms = timedStep(rank, tokens, positions, {}, next, logits, record,
+                          error);
+    if (ms < 0)
       return false;
-    }
     if (t < shortest - 1) {
-      result.prefillMs += msSince(start);
+      result.prefillMs += ms;
       result.prefillTokens += batch;
     } else {
-      result.stepMs.push_back(msSince(start));
+      result.stepMs.push_back(ms);
     }
     for (int64_t s = 0; s < batch; ++s) {
       int64_t index = t - (static_cast<int64_t>(prompts[s].size()) - 1);
