@@ -195,6 +195,21 @@ TEST(LayoutRules, NameTheBrokenRule) {
   EXPECT_EQ(layoutProblem(llama, helix(8, 8, 64, 1, false)), "");
 }
 
+// The planner ranks only what the compiler runs: a Helix layout is checked
+// by the compiler's rules (here the shared experts, which the planner's own
+// rules never looked at).
+TEST(LayoutRules, HelixValidityIsTheCompilers) {
+  ModelShape r1 = load("deepseek-r1.json");
+  r1.sharedFfn = 2048 + 32;
+  EXPECT_EQ(layoutProblem(r1, helix(64, 1, 1, 64, true)),
+            "shared-expert width 2080 must be divisible by N = 64 (shared "
+            "experts are sharded over all N ranks)");
+  Layout withDp = helix(8, 8, 64, 1, false);
+  withDp.dp = 2;
+  EXPECT_EQ(layoutProblem(load("llama-3.1-405b.json"), withDp),
+            "a Helix layout has no data or pipeline parallelism");
+}
+
 TEST(Evaluate, HopbChangesOnlyTheSchedule) {
   ModelShape llama = load("llama-3.1-405b.json");
   CostContext ctx{llama, gb200(), Dtype::FP4, 1 << 20};

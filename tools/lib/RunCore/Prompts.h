@@ -16,8 +16,9 @@ using Prompts = std::vector<std::vector<int64_t>>;
 std::optional<Prompts> loadPrompts(const std::string &path, int64_t vocab,
                                    std::string &error);
 
-/// Decode steps to produce `newTokens` per sequence, feeding prompts token
-/// by token: max prompt length - 1 + newTokens.
+/// Positions the longest sequence uses to produce `newTokens` (the KV cache
+/// context a run needs; also the steps when prompts go token by token): max
+/// prompt length - 1 + newTokens.
 int64_t stepsNeeded(const Prompts &prompts, int64_t newTokens);
 
 } // namespace helix::run

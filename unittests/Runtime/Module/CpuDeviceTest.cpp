@@ -227,6 +227,17 @@ TEST_F(CpuRank, AChunkOfRowsEqualsItsTokensOneByOne) {
   EXPECT_FLOAT_EQ(chunk[1], value[1]);
 }
 
+TEST_F(CpuRank, ARowMapOutsideTheCacheFails) {
+  std::vector<float> key = {1, 2}, value = {3, 4};
+  std::vector<int64_t> positions = {0};
+  F32x2 keys = dense<2>(key, {1, 2}), vals = dense<2>(value, {1, 2});
+  I64x1 at = ids(positions);
+  rank.setStepSequences({3}); // the cache has rows 0..2
+  _mlir_ciface_helix_rt_kv_append(ctx, 0, &keys, &vals, &at, &at, -1, 0);
+  ASSERT_TRUE(rank.failed());
+  EXPECT_EQ(rank.error(), "batch row 3 exceeds the cache's 3 rows");
+}
+
 TEST_F(CpuRank, AllocatesAndCopiesHostMemory) {
   MemRef<int8_t, 1> block;
   _mlir_ciface_helix_rt_alloc(&block, ctx, 4 * 6);
