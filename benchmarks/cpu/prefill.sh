@@ -4,7 +4,8 @@
 # chunked prefill (--prefill-chunk C, default CHUNK=64) next to token by
 # token (C = 1, only up to TOKENWISE_MAX tokens: it is slow). One new token
 # per run, so the run is the prefill. Prints a markdown table of prompt
-# tokens/s (docs/benchmarks.md quotes it with this command).
+# tokens/s, next to the fp32 GEMM rate measured in the same run
+# (docs/benchmarks.md quotes it with this command).
 #
 # LONG=1 instead runs the long-context example: a 32K-token prompt on
 # kvp=2 (2 ranks), then 32 new tokens.
@@ -34,6 +35,11 @@ if [ "$LONG" = 1 ]; then
   exit 0
 fi
 echo "anchor model (Llama-style fp32, hidden $H, $L layers), batch 1, one new token"
+# 2 FLOP per weight per token for the products (attention comes on top).
+params=$(( V*H + L*(H*Q*D*2 + H*K*D*2 + 3*H*F) ))
+gemm=$("$bin/helix-sgemm-rate" "$CHUNK")
+echo "OpenBLAS sgemm, 1 thread, $CHUNK rows x FFN: $gemm GFLOP/s; the products of one"
+echo "prompt token take $(awk -v p="$params" 'BEGIN { printf "%.2f", 2 * p / 1e9 }') GFLOP, so one rank's ceiling is $(awk -v p="$params" -v g="$gemm" 'BEGIN { printf "%.0f", g * 1e9 / (2 * p) }') tokens/s before attention"
 echo
 echo "| prompt tokens | ranks | layout | C = $CHUNK (tokens/s) | C = 1 (tokens/s) | speed-up |"
 echo "|---|---|---|---|---|---|"
