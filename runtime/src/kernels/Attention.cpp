@@ -10,6 +10,8 @@
 #include "KernelUtil.h"
 #include "helix_rt/kernels.h"
 
+#include <cblas.h>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -23,6 +25,78 @@ namespace {
 /// Tokens per block: a block of MLA latents (576 floats each) is ~74 KB,
 /// which stays in L2 while every head reads it.
 constexpr int64_t kBlock = 32;
+
+/// From this many queries on one stream (a prefill chunk's rows x heads),
+/// scores and outputs of a block are two sgemm calls; fewer (a decode row's
+/// GQA group) keep the per-query dot products, which need no packing.
+constexpr int64_t kGemmQueries = 32;
+
+/// attendShared for many queries: per block, S = scale Q K^T and O += P V
+/// as matrix products, the online softmax in between, row by row.
+void attendSharedGemm(const float *const *q, float *const *out,
+                      const int64_t *length, int64_t count, int64_t longest,
+                      const float *k, const float *v, int64_t ldkv, int64_t dk,
+                      int64_t dv, float scale) {
+  const float inf = std::numeric_limits<float>::infinity();
+  std::vector<float> qm(static_cast<size_t>(count * dk));
+  for (int64_t i = 0; i < count; ++i)
+    std::copy_n(q[i], dk, qm.data() + i * dk);
+  std::vector<float> om(static_cast<size_t>(count * dv), 0.0f);
+  std::vector<float> runMax(static_cast<size_t>(count), -inf);
+  std::vector<float> denom(static_cast<size_t>(count), 0.0f);
+  std::vector<float> p(static_cast<size_t>(count * kBlock));
+  for (int64_t t0 = 0; t0 < longest; t0 += kBlock) {
+    const int64_t n = std::min(kBlock, longest - t0);
+    // Queries that see no token of this block lead (rows come in position
+    // order); the products start after them.
+    int64_t first = 0;
+    while (first < count && length[first] <= t0)
+      ++first;
+    const int64_t rows = count - first;
+    if (rows <= 0)
+      break;
+    float *pm = p.data() + first * n;
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(rows),
+                static_cast<int>(n), static_cast<int>(dk), scale,
+                qm.data() + first * dk, static_cast<int>(dk), k + t0 * ldkv,
+                static_cast<int>(ldkv), 0.0f, pm, static_cast<int>(n));
+    for (int64_t i = first; i < count; ++i) {
+      float *__restrict row = p.data() + i * n;
+      // Causal within the chunk: tokens past the query's length weigh 0.
+      const int64_t seen = std::max<int64_t>(0, std::min(n, length[i] - t0));
+      float blockMax = -inf;
+      for (int64_t t = 0; t < seen; ++t)
+        blockMax = std::max(blockMax, row[t]);
+      if (blockMax > runMax[i]) {
+        const float factor = std::exp(runMax[i] - blockMax);
+        denom[i] *= factor;
+        scaleBy(factor, om.data() + i * dv, dv);
+        runMax[i] = blockMax;
+      }
+      float sum = 0.0f;
+      for (int64_t t = 0; t < seen; ++t) {
+        row[t] = expNonPositive(row[t] - runMax[i]);
+        sum += row[t];
+      }
+      std::fill(row + seen, row + n, 0.0f);
+      denom[i] += sum;
+    }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
+                static_cast<int>(rows), static_cast<int>(dv),
+                static_cast<int>(n), 1.0f, pm, static_cast<int>(n),
+                v + t0 * ldkv, static_cast<int>(ldkv), 1.0f,
+                om.data() + first * dv, static_cast<int>(dv));
+  }
+  for (int64_t i = 0; i < count; ++i) {
+    if (length[i] <= 0)
+      continue;
+    // denom >= 1: the max token contributes exp(0).
+    const float inv = 1.0f / denom[i];
+    for (int64_t c = 0; c < dv; ++c)
+      out[i][c] = om[i * dv + c] * inv;
+    out[i][dv] = runMax[i] + std::log(denom[i]);
+  }
+}
 } // namespace
 
 void attendShared(const float *const *q, float *const *out,
@@ -38,6 +112,9 @@ void attendShared(const float *const *q, float *const *out,
   }
   if (longest <= 0)
     return;
+  if (count >= kGemmQueries)
+    return attendSharedGemm(q, out, length, count, longest, k, v, ldkv, dk, dv,
+                            scale);
 
   // Running max and denominator per query; the numerator accumulates in out.
   std::vector<float> runMax(static_cast<size_t>(count), -inf);

@@ -1,5 +1,7 @@
 //===- AttentionTest.cpp - GQA partial attention, LSE merge, fast exp -----===//
 #include "KernelTestUtil.h"
+
+#include <cmath>
 #include "KernelUtil.h"
 #include "helix_rt/kernels.h"
 
@@ -228,6 +230,42 @@ TEST(Kernels, ChunkRowsEqualRowsAlone) {
                            rank, 0.3f, alone.data());
     for (int64_t i = 0; i < mlaOut; ++i)
       EXPECT_EQ(mlaChunk[b * mlaOut + i], alone[i]) << "row " << b << " " << i;
+  }
+}
+
+// A long chunk (rows x heads >= 32 queries on one stream) takes the sgemm
+// path; it must agree with the per-query path each row takes alone, for
+// lengths inside, at and across 32-token blocks, out of order and empty.
+TEST(Kernels, ManyChunkRowsMatchTheSmallPath) {
+  const int64_t heads = 4, kvHeads = 2, headDim = 16, tokens = 100, rows = 20;
+  std::vector<float> cacheK = randomVector(tokens * kvHeads * headDim, 51);
+  std::vector<float> cacheV = randomVector(tokens * kvHeads * headDim, 52);
+  std::vector<float> q = randomVector(rows * heads * headDim, 53, -2.0f, 2.0f);
+  std::vector<const float *> keys(rows, cacheK.data()), values(rows, cacheV.data());
+  std::vector<int64_t> length(rows);
+  for (int64_t b = 0; b < rows; ++b)
+    length[b] = 60 + 2 * b; // 60 .. 98: within and across blocks
+  length[3] = 32;           // a block boundary
+  length[7] = 1;            // out of order
+  length[0] = 0;            // empty: zeros and -inf
+  const int64_t rowOut = heads * (headDim + 1);
+  std::vector<float> chunk(rows * rowOut);
+  k::gqaPartialAttention(q.data(), keys.data(), values.data(), length.data(),
+                         rows, heads, kvHeads, headDim, 0.25f, chunk.data());
+  for (int64_t b = 0; b < rows; ++b) {
+    std::vector<float> alone(rowOut);
+    k::gqaPartialAttention(q.data() + b * heads * headDim, &keys[b], &values[b],
+                           &length[b], 1, heads, kvHeads, headDim, 0.25f,
+                           alone.data());
+    for (int64_t i = 0; i < rowOut; ++i) {
+      if (std::isinf(alone[i])) {
+        EXPECT_EQ(chunk[b * rowOut + i], alone[i]) << "row " << b;
+        continue;
+      }
+      EXPECT_NEAR(chunk[b * rowOut + i], alone[i],
+                  1e-5f * std::max(1.0f, std::fabs(alone[i])))
+          << "row " << b << " " << i;
+    }
   }
 }
 
