@@ -30,6 +30,9 @@ constexpr int64_t kBlock = 32;
 /// scores and outputs of a block are two sgemm calls; fewer (a decode row's
 /// GQA group) keep the per-query dot products, which need no packing.
 constexpr int64_t kGemmQueries = 32;
+/// Tokens per block on the sgemm path: long enough for the products to run
+/// near the GEMM rate, short enough that a block's scores stay in L2.
+constexpr int64_t kGemmBlock = 256;
 
 /// attendShared for many queries: per block, S = scale Q K^T and O += P V
 /// as matrix products, the online softmax in between, row by row.
@@ -44,9 +47,9 @@ void attendSharedGemm(const float *const *q, float *const *out,
   std::vector<float> om(static_cast<size_t>(count * dv), 0.0f);
   std::vector<float> runMax(static_cast<size_t>(count), -inf);
   std::vector<float> denom(static_cast<size_t>(count), 0.0f);
-  std::vector<float> p(static_cast<size_t>(count * kBlock));
-  for (int64_t t0 = 0; t0 < longest; t0 += kBlock) {
-    const int64_t n = std::min(kBlock, longest - t0);
+  std::vector<float> p(static_cast<size_t>(count * kGemmBlock));
+  for (int64_t t0 = 0; t0 < longest; t0 += kGemmBlock) {
+    const int64_t n = std::min(kGemmBlock, longest - t0);
     // Queries that see no token of this block lead (rows come in position
     // order); the products start after them.
     int64_t first = 0;

@@ -235,19 +235,20 @@ TEST(Kernels, ChunkRowsEqualRowsAlone) {
 
 // A long chunk (rows x heads >= 32 queries on one stream) takes the sgemm
 // path; it must agree with the per-query path each row takes alone, for
-// lengths inside, at and across 32-token blocks, out of order and empty.
+// lengths inside, at and across blocks, out of order and empty.
 TEST(Kernels, ManyChunkRowsMatchTheSmallPath) {
-  const int64_t heads = 4, kvHeads = 2, headDim = 16, tokens = 100, rows = 20;
+  const int64_t heads = 4, kvHeads = 2, headDim = 16, tokens = 600, rows = 20;
   std::vector<float> cacheK = randomVector(tokens * kvHeads * headDim, 51);
   std::vector<float> cacheV = randomVector(tokens * kvHeads * headDim, 52);
   std::vector<float> q = randomVector(rows * heads * headDim, 53, -2.0f, 2.0f);
   std::vector<const float *> keys(rows, cacheK.data()), values(rows, cacheV.data());
   std::vector<int64_t> length(rows);
   for (int64_t b = 0; b < rows; ++b)
-    length[b] = 60 + 2 * b; // 60 .. 98: within and across blocks
-  length[3] = 32;           // a block boundary
-  length[7] = 1;            // out of order
-  length[0] = 0;            // empty: zeros and -inf
+    length[b] = 200 + 20 * b; // 200 .. 580: within and across blocks
+  length[3] = 256;            // a block boundary of the sgemm path
+  length[4] = 32;             // one of the small path
+  length[7] = 1;              // out of order
+  length[0] = 0;              // empty: zeros and -inf
   const int64_t rowOut = heads * (headDim + 1);
   std::vector<float> chunk(rows * rowOut);
   k::gqaPartialAttention(q.data(), keys.data(), values.data(), length.data(),
