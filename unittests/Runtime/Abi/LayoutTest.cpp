@@ -27,6 +27,18 @@ TEST(Layout, MissingKeysKeepTheirValuesAndNamedOnesAreReported) {
   EXPECT_FALSE(named.tpa || named.ep || named.microbatches || named.kvBlock);
 }
 
+// helix-run parses --layout over what --layout auto or the flags set: keys
+// the text does not name keep their values, and a failed parse names what
+// it refused.
+TEST(Layout, ParsesOverTheCurrentValues) {
+  Layout layout{4, 2, 8, 1, 3, 4};
+  std::string error;
+  ASSERT_TRUE(parseLayout("microbatches=2", layout, error)) << error;
+  EXPECT_EQ(layout, (Layout{4, 2, 8, 1, 2, 4}));
+  EXPECT_FALSE(parseLayout("kv-block=0", layout, error));
+  EXPECT_NE(error.find("kv-block"), std::string::npos) << error;
+}
+
 std::string errorOf(const std::string &text) {
   Layout layout;
   std::string error;
