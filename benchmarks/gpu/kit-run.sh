@@ -30,7 +30,16 @@ print(":".join(d for p in nvidia.__path__ for d in glob.glob(p + "/*/lib")))' 2>
 export LD_LIBRARY_PATH="$kit/lib:${wheels}:/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}"
 # A stuck collective fails in a minute rather than at the 10-minute default.
 export HELIX_COMM_TIMEOUT_MS="${HELIX_COMM_TIMEOUT_MS:-60000}" NCCL_DEBUG="${NCCL_DEBUG:-WARN}"
-limit() { timeout -k 5 "$@"; }
+# Every command's limit is also cut to what is left of the whole run's
+# budget (KIT_BUDGET_S, default 540 s: under the device tool's 10-minute
+# command limit), so a slow step leaves the log of the ones before it.
+deadline=$((SECONDS + ${KIT_BUDGET_S:-540}))
+limit() {
+  local left=$((deadline - SECONDS)) want=$1; shift
+  ((left < want)) && want=$left
+  ((want < 1)) && { echo "kit: out of time before: $*"; return 124; }
+  timeout -k 5 "$want" "$@"
+}
 
 nvidia-smi -L || { echo "error: no GPU visible (nvidia-smi -L failed)" >&2; exit 2; }
 missing=$(ldd "$kit"/bin/* 2>/dev/null | grep "not found" | sort -u)
@@ -41,7 +50,7 @@ fi
 status=0
 for t in "$kit"/bin/Gpu*Test; do
   name=$(basename "$t")
-  out=$(limit 300 "$t" 2>&1)
+  out=$(limit 120 "$t" 2>&1)
   rc=$?
   if ((rc != 0)); then
     echo "$out" | grep -E '^\[  FAILED  \]|Failure|error' | head -40
@@ -54,7 +63,7 @@ for t in "$kit"/bin/Gpu*Test; do
   fi
 done
 
-limit 600 "$py" "$root/benchmarks/gpu/kit.py" check --kit "$kit" || status=1
+limit 300 "$py" "$root/benchmarks/gpu/kit.py" check --kit "$kit" || status=1
 limit 120 "$kit/bin/helix-gpu-attention-bench" ||
   echo "attention bandwidth: below the 80% goal somewhere from 32K on, or failed (above)"
 

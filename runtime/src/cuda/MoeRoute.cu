@@ -47,7 +47,9 @@ __device__ int warpArgmax(const float *value, const unsigned char *taken,
       bestI = i;
     }
   }
-  return bestI;
+  // Unreachable while an untaken value exists (NaN choices are -inf); kept
+  // in range regardless, since the index addresses shared memory.
+  return bestI == INT_MAX ? begin : bestI;
 }
 
 __global__ void __launch_bounds__(32)
@@ -66,7 +68,10 @@ __global__ void __launch_bounds__(32)
 
   for (int e = lane; e < experts; e += 32) {
     scores[e] = 1.0f / (1.0f + expf(-l[e]));
-    choice[e] = scores[e] + bias[e];
+    // NaN logits choose last (as -inf) so every argmax below finds an
+    // untaken index in range; the NaN still reaches the weights.
+    const float c = scores[e] + bias[e];
+    choice[e] = isnan(c) ? -INFINITY : c;
     taken[e] = 0;
   }
   __syncwarp();

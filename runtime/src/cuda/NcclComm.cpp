@@ -147,6 +147,16 @@ helix_status settle(World &world, ncclComm_t comm, ncclResult_t result,
   return HELIX_OK;
 }
 
+/// cudaEventQuery, with "not ready" cleared from the thread's last error:
+/// the runtime keeps that answer as a sticky error otherwise, and the next
+/// launch check (cudaGetLastError) would report it as the launch's failure.
+cudaError_t queryEvent(cudaEvent_t event) {
+  const cudaError_t q = cudaEventQuery(event);
+  if (q == cudaErrorNotReady)
+    (void)cudaGetLastError();
+  return q;
+}
+
 cudaEvent_t takeEvent(NcclEndpoint *e) {
   if (!e->freeEvents.empty()) {
     cudaEvent_t ev = e->freeEvents.back();
@@ -168,7 +178,7 @@ helix_status pollDone(NcclEndpoint *e, cudaEvent_t done,
   for (;;) {
     if (world.failed.load(std::memory_order_acquire))
       return HELIX_ERROR_COMM;
-    const cudaError_t q = cudaEventQuery(done);
+    const cudaError_t q = queryEvent(done);
     if (q == cudaSuccess)
       return HELIX_OK;
     if (q != cudaErrorNotReady)
@@ -201,7 +211,7 @@ helix_status checkInFlight(NcclEndpoint *e) {
     if (helix_status s =
             pollDone(e, list[i].done, list[i].deadline, list[i].kind, false))
       return s;
-    if (cudaEventQuery(list[i].done) == cudaSuccess) {
+    if (queryEvent(list[i].done) == cudaSuccess) {
       e->freeEvents.push_back(list[i].done);
       list[i] = list.back();
       list.pop_back();
@@ -283,11 +293,13 @@ helix_status ncclWait(helix_comm_request *base) {
   NcclEndpoint *e = request->endpoint;
   World &world = *e->world;
   helix_status status = HELIX_OK;
+  // Compute waits for the collective even on a failed world, so a staging
+  // buffer is not reused while an aborting NCCL kernel still reads it.
+  const cudaError_t ordered = cudaStreamWaitEvent(e->compute, request->done, 0);
   if (world.failed.load(std::memory_order_acquire))
     status = HELIX_ERROR_COMM;
-  else if (cudaError_t c =
-               cudaStreamWaitEvent(e->compute, request->done, 0))
-    status = cudaFailure(world, c, "ordering compute after the collective");
+  else if (ordered != cudaSuccess)
+    status = cudaFailure(world, ordered, "ordering compute after the collective");
   else if (world.pollWait)
     status = pollDone(e, request->done, request->deadline, request->kind,
                       true);
@@ -302,8 +314,11 @@ helix_status ncclWait(helix_comm_request *base) {
 helix_status makeEndpoint(std::shared_ptr<World> world, ncclComm_t comm,
                           cudaStream_t compute, helix_comm **out) {
   int rank = 0, size = 0;
-  ncclCommUserRank(comm, &rank);
-  ncclCommCount(comm, &size);
+  if (ncclCommUserRank(comm, &rank) != ncclSuccess ||
+      ncclCommCount(comm, &size) != ncclSuccess) {
+    ncclCommAbort(comm);
+    return failWorld(*world, "cannot read an NCCL communicator's rank", false);
+  }
   auto *e = new NcclEndpoint(world, comm, rank, size);
   e->compute = compute;
   cudaError_t c = cudaEventCreateWithFlags(&e->ready, cudaEventDisableTiming);
@@ -341,8 +356,10 @@ helix_status ncclSplit(helix_comm *base, int32_t color, int32_t key,
     return s;
   if (!child)
     return HELIX_OK; // NCCL_SPLIT_NOCOLOR: in no group
-  if (helix_status s = settle(world, child, ncclInProgress, "ncclCommSplit"))
+  if (helix_status s = settle(world, child, ncclInProgress, "ncclCommSplit")) {
+    ncclCommAbort(child); // not yet an endpoint, so the world's abort missed it
     return s;
+  }
   return makeEndpoint(e->world, child, e->compute, out);
 }
 
@@ -426,7 +443,11 @@ helix_status createWorld(int32_t rank, int32_t size, const ncclUniqueId &id,
     cudaStreamDestroy(world->commStream);
     return bootstrapError(s, world->reason);
   }
-  return makeEndpoint(world, comm, nullptr, out);
+  if (helix_status s = makeEndpoint(world, comm, nullptr, out)) {
+    cudaStreamDestroy(world->commStream);
+    return bootstrapError(s, world->reason);
+  }
+  return HELIX_OK;
 }
 
 helix_status bootstrapError(helix_status status, const std::string &message) {

@@ -4,6 +4,7 @@
 
 #include <cublas_v2.h>
 
+#include <cmath>
 #include <vector>
 
 using namespace helix_gpu_test;
@@ -75,6 +76,32 @@ TEST(GpuMoeRoute, SingleExpertGroups) {
   HELIX_REQUIRE_GPU();
   // groupSize 1: the group score is one value (perGroup = min(2, 1)).
   runRoute({4, 64, 8, 2, 8, 3, true, 1.0f});
+}
+
+TEST(GpuMoeRoute, NaNLogitsStayInRange) {
+  HELIX_REQUIRE_GPU();
+  // Every candidate NaN once made the warp argmax return INT_MAX, an index
+  // into shared memory. Now NaN choices rank last and ids stay in range.
+  const int64_t batch = 2, experts = 16, topK = 4;
+  std::vector<float> logits(size_t(batch * experts), std::nanf(""));
+  logits[3] = 1.0f; // row 0: one real candidate among NaNs
+  std::vector<float> bias(size_t(experts), 0.0f);
+  DeviceBuffer<float> dLogits(logits.size()), dBias(bias.size());
+  HELIX_CUDA_OK(dLogits.upload(logits));
+  HELIX_CUDA_OK(dBias.upload(bias));
+  DeviceBuffer<int64_t> ids(size_t(batch * topK));
+  DeviceBuffer<float> weights(size_t(batch * topK));
+  HELIX_RT_OK(cuda::moeRouteFromLogits(dLogits.get(), dBias.get(), batch,
+                                       experts, topK, 4, 2, true, 1.0f,
+                                       ids.get(), weights.get(), nullptr));
+  HELIX_CUDA_OK(cudaDeviceSynchronize());
+  std::vector<int64_t> got;
+  HELIX_CUDA_OK(ids.download(got));
+  EXPECT_EQ(got[0], 3);
+  for (int64_t id : got) {
+    EXPECT_GE(id, 0);
+    EXPECT_LT(id, experts);
+  }
 }
 
 } // namespace

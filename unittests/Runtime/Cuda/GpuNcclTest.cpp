@@ -1,6 +1,10 @@
 //===- GpuNcclTest.cpp - NCCL endpoints: one-rank world, errors -----------===//
 #include "GpuTestUtil.h"
 #include "helix_rt/cuda_comm.h"
+#include "helix_rt/cuda_kernels.h"
+
+#include <chrono>
+#include <thread>
 
 #include <cstdlib>
 #include <vector>
@@ -66,6 +70,40 @@ TEST(GpuNccl, OneRankCollectivesAndSplit) {
             HELIX_ERROR_COMM);
   EXPECT_STREQ(helix_comm_error(world), "test abort");
   helix_comm_destroy(world);
+}
+
+TEST(GpuNccl, WaitThatPolledLeavesNoStickyError) {
+  HELIX_REQUIRE_GPU();
+  // A wait that polls a collective still queued behind other work sees
+  // cudaErrorNotReady; the next kernel's launch check must not report it.
+  helix_comm *world = oneRankWorld();
+  ASSERT_NE(world, nullptr);
+  cudaStream_t stream = nullptr;
+  HELIX_CUDA_OK(cudaStreamCreate(&stream));
+  ASSERT_EQ(helix_comm_nccl_set_stream(world, stream), HELIX_OK);
+  const int64_t count = 4096;
+  DeviceBuffer<float> in(static_cast<size_t>(count)), out(static_cast<size_t>(count));
+  HELIX_CUDA_OK(in.poison());
+  // Holds the stream (and so the collective's inputs) for 50 ms.
+  HELIX_CUDA_OK(cudaLaunchHostFunc(
+      stream,
+      [](void *) { std::this_thread::sleep_for(std::chrono::milliseconds(50)); },
+      nullptr));
+  helix_comm_request *request = nullptr;
+  ASSERT_EQ(helix_comm_start_all_reduce_sum(world, in.get(), out.get(), count,
+                                            &request),
+            HELIX_OK)
+      << helix_comm_error(world);
+  ASSERT_EQ(helix_comm_wait(request), HELIX_OK) << helix_comm_error(world);
+  DeviceBuffer<uint16_t> a(static_cast<size_t>(count)), b(static_cast<size_t>(count));
+  HELIX_CUDA_OK(a.poison());
+  HELIX_CUDA_OK(b.poison());
+  EXPECT_EQ(helix_rt::cuda::add(asBf16(a), asBf16(a), count, asBf16(b), stream),
+            HELIX_OK)
+      << helix_rt::cuda::lastError();
+  HELIX_CUDA_OK(cudaStreamSynchronize(stream));
+  helix_comm_destroy(world);
+  HELIX_CUDA_OK(cudaStreamDestroy(stream));
 }
 
 TEST(GpuNccl, BootstrapErrorsAreReported) {
