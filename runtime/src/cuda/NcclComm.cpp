@@ -157,6 +157,14 @@ cudaError_t queryEvent(cudaEvent_t event) {
   return q;
 }
 
+/// Waits until `comm` accepts a new call: NCCL refuses any call on a
+/// non-blocking communicator whose async state reads "in progress" (an
+/// init's or split's background job, lazy connection setup) as an invalid
+/// argument, so every call is preceded by this, as PyTorch does.
+helix_status ready(World &world, ncclComm_t comm, const char *call) {
+  return settle(world, comm, ncclInProgress, call);
+}
+
 cudaEvent_t takeEvent(NcclEndpoint *e) {
   if (!e->freeEvents.empty()) {
     cudaEvent_t ev = e->freeEvents.back();
@@ -224,6 +232,8 @@ helix_status checkInFlight(NcclEndpoint *e) {
 
 helix_status enqueue(NcclEndpoint *e, const CollectiveArgs &a) {
   const cudaStream_t s = e->world->commStream;
+  if (helix_status status = ready(*e->world, e->comm, collectiveName(a.kind)))
+    return status;
   ncclResult_t r = ncclSuccess;
   switch (a.kind) {
   case CollectiveKind::AllReduceSum:
@@ -342,23 +352,57 @@ ncclConfig_t nonBlockingConfig() {
   return config;
 }
 
+/// Color of the throwaway communicator that ranks in no group join: a
+/// non-blocking NCCL_SPLIT_NOCOLOR split gives its caller no sign of when
+/// NCCL's background job is done with the parent, a child does.
+constexpr int kNoGroupColor = 0x7ffffff0;
+
 helix_status ncclSplit(helix_comm *base, int32_t color, int32_t key,
                        helix_comm **out) {
   NcclEndpoint *e = self(base);
   World &world = *e->world;
   if (world.failed.load(std::memory_order_acquire) || !e->comm)
     return HELIX_ERROR_COMM;
-  ncclConfig_t config = nonBlockingConfig();
-  ncclComm_t child = nullptr;
-  ncclResult_t r = ncclCommSplit(e->comm, color < 0 ? NCCL_SPLIT_NOCOLOR : color,
-                                 key, &child, &config);
-  if (helix_status s = settle(world, e->comm, r, "ncclCommSplit"))
+  if (helix_status s = ready(world, e->comm, "ncclCommSplit"))
     return s;
-  if (!child)
-    return HELIX_OK; // NCCL_SPLIT_NOCOLOR: in no group
+  ncclConfig_t config = nonBlockingConfig();
+  // Non-blocking split: NCCL's background job writes the child handle when
+  // the child exists, possibly after ncclCommSplit returned and without
+  // marking the parent busy, so the handle lives on the heap (the job may
+  // outlive a caller that gave up) and is polled against the deadline.
+  auto *slot = new ncclComm_t(nullptr);
+  ncclResult_t r = ncclCommSplit(e->comm, color < 0 ? kNoGroupColor : color,
+                                 key, slot, &config);
+  if (r != ncclSuccess && r != ncclInProgress) {
+    delete slot;
+    return settle(world, e->comm, r, "ncclCommSplit");
+  }
+  const Clock::time_point deadline =
+      Clock::now() + std::chrono::milliseconds(world.timeoutMs);
+  ncclComm_t child = nullptr;
+  while (!(child = __atomic_load_n(slot, __ATOMIC_ACQUIRE))) {
+    if (world.failed.load(std::memory_order_acquire))
+      return HELIX_ERROR_COMM; // slot left to the job
+    if (Clock::now() > deadline)
+      return failWorld(world,
+                       "ncclCommSplit timed out after " +
+                           std::to_string(world.timeoutMs) +
+                           " ms (some rank did not arrive)",
+                       true);
+    std::this_thread::sleep_for(std::chrono::microseconds(50));
+  }
+  delete slot;
   if (helix_status s = settle(world, child, ncclInProgress, "ncclCommSplit")) {
     ncclCommAbort(child); // not yet an endpoint, so the world's abort missed it
     return s;
+  }
+  if (helix_status s = ready(world, e->comm, "ncclCommSplit")) {
+    ncclCommAbort(child);
+    return s;
+  }
+  if (color < 0) { // in no group: the throwaway communicator goes
+    ncclCommDestroy(child);
+    return HELIX_OK;
   }
   return makeEndpoint(e->world, child, e->compute, out);
 }

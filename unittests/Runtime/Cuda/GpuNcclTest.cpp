@@ -72,6 +72,36 @@ TEST(GpuNccl, OneRankCollectivesAndSplit) {
   helix_comm_destroy(world);
 }
 
+TEST(GpuNccl, SplitsRightAfterInitAndInSequence) {
+  HELIX_REQUIRE_GPU();
+  // What a rank does when it is created: one split of the fresh world per
+  // group, back to back, then collectives on each group.
+  helix_comm *world = oneRankWorld();
+  ASSERT_NE(world, nullptr);
+  std::vector<helix_comm *> groups;
+  for (int g = 0; g < 4; ++g) {
+    helix_comm *sub = nullptr;
+    ASSERT_EQ(helix_comm_split(world, 0, 0, &sub), HELIX_OK)
+        << "split " << g << ": " << helix_comm_error(world);
+    ASSERT_NE(sub, nullptr);
+    groups.push_back(sub);
+  }
+  helix_comm *none = nullptr; // in no group: no endpoint, and no error
+  ASSERT_EQ(helix_comm_split(world, -1, 0, &none), HELIX_OK)
+      << helix_comm_error(world);
+  EXPECT_EQ(none, nullptr);
+  const int64_t count = 256;
+  DeviceBuffer<float> in(static_cast<size_t>(count)), out(static_cast<size_t>(count));
+  HELIX_CUDA_OK(in.poison());
+  for (helix_comm *sub : groups)
+    EXPECT_EQ(helix_comm_all_reduce_sum(sub, in.get(), out.get(), count),
+              HELIX_OK)
+        << helix_comm_error(sub);
+  for (helix_comm *sub : groups)
+    helix_comm_destroy(sub);
+  helix_comm_destroy(world);
+}
+
 TEST(GpuNccl, WaitThatPolledLeavesNoStickyError) {
   HELIX_REQUIRE_GPU();
   // A wait that polls a collective still queued behind other work sees
