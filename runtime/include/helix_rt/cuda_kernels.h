@@ -36,6 +36,14 @@ const char *lastError();
 /// Largest number of thread blocks one (sequence, head group) is split into.
 constexpr int32_t kMaxAttentionSplits = 128;
 
+/// The kernel gqaPartialAttention runs: tensor-core MMAs (the default) or
+/// the CUDA-core kernel (also chosen by HELIX_CUDA_GQA_KERNEL=simt at
+/// start). Both give the same results to bf16 rounding; for tests and A/B
+/// timing.
+enum class GqaKernel { TensorCores, CudaCores };
+void setGqaKernel(GqaKernel kernel);
+GqaKernel gqaKernel();
+
 /// Bytes of device scratch for gqaPartialAttention (kind = 0) or
 /// mlaPartialAttention (kind = 1) with up to `maxSplits` blocks per sequence:
 /// per-block partial results, arrival counters and (MLA) the absorbed

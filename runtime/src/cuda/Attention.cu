@@ -15,6 +15,7 @@
 // counter so the workspace is ready for the next step.
 //
 //===----------------------------------------------------------------------===//
+#include "AttentionCommon.cuh"
 #include "CudaStatus.h"
 #include "DeviceUtil.cuh"
 #include "helix_rt/cuda_kernels.h"
@@ -22,47 +23,19 @@
 #include <cublas_v2.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cstdlib>
 #include <string>
 
 namespace helix_rt::cuda {
 
 namespace {
 
+using namespace attention;
 using detail::load8;
 using detail::loadN;
 using detail::warpMax;
 using detail::warpSum;
-
-constexpr int kWarps = 4;
-constexpr int kThreads = kWarps * 32;
-constexpr int kTile = 32;   // tokens per warp step: one per lane
-constexpr int kMlaHeads = 8; // MLA query heads per block
-constexpr float kLn2 = 0.693147180559945309f;
-constexpr float kLog2e = 1.442695040888963407f;
-
-struct AttnArgs {
-  // Channel c of query head (b, h): c < fWidth from qF[row * ldqF + c],
-  // else qH[row * ldqH + qHOffset + c - fWidth], row = b * heads + h.
-  const float *qF;
-  int64_t ldqF;
-  int32_t fWidth;
-  const bf16 *qH;
-  int64_t ldqH;
-  int64_t qHOffset;
-  const bf16 *const *keys;
-  const bf16 *const *values;
-  const int64_t *length;
-  int64_t ldkv;        // elements from one token's row to the next
-  int64_t groupStride; // elements from one head group's K/V to the next
-  int32_t heads, groupHeads, groups, dk, dv;
-  float scaleLog2;
-  int32_t splits;
-  int64_t chunk;     // tokens per split, a multiple of kTile
-  float *partial;    // [B, groups, splits, G, dv + 2]: max, sum, output
-  unsigned *counters; // [B, groups]
-  float *out;        // [peers, B, heads / peers, dv + 1]
-  int32_t batch, headsPerPeer;
-};
 
 /// CV: value channels per lane (dv <= 32 * CV); G: heads per block, padded
 /// (queries of padded heads are 0 and their outputs are not written).
@@ -74,7 +47,6 @@ __global__ void __launch_bounds__(kThreads) attendSplitKernel(AttnArgs a) {
   float *accS = ps + kWarps * G * kTile;          // [G, dv]
   float *mS = accS + G * a.dv;                    // [kWarps, G]
   float *lS = mS + kWarps * G;                    // [kWarps, G]
-  __shared__ bool isLast;
 
   const int split = blockIdx.x, g = blockIdx.y, b = blockIdx.z;
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
@@ -201,82 +173,21 @@ __global__ void __launch_bounds__(kThreads) attendSplitKernel(AttnArgs a) {
     __syncthreads();
   }
 
-  const int record = G * (a.dv + 2);
-  const int64_t seqGroup = int64_t(b) * a.groups + g;
-  float *mine = a.partial + (seqGroup * a.splits + split) * record;
-  for (int i = threadIdx.x; i < G * a.dv; i += kThreads)
-    mine[(i / a.dv) * (a.dv + 2) + 2 + i % a.dv] = accS[i];
-  if (threadIdx.x < G) {
-    const int h = threadIdx.x;
-    float blockM = -INFINITY, blockL = 0.0f;
-    for (int w = 0; w < kWarps; ++w)
-      blockM = fmaxf(blockM, mS[w * G + h]);
-    for (int w = 0; w < kWarps; ++w)
-      if (mS[w * G + h] != -INFINITY)
-        blockL += lS[w * G + h] * exp2f(mS[w * G + h] - blockM);
-    mine[h * (a.dv + 2)] = blockM;
-    mine[h * (a.dv + 2) + 1] = blockL;
-  }
-  // Publish the partial, then count this block in (threadFenceReduction).
-  __threadfence();
-  __syncthreads();
-  if (threadIdx.x == 0)
-    isLast = atomicAdd(&a.counters[seqGroup], 1u) == unsigned(a.splits - 1);
-  __syncthreads();
-  if (!isLast)
-    return;
-  __threadfence();
-
-  // Combine every split's partial; __ldcg reads L2, past a stale L1.
-  const float *recs = a.partial + seqGroup * a.splits * record;
-  float *weight = ps; // [splits, G]; splits <= kMaxAttentionSplits fits
-  if (threadIdx.x < G) {
-    const int h = threadIdx.x;
-    float M = -INFINITY, L = 0.0f;
-    for (int sp = 0; sp < a.splits; ++sp)
-      M = fmaxf(M, __ldcg(recs + sp * record + h * (a.dv + 2)));
-    for (int sp = 0; sp < a.splits; ++sp) {
-      const float ms = __ldcg(recs + sp * record + h * (a.dv + 2));
-      const float w = ms == -INFINITY ? 0.0f : exp2f(ms - M);
-      weight[sp * G + h] = w;
-      L += w * __ldcg(recs + sp * record + h * (a.dv + 2) + 1);
-    }
-    for (int sp = 0; sp < a.splits; ++sp)
-      weight[sp * G + h] = L > 0.0f ? weight[sp * G + h] / L : 0.0f;
-    mS[h] = M;
-    lS[h] = L;
-  }
-  __syncthreads();
-  // Head h goes to peer h / headsPerPeer's block of the send buffer.
-  auto outRow = [&](int h) {
-    const int global = h0 + h;
-    const int peer = global / a.headsPerPeer, local = global % a.headsPerPeer;
-    return a.out + ((int64_t(peer) * a.batch + b) * a.headsPerPeer + local) *
-                       (a.dv + 1);
-  };
-  for (int i = threadIdx.x; i < nh * a.dv; i += kThreads) {
-    const int h = i / a.dv, c = i % a.dv;
-    float o = 0.0f;
-    for (int sp = 0; sp < a.splits; ++sp) {
-      const float w = weight[sp * G + h];
-      if (w != 0.0f) // Empty splits' outputs are never read.
-        o += w * __ldcg(recs + sp * record + h * (a.dv + 2) + 2 + c);
-    }
-    outRow(h)[c] = o;
-  }
-  if (threadIdx.x < nh) {
-    const int h = threadIdx.x;
-    float lse = lS[h] > 0.0f ? mS[h] * kLn2 + logf(lS[h]) : -INFINITY;
-    // Tokens past splits * chunk were never read: make that visible.
-    if (len > int64_t(a.splits) * a.chunk)
-      lse = NAN;
-    outRow(h)[a.dv] = lse;
-  }
-  if (threadIdx.x == 0)
-    a.counters[seqGroup] = 0;
+  finishSplit<G>(a, accS, mS, lS, ps, split, g, b, h0, nh, len);
 }
 
 int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+/// The kernel choice: HELIX_CUDA_GQA_KERNEL=simt picks the CUDA-core one
+/// at start, setGqaKernel afterwards.
+std::atomic<int> &gqaKernelChoice() {
+  static std::atomic<int> choice([] {
+    const char *v = std::getenv("HELIX_CUDA_GQA_KERNEL");
+    return int(v && std::string(v) == "simt" ? GqaKernel::CudaCores
+                                             : GqaKernel::TensorCores);
+  }());
+  return choice;
+}
 
 /// Heads per block for a GQA group: the smallest instantiated size.
 int paddedGroup(int64_t group) { return group <= 4 ? 4 : group <= 8 ? 8 : 16; }
@@ -374,6 +285,9 @@ helix_status checkCommon(const char *what, int64_t batch, int64_t heads,
 
 } // namespace
 
+void setGqaKernel(GqaKernel kernel) { gqaKernelChoice().store(int(kernel)); }
+GqaKernel gqaKernel() { return GqaKernel(gqaKernelChoice().load()); }
+
 // Both kinds have at most `heads` groups: an upper bound for either.
 size_t attentionCounterBytes(int64_t batch, int64_t heads) {
   return batch <= 0 || heads <= 0 ? 0 : countersBytes(batch, heads);
@@ -446,6 +360,8 @@ helix_status gqaPartialAttention(const bf16 *q, const bf16 *const *keys,
   args.out = out;
   args.batch = int32_t(batch);
   args.headsPerPeer = int32_t(heads / peers);
+  if (gqaKernel() == GqaKernel::TensorCores)
+    return launchGqaMma(args, headDim, g, batch, stream, what);
   return dispatch(args, channelsPerLane(headDim), g, batch, stream, what);
 }
 

@@ -18,8 +18,9 @@ struct GqaCase {
   int64_t peers;
 };
 
-/// Runs one case twice on the same workspace (the second run checks that
-/// the kernel left its arrival counters at zero) against the CPU kernel.
+/// Runs one case on each GQA kernel, twice on the same workspace (the
+/// second run checks that the kernel left its arrival counters at zero),
+/// against the CPU kernel.
 /// With `shared`, on that workspace (sized for a larger batch), clearing its
 /// counters first as cuda_kernels.h asks when the batch changes.
 void runGqa(const GqaCase &c, DeviceBuffer<char> *shared = nullptr) {
@@ -84,7 +85,10 @@ void runGqa(const GqaCase &c, DeviceBuffer<char> *shared = nullptr) {
   else
     HELIX_CUDA_OK(ws.zero());
   DeviceBuffer<float> out(ref.size());
-  for (int run = 0; run < 2; ++run) {
+  // Both kernels, twice each on the same workspace.
+  for (int run = 0; run < 4; ++run) {
+    cuda::setGqaKernel(run < 2 ? cuda::GqaKernel::TensorCores
+                               : cuda::GqaKernel::CudaCores);
     HELIX_CUDA_OK(out.poison());
     HELIX_RT_OK(cuda::gqaPartialAttention(
         asBf16(dq), dKeys.get(), dValues.get(), dLen.get(), maxLength, batch,
@@ -93,8 +97,11 @@ void runGqa(const GqaCase &c, DeviceBuffer<char> *shared = nullptr) {
     HELIX_CUDA_OK(cudaDeviceSynchronize());
     std::vector<float> got;
     HELIX_CUDA_OK(out.download(got));
-    expectClose(expect, got, 2e-3, "run " + std::to_string(run));
+    expectClose(expect, got, 2e-3,
+                std::string(run < 2 ? "tensor cores" : "CUDA cores") +
+                    ", run " + std::to_string(run % 2));
   }
+  cuda::setGqaKernel(cuda::GqaKernel::TensorCores);
 }
 
 TEST(GpuAttention, GqaGroupsOfFourOverManySplits) {
