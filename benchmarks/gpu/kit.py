@@ -39,7 +39,8 @@ BENCH_MODEL = ["--arch", "llama", "--hidden", "1024", "--layers", "8",
 KIT_CPU = {"cuda": "x86-64-v2", "cpu": "x86-64-v3"}
 BINARIES = ["helix-run-module", "helix-gpu-attention-bench", "GpuAttentionTest",
             "GpuMlaTest", "GpuMergeTest", "GpuNormRopeTest", "GpuGemmTest",
-            "GpuMoeRouteTest", "GpuNcclTest", "GpuDeviceOpsTest"]
+            "GpuMoeRouteTest", "GpuNcclTest", "GpuSharedCommTest",
+            "GpuDeviceOpsTest"]
 # Shared libraries the GPU image is not expected to have: ours, Open MPI's
 # and OpenBLAS's (libhelix_rt links them); CUDA, cuBLAS and NCCL come from
 # the image.
@@ -71,9 +72,9 @@ def carried_libs(binary):
 
 def cases():
     for name in gpu_decode.MODELS:
-        for label, extra, ranks in gpu_decode.LAYOUTS[name]:
+        for label, extra, ranks, launcher in gpu_decode.LAYOUTS[name]:
             safe = label.replace(" ", "_").replace(",", "_").replace("=", "-")
-            yield name, safe, extra, ranks
+            yield name, safe, extra, ranks, launcher
 
 
 def prepare(args):
@@ -99,7 +100,7 @@ def prepare(args):
         if not os.path.isdir(model):
             run([sys.executable, os.path.join(E2E, "make_tiny_model.py"), "-o",
                  model] + make_args)
-    for name, label, extra, ranks in cases():
+    for name, label, extra, ranks, launcher in cases():
         model = os.path.join(kit, "models", name)
         module = os.path.join(kit, "modules", "%s-%s.so" % (name, label))
         run([helix_run, "--model", model, "--compile-only", "--module-out",
@@ -110,6 +111,7 @@ def prepare(args):
              "--max-new-tokens", str(args.steps), "--output", ref + ".json",
              "--dump-logits", ref + ".npy", "--cache-dir", cache] + extra)
         manifest.append({"model": name, "case": label, "ranks": ranks,
+                         "launcher": launcher,
                          "module": os.path.relpath(module, kit),
                          "ref": os.path.relpath(ref, kit)})
     bench = os.path.join(build, "kit-bench-config")
@@ -140,7 +142,9 @@ def check(args):
     failures = 0
     for case in spec["cases"]:
         label = "%s %s" % (case["model"], case["case"])
-        if case["ranks"] and (gpus < case["ranks"] or not shutil.which("mpirun")):
+        # "threads" cases run every rank in one process, sharing GPU 0.
+        mpi = case["ranks"] and case.get("launcher", "mpi") == "mpi"
+        if mpi and (gpus < case["ranks"] or not shutil.which("mpirun")):
             print("skip %s: needs %d GPUs and mpirun" % (label, case["ranks"]))
             continue
         out = os.path.join(work, "%s-%s" % (case["model"], case["case"]))
@@ -149,9 +153,11 @@ def check(args):
                os.path.join(kit, "prompts.json"), "--max-new-tokens",
                str(spec["steps"]), "--backend", args.backend, "--output", out + ".json",
                "--dump-logits", out + ".npy"]
-        if case["ranks"]:
+        if mpi:
             cmd = ["mpirun", "--allow-run-as-root", "-np", str(case["ranks"])] + \
                 cmd + ["--launcher", "mpi"]
+        else:
+            cmd += ["--launcher", "threads"]
         try:
             done = subprocess.run(cmd, capture_output=True, text=True,
                                   timeout=CASE_TIMEOUT_S)

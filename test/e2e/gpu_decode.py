@@ -3,9 +3,9 @@
 usage: gpu_decode.py --helix-run PATH --work DIR [--mpirun "mpirun ..."]
 
 Makes bf16 Llama (GQA, head_dim 64) and DeepSeek (MLA + MoE) models, decodes
-them on the CPU backend and on the GPU (unsharded, and a one-rank sharded
-layout whose collectives go through NCCL; a KVP=2 layout under mpirun when
-two GPUs and mpirun exist) and compares. The GPU rounds activations to bf16
+them on the CPU backend and on the GPU (unsharded, a one-rank sharded
+layout, four-rank layouts whose ranks share one GPU as threads, and KVP=2
+under mpirun, NCCL, when two GPUs and mpirun exist) and compares. The GPU rounds activations to bf16
 before its GEMMs and attention, so logits agree to bf16 tolerance, not fp32:
 each step's logits must be within --rtol of the CPU's largest logit, and a
 token may differ only where the CPU's two best logits are closer than that
@@ -33,30 +33,43 @@ MODELS = {
     "deepseek": ["--arch", "deepseek", "--heads", "8", "--dtype", "bfloat16",
                  "--seed", "5"],
 }
-# (label, extra helix-run args, ranks under mpirun or 0)
+# (label, extra helix-run args, ranks, launcher). "mpi": one process per
+# GPU under mpirun (needs `ranks` GPUs); "threads": every rank a thread of
+# one process, all sharing GPU 0 when there is one (shared-CUDA comm).
 LAYOUTS = {
-    "llama": [("unsharded", [], 0),
+    "llama": [("unsharded", [], 0, "threads"),
               ("one-rank sharded", ["--layout", "kvp=1,tpa=1,tpf=1",
-                                    "--microbatches", "2"], 0),
+                                    "--microbatches", "2"], 0, "threads"),
               ("kvp=2 mpi", ["--layout", "kvp=2,tpa=1,tpf=2", "--kv-block",
-                             "2"], 2)],
-    "deepseek": [("unsharded", [], 0),
-                 ("one-rank sharded", ["--layout", "kvp=1,tpa=1,tpf=1,ep=1"], 0),
-                 ("kvp=2,ep=2 mpi", ["--layout", "kvp=2,tpa=1,tpf=1,ep=2"], 2)],
+                             "2"], 2, "mpi"),
+              ("kvp=2,tpa=2 one gpu", ["--layout", "kvp=2,tpa=2,tpf=4",
+                                       "--microbatches", "2"], 4, "threads"),
+              ("kvp=4 one gpu", ["--layout", "kvp=4,tpa=1,tpf=4",
+                                 "--kv-block", "4"], 4, "threads")],
+    "deepseek": [("unsharded", [], 0, "threads"),
+                 ("one-rank sharded", ["--layout", "kvp=1,tpa=1,tpf=1,ep=1"], 0,
+                  "threads"),
+                 ("kvp=2,ep=2 mpi", ["--layout", "kvp=2,tpa=1,tpf=1,ep=2"], 2,
+                  "mpi"),
+                 ("kvp=4,ep=4 one gpu", ["--layout", "kvp=4,tpa=1,tpf=1,ep=4",
+                                         "--microbatches", "2"], 4, "threads"),
+                 # kvp*tpa must equal tpf*ep and MLA needs tpa=1, so
+                 # tpf=2,ep=2 comes with kvp=4.
+                 ("kvp=4,tpf=2,ep=2 one gpu",
+                  ["--layout", "kvp=4,tpa=1,tpf=2,ep=2"], 4, "threads")],
 }
-
 
 def run(cmd):
     return subprocess.run(cmd, capture_output=True, text=True)
 
 
-def decode(args, model, backend, extra, out, ranks=0):
+def decode(args, model, backend, extra, out, ranks=0, launcher="threads"):
     cmd = [args.helix_run, "--model", model, "--prompts",
            os.path.join(args.work, "prompts.json"), "--max-new-tokens",
            str(args.steps), "--output", out + ".json", "--dump-logits",
            out + ".npy", "--cache-dir", os.path.join(args.work, "cache"),
            "--backend", backend] + extra
-    if ranks:
+    if ranks and launcher == "mpi":
         cmd = shlex.split(args.mpirun) + [str(ranks)] + cmd + ["--launcher", "mpi"]
     return run(cmd)
 
@@ -109,16 +122,16 @@ def main():
         if made.returncode != 0:
             print(made.stderr, file=sys.stderr)
             return 1
-        for label, extra, ranks in LAYOUTS[name]:
-            if ranks and (gpus < ranks or not shutil.which(shlex.split(args.mpirun)[0])):
+        for label, extra, ranks, launcher in LAYOUTS[name]:
+            if launcher == "mpi" and (gpus < ranks or not shutil.which(shlex.split(args.mpirun)[0])):
                 print("skip %s %s: needs %d GPUs and mpirun" % (name, label, ranks))
                 continue
             base = os.path.join(args.work, "%s-%s" % (name, label.replace(" ", "_")))
-            gpu = decode(args, model, "cuda", extra, base + "-gpu", ranks)
+            gpu = decode(args, model, "cuda", extra, base + "-gpu", ranks, launcher)
             if gpu.returncode != 0 and "no CUDA device" in gpu.stderr:
                 print("[  SKIPPED ] " + gpu.stderr.strip())
                 return 0
-            cpu = decode(args, model, "cpu", extra, base + "-cpu", ranks)
+            cpu = decode(args, model, "cpu", extra, base + "-cpu", ranks, launcher)
             if cpu.returncode != 0:
                 print("FAIL %s %s cpu: %s" % (name, label, cpu.stderr), file=sys.stderr)
                 return 1

@@ -105,9 +105,6 @@ int main(int argc, char **argv) {
   int32_t world = static_cast<int32_t>(facts.world_size);
   if (gpu && !cudaAvailable(error))
     return fail("--backend cuda: " + error);
-  if (gpu && world > 1 && launcher != "mpi")
-    return fail("--backend cuda runs one rank per GPU process: launch the " +
-                std::to_string(world) + " ranks with mpirun and --launcher mpi");
   if (!gpu && target == "cuda")
     std::fprintf(stderr, "helix-run-module: running the target=cuda module "
                          "with the host's kernels\n");
@@ -142,6 +139,9 @@ int main(int argc, char **argv) {
   launch.newTokens = newTokens;
   launch.recordLogits = !args["--dump-logits"].empty();
   launch.gpu = gpu;
+  // A target=cuda module on the host: its collectives go through the
+  // shared-CUDA comm's host twin, as HELIX_CUDA_ON_HOST does in helix-run.
+  launch.sharedHostComm = !gpu && target == "cuda";
   int64_t requestedChunk = 0;
   if (!parseInt(args["--prefill-chunk"], requestedChunk))
     return fail("--prefill-chunk must be a positive integer");

@@ -160,11 +160,6 @@ int main(int argc, char **argv) {
                                             shapeOf(*config)))
       return fail("impossible layout " + request.str() + ": " + *why);
   int32_t world = static_cast<int32_t>(request.layout.worldSize());
-  if (cuda && !cudaOnHost && !o.compileOnly && world > 1 &&
-      o.launcher != "mpi")
-    return fail("--backend cuda runs one rank per GPU process: launch the " +
-                std::to_string(world) +
-                " ranks with mpirun and --launcher mpi");
   std::string cacheDir = o.cacheDir.empty() ? defaultCacheDir() : o.cacheDir;
   std::string modulePath;
   if (o.compileOnly) {
@@ -229,6 +224,7 @@ int main(int argc, char **argv) {
   launch.newTokens = o.maxNewTokens;
   launch.recordLogits = !o.dumpLogits.empty();
   launch.gpu = cuda && !cudaOnHost;
+  launch.sharedHostComm = cudaOnHost; // the shared-CUDA comm's host twin
   if (!resolvePrefillChunk(o.prefillChunk, launch.gpu, launch.prefillChunk,
                            error))
     return fail(error);

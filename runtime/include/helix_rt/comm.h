@@ -1,8 +1,9 @@
 /*===- comm.h - collectives between ranks, behind one interface -*- C -*-===*
  *
  * A communicator is one rank's endpoint in a group, as in MPI or NCCL.
- * Backends: threads (N ranks in one process; the default) and MPI (one rank
- * per process). Every call is collective over the communicator: all its
+ * Backends: threads (N ranks in one process; the default), MPI (one rank
+ * per process), and in libhelix_rt_cuda NCCL and shared-CUDA
+ * (helix_rt/cuda_comm.h). Every call is collective over the communicator: all its
  * ranks make the same calls in the same order. Collectives have a blocking
  * form and a start/wait form (HOP-B overlaps compute between the two).
  *
@@ -40,6 +41,16 @@ helix_status helix_comm_threads_create(int32_t world_size, int64_t timeout_ms,
  * HELIX_ERROR_INVALID_ARGUMENT when the runtime was built without MPI. */
 helix_status helix_comm_mpi_create(helix_comm **out);
 void helix_comm_mpi_finalize(void);
+
+/* The host twin of libhelix_rt_cuda's helix_comm_cuda_threads_create: the
+ * same per-group slots, rendezvous and event order (ranks pull from each
+ * other's buffers), with host memory, synchronous copies and events that
+ * check their order. For tests and HELIX_CUDA_ON_HOST runs; arguments as
+ * helix_comm_threads_create (timeout 0: HELIX_COMM_TIMEOUT_MS, else
+ * 600000). */
+helix_status helix_comm_shared_host_create(int32_t world_size,
+                                           int64_t timeout_ms,
+                                           helix_comm **ranks);
 
 /* --- queries and groups ------------------------------------------------ */
 

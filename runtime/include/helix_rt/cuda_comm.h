@@ -1,7 +1,11 @@
-/*===- cuda_comm.h - NCCL communicators behind helix_comm --------*- C -*-===*
+/*===- cuda_comm.h - CUDA communicators behind helix_comm --------*- C -*-===*
  *
- * The NCCL backend of helix_rt/comm.h, in libhelix_rt_cuda: one process per
- * GPU. The endpoints it creates are ordinary helix_comm handles (split,
+ * Two backends of helix_rt/comm.h in libhelix_rt_cuda, both on device
+ * pointers and ordered after the caller's compute stream: NCCL (one rank
+ * per process, below) and shared-CUDA (ranks as threads of one process,
+ * any number per GPU; at the end).
+ *
+ * NCCL: one process per GPU. The endpoints it creates are ordinary helix_comm handles (split,
  * collectives, abort, destroy all work through comm.h), but buffers are
  * device pointers. A start form records "inputs ready" on the endpoint's
  * compute stream, makes the world's communication stream wait for it and
@@ -60,9 +64,49 @@ helix_status helix_comm_nccl_create_env(const helix_nccl_options *options,
 helix_status helix_comm_nccl_set_stream(helix_comm *comm,
                                         cudaStream_t compute);
 
+/* Generalises helix_comm_nccl_set_stream to both CUDA backends. */
+helix_status helix_comm_cuda_set_stream(helix_comm *comm,
+                                        cudaStream_t compute);
+
 /* Non-blocking health check of the world: NCCL async errors and the
  * deadlines of collectives still in flight (poll_wait = 0). */
 helix_status helix_comm_nccl_check(helix_comm *comm);
+
+/* --- shared-CUDA: ranks as threads of one process --------------------- *
+ *
+ * NCCL refuses two ranks on one device; these endpoints do not need it.
+ * Each rank has its own comm stream and the compute stream set with
+ * helix_comm_cuda_set_stream (split endpoints share their rank's). A start
+ * records "ready" on the compute stream and waits on the host (bounded by
+ * the timeout, woken by an abort) until every rank of the group has
+ * started; then the rank's comm stream waits for every rank's "ready",
+ * copies what it needs straight from the peers' `in` buffers into its
+ * `out` (cudaMemcpyPeerAsync across devices; all-reduce: into a scratch,
+ * then a sum in rank order, identical on every rank) and records "done".
+ * The host never waits for the GPU. helix_comm_wait makes the compute
+ * stream wait for every rank's "done" of that collective, so `out` is
+ * ready and `in` may be overwritten. See docs/gpu.md. */
+
+/* world_size endpoints of one world; ranks[r] is rank r, used by one
+ * thread. devices[r] is rank r's CUDA device (devices NULL: r % device
+ * count); several ranks may share one. timeout_ms bounds every host wait
+ * (0: HELIX_COMM_TIMEOUT_MS, else 600000). HELIX_ERROR_COMM without a
+ * device. */
+helix_status helix_comm_cuda_threads_create(int32_t world_size,
+                                            const int32_t *devices,
+                                            int64_t timeout_ms,
+                                            helix_comm **ranks);
+
+/* The CUDA device of a shared-CUDA endpoint's rank; -1 for other
+ * endpoints. Its thread makes it current (cudaSetDevice) before creating
+ * the rank's device. */
+int helix_comm_cuda_device(const helix_comm *comm);
+
+/* Collective over a shared-CUDA world (NCCL: this rank alone): fails with
+ * HELIX_ERROR_OUT_OF_RANGE and a message naming bytes needed and free when
+ * the `bytes` of all ranks on this rank's GPU exceed what cudaMemGetInfo
+ * reports free. Call it before allocating them. */
+helix_status helix_comm_cuda_reserve(helix_comm *comm, int64_t bytes);
 
 #ifdef __cplusplus
 }

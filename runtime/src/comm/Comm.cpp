@@ -7,10 +7,13 @@
 //
 //===----------------------------------------------------------------------===//
 #include "CommImpl.h"
+#include "SharedComm.h"
 
 #include <cstdint>
 #include <string>
+#include <memory>
 #include <utility>
+#include <vector>
 
 using namespace helix_rt::comm;
 
@@ -121,6 +124,19 @@ helix_status helix_comm_threads_create(int32_t world_size, int64_t timeout_ms,
     return setThreadError(HELIX_ERROR_INVALID_ARGUMENT,
                           "helix_comm_threads_create: null ranks array");
   return threadsCreate(world_size, timeout_ms, ranks);
+}
+
+helix_status helix_comm_shared_host_create(int32_t world_size,
+                                           int64_t timeout_ms,
+                                           helix_comm **ranks) {
+  if (world_size <= 0 || timeout_ms < 0 || !ranks)
+    return setThreadError(HELIX_ERROR_INVALID_ARGUMENT,
+                          "helix_comm_shared_host_create: bad world size, "
+                          "timeout or ranks array");
+  std::vector<std::unique_ptr<PeerEngine>> engines;
+  for (int32_t r = 0; r < world_size; ++r)
+    engines.push_back(makeHostPeerEngine(false));
+  return sharedCreate("shared-host", std::move(engines), timeout_ms, ranks);
 }
 
 #ifdef HELIX_HAVE_MPI

@@ -91,15 +91,19 @@ public:
       return false;
     }
     uploaded = true;
-    // Collectives must be NCCL's, ordered after this stream's kernels: the
-    // world's compute stream is set before the groups are split from it.
+    // Collectives must be on CUDA endpoints (NCCL or shared-CUDA), ordered
+    // after this stream's kernels: set before the groups are split.
     helix_comm *world = c.world();
-    if (!world || std::string(world->ops->backendName) != "nccl") {
-      error = "the CUDA device needs an NCCL world (helix_comm_nccl_create_*)";
+    if (!world || helix_comm_cuda_set_stream(world, stream) != HELIX_OK) {
+      error = "the CUDA device needs a CUDA world (helix_comm_nccl_create_* "
+              "or helix_comm_cuda_threads_create)";
       return false;
     }
-    if (helix_comm_nccl_set_stream(world, stream) != HELIX_OK) {
-      error = helix_comm_error(nullptr);
+    // Refuse before allocating when the ranks sharing this GPU cannot fit.
+    if (helix_comm_cuda_reserve(world, bytesNeeded(c, rows, slots)) !=
+        HELIX_OK) {
+      const char *why = helix_comm_error(world);
+      error = *why ? why : helix_comm_error(nullptr);
       return false;
     }
     weightData.assign(c.manifest().weights.size(), nullptr);
@@ -158,6 +162,22 @@ public:
       return false;
     }
     return true;
+  }
+
+  /// GPU bytes upload allocates: weights (bf16 matrices, fp32 vectors),
+  /// the largest fp32 staging copy and the bf16 KV cache.
+  static int64_t bytesNeeded(RankContext &c, int64_t rows, int64_t slots) {
+    int64_t weights = 0, staging = 0;
+    for (size_t id = 0; id < c.manifest().weights.size(); ++id) {
+      const LocalWeight &w = c.weight(static_cast<int64_t>(id));
+      if (!w.owned)
+        continue;
+      int64_t fp32 = static_cast<int64_t>(w.data.size()) * 4;
+      weights += w.shape.size() == 1 ? fp32 : fp32 / 2;
+      staging = std::max(staging, fp32);
+    }
+    const CacheSpec &spec = *c.manifest().cache;
+    return weights + staging + spec.layers * rows * slots * spec.tokenWidth() * 2;
   }
 
   int64_t weightBytes() const override { return weightSize; }

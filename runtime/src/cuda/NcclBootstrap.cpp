@@ -153,7 +153,7 @@ helix_status helix_comm_nccl_create_mpi(const helix_nccl_options *options,
         MPI_SUCCESS)
       return bootstrapError(HELIX_ERROR_COMM, "MPI_Init_thread failed");
   }
-  int rank = 0, size = 0, localRank = 0;
+  int rank = 0, size = 0, localRank = 0, localSize = 1;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &size);
   // The local rank picks the GPU: ranks sharing a node, in rank order.
@@ -161,10 +161,21 @@ helix_status helix_comm_nccl_create_mpi(const helix_nccl_options *options,
   if (MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank,
                           MPI_INFO_NULL, &node) == MPI_SUCCESS) {
     MPI_Comm_rank(node, &localRank);
+    MPI_Comm_size(node, &localSize);
     MPI_Comm_free(&node);
   }
   int device = 0;
   helix_status status = pickDevice(o, localRank, &device);
+  // NCCL refuses two ranks on one GPU: say so before its init does.
+  int count = 0;
+  if (status == HELIX_OK && o.device < 0 &&
+      cudaGetDeviceCount(&count) == cudaSuccess && localSize > count)
+    status = bootstrapError(
+        HELIX_ERROR_COMM,
+        std::to_string(localSize) + " MPI ranks on this node would share " +
+            std::to_string(count) +
+            " GPU(s), but NCCL runs one rank per GPU; run the ranks as "
+            "threads of one process instead (helix-run --launcher threads)");
   if (status == HELIX_OK && cudaSetDevice(device) != cudaSuccess)
     status = bootstrapError(HELIX_ERROR_COMM, "cudaSetDevice failed");
   ncclUniqueId id;

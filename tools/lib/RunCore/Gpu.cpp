@@ -6,6 +6,7 @@
 #include "helix_rt/cuda_device.h"
 
 #include <cstdlib>
+#include <string>
 #endif
 
 namespace helix::run {
@@ -49,6 +50,31 @@ bool openGpuRank(bool underMpi, GpuRank &out, std::string &error) {
   return true;
 }
 
+bool createGpuThreadWorld(int32_t world, helix_comm **comms,
+                          std::string &error) {
+  if (helix_comm_cuda_threads_create(world, nullptr, 0, comms) == HELIX_OK)
+    return true;
+  error = std::string("cannot create the GPU ranks' communicators: ") +
+          helix_comm_error(nullptr);
+  return false;
+}
+
+bool openThreadGpuRank(helix_comm *comm, GpuRank &out, std::string &error) {
+  int device = helix_comm_cuda_device(comm);
+  if (cudaError_t e = cudaSetDevice(device)) {
+    error = "cudaSetDevice(" + std::to_string(device) +
+            "): " + cudaGetErrorString(e);
+    return false;
+  }
+  char message[512];
+  if (helix_cuda_device_create(&out.device, message, sizeof message) !=
+      HELIX_OK) {
+    error = message;
+    return false;
+  }
+  return true;
+}
+
 #else
 
 bool cudaAvailable(std::string &why) {
@@ -58,6 +84,14 @@ bool cudaAvailable(std::string &why) {
 }
 
 bool openGpuRank(bool, GpuRank &, std::string &error) {
+  return cudaAvailable(error);
+}
+
+bool createGpuThreadWorld(int32_t, helix_comm **, std::string &error) {
+  return cudaAvailable(error);
+}
+
+bool openThreadGpuRank(helix_comm *, GpuRank &, std::string &error) {
   return cudaAvailable(error);
 }
 

@@ -61,22 +61,30 @@ bool runGpuRank(const Launch &launch, bool underMpi, bool record,
   return ok;
 }
 
+/// A rank on a GPU of this process: its thread binds it, then runs it.
+void runThreadGpuRank(const Launch &launch, helix_comm *comm, bool record,
+                      DecodeResult &result, std::string &error) {
+  GpuRank gpu;
+  if (!openThreadGpuRank(comm, gpu, error)) {
+    helix_comm_abort(comm, error.c_str());
+    return;
+  }
+  runRank(launch, comm, gpu.device, record, result, error);
+  closeGpuRank(gpu);
+}
+
 } // namespace
 
 bool runOnThreads(const Launch &launch, int32_t world, DecodeResult &result,
                   std::string &error) {
-  if (launch.gpu) {
-    if (world != 1) {
-      error = "--backend cuda runs one rank per process: use --launcher mpi "
-              "for " +
-              std::to_string(world) + " ranks";
-      return false;
-    }
-    return runGpuRank(launch, /*underMpi=*/false, launch.recordLogits, result,
-                      error);
-  }
   std::vector<helix_comm *> comms(static_cast<size_t>(world));
-  if (helix_comm_threads_create(world, 0, comms.data()) != HELIX_OK) {
+  if (launch.gpu) {
+    if (!createGpuThreadWorld(world, comms.data(), error))
+      return false;
+  } else if ((launch.sharedHostComm
+                  ? helix_comm_shared_host_create(world, 0, comms.data())
+                  : helix_comm_threads_create(world, 0, comms.data())) !=
+             HELIX_OK) {
     error = "cannot create the thread communicators";
     return false;
   }
@@ -85,8 +93,11 @@ bool runOnThreads(const Launch &launch, int32_t world, DecodeResult &result,
   std::vector<std::string> errors(static_cast<size_t>(world));
   for (int32_t r = 0; r < world; ++r)
     threads.emplace_back([&, r] {
-      runRank(launch, comms[r], nullptr, r == 0 && launch.recordLogits,
-              results[r], errors[r]);
+      bool record = r == 0 && launch.recordLogits;
+      if (launch.gpu)
+        runThreadGpuRank(launch, comms[r], record, results[r], errors[r]);
+      else
+        runRank(launch, comms[r], nullptr, record, results[r], errors[r]);
     });
   for (std::thread &t : threads)
     t.join();

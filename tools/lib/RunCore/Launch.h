@@ -15,9 +15,14 @@ struct Launch {
   /// Prompt tokens per sequence in one prefill step (1: token by token).
   int64_t prefillChunk = 1;
   bool recordLogits = false;
-  /// Ranks run on GPUs (--backend cuda): each gets an NCCL world and a CUDA
-  /// device; on threads the world must be one rank.
+  /// Ranks run on GPUs (--backend cuda), each with a CUDA device: on
+  /// threads they share this process's GPUs (shared-CUDA communicators),
+  /// under MPI each process has its GPU and an NCCL world.
   bool gpu = false;
+  /// Host ranks on threads use the shared-CUDA backend's host twin instead
+  /// of the threads communicators (HELIX_CUDA_ON_HOST, target=cuda modules
+  /// on the host), so its logic runs end to end without a GPU.
+  bool sharedHostComm = false;
 };
 
 /// The prompt chunk for `--prefill-chunk` (0: choose): 64 rows per
