@@ -40,7 +40,7 @@ using detail::warpSum;
 /// CV: value channels per lane (dv <= 32 * CV); G: heads per block, padded
 /// (queries of padded heads are 0 and their outputs are not written).
 template <int CV, int G>
-__global__ void __launch_bounds__(kThreads) attendSplitKernel(AttnArgs a) {
+__global__ void __launch_bounds__(kThreads, 1) attendSplitKernel(AttnArgs a) {
   extern __shared__ float4 smemRaw[]; // float4: 16-byte aligned query rows
   float *qs = reinterpret_cast<float *>(smemRaw); // [G, dk]
   float *ps = qs + G * a.dk;                      // [kWarps, G, kTile]
@@ -178,6 +178,8 @@ __global__ void __launch_bounds__(kThreads) attendSplitKernel(AttnArgs a) {
 
 int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
+constexpr int64_t kMinSplitTokens = 512;
+
 /// The kernel choice: HELIX_CUDA_GQA_KERNEL=simt picks the CUDA-core one
 /// at start, setGqaKernel afterwards.
 std::atomic<int> &gqaKernelChoice() {
@@ -212,14 +214,15 @@ size_t sharedBytes(int g, int64_t dk, int64_t dv) {
 }
 
 /// Splits per sequence: about four blocks per SM over the whole grid, but
-/// no fewer than kWarps tiles per block (so the combine stays a small part)
-/// and no more than maxSplits.
+/// at least kMinSplitTokens per block (so the combine stays a small part:
+/// with 128-token splits it was most of the time up to 64K tokens) and no
+/// more than maxSplits.
 void chooseSplits(int64_t maxLength, int64_t batch, int64_t groups,
                   int32_t maxSplits, int32_t *splits, int64_t *chunk) {
   const int64_t sms = detail::multiprocessorCount();
   int64_t n = ceilDiv(4 * sms, std::max<int64_t>(1, batch * groups));
   n = std::min<int64_t>(n, ceilDiv(std::max<int64_t>(maxLength, 1),
-                                   int64_t(kWarps) * kTile));
+                                   kMinSplitTokens));
   n = std::clamp<int64_t>(n, 1, maxSplits);
   *splits = int32_t(n);
   *chunk = std::max<int64_t>(

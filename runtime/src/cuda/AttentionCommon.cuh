@@ -11,6 +11,7 @@
 #ifndef HELIX_RT_CUDA_ATTENTIONCOMMON_CUH
 #define HELIX_RT_CUDA_ATTENTIONCOMMON_CUH
 
+#include "DeviceUtil.cuh"
 #include "helix_rt/cuda_kernels.h"
 
 #include <cuda_runtime_api.h>
@@ -85,23 +86,29 @@ __device__ void finishSplit(const AttnArgs &a, const float *accS, float *mS,
     return;
   __threadfence();
 
-  // Combine every split's partial; __ldcg reads L2, past a stale L1.
+  // Combine every split's partial; __ldcg reads L2, past a stale L1. One
+  // block does this for its (sequence, group), so it is spread over the
+  // whole block and its loads are independent: a serial loop over 128
+  // splits cost as much as the attention itself below ~64K tokens.
   const float *recs = a.partial + seqGroup * a.splits * record;
-  if (threadIdx.x < G) {
-    const int h = threadIdx.x;
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  for (int h = warp; h < G; h += kWarps) { // a warp per head
+    const float *head = recs + h * (a.dv + 2);
     float M = -INFINITY, L = 0.0f;
-    for (int sp = 0; sp < a.splits; ++sp)
-      M = fmaxf(M, __ldcg(recs + sp * record + h * (a.dv + 2)));
-    for (int sp = 0; sp < a.splits; ++sp) {
-      const float ms = __ldcg(recs + sp * record + h * (a.dv + 2));
+    for (int sp = lane; sp < a.splits; sp += 32)
+      M = fmaxf(M, __ldcg(head + sp * record));
+    M = detail::warpMax(M);
+    for (int sp = lane; sp < a.splits; sp += 32) {
+      const float ms = __ldcg(head + sp * record);
       const float w = ms == -INFINITY ? 0.0f : exp2f(ms - M);
       weight[sp * G + h] = w;
-      L += w * __ldcg(recs + sp * record + h * (a.dv + 2) + 1);
+      L += w * __ldcg(head + sp * record + 1);
     }
-    for (int sp = 0; sp < a.splits; ++sp)
+    L = detail::warpSum(L);
+    for (int sp = lane; sp < a.splits; sp += 32)
       weight[sp * G + h] = L > 0.0f ? weight[sp * G + h] / L : 0.0f;
-    mS[h] = M;
-    lS[h] = L;
+    if (lane == 0)
+      mS[h] = M, lS[h] = L;
   }
   __syncthreads();
   // Head h goes to peer h / headsPerPeer's block of the send buffer.
@@ -111,15 +118,29 @@ __device__ void finishSplit(const AttnArgs &a, const float *accS, float *mS,
     return a.out + ((int64_t(peer) * a.batch + b) * a.headsPerPeer + local) *
                        (a.dv + 1);
   };
+  constexpr int kLanes = 8; // independent partial sums (loads in flight)
   for (int i = threadIdx.x; i < nh * a.dv; i += kThreads) {
     const int h = i / a.dv, c = i % a.dv;
-    float o = 0.0f;
-    for (int sp = 0; sp < a.splits; ++sp) {
+    const float *x = recs + h * (a.dv + 2) + 2 + c;
+    float o[kLanes] = {};
+    int sp = 0;
+    for (; sp + kLanes <= a.splits; sp += kLanes)
+#pragma unroll
+      for (int k = 0; k < kLanes; ++k) {
+        const float w = weight[(sp + k) * G + h];
+        const float v = __ldcg(x + (sp + k) * record);
+        o[k] += w != 0.0f ? w * v : 0.0f; // empty splits' outputs unused
+      }
+    for (; sp < a.splits; ++sp) {
       const float w = weight[sp * G + h];
-      if (w != 0.0f) // Empty splits' outputs are never read.
-        o += w * __ldcg(recs + sp * record + h * (a.dv + 2) + 2 + c);
+      const float v = __ldcg(x + sp * record);
+      o[0] += w != 0.0f ? w * v : 0.0f;
     }
-    outRow(h)[c] = o;
+    float sum = 0.0f;
+#pragma unroll
+    for (int k = 0; k < kLanes; ++k)
+      sum += o[k];
+    outRow(h)[c] = sum;
   }
   if (threadIdx.x < nh) {
     const int h = threadIdx.x;
