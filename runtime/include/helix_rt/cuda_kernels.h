@@ -44,16 +44,10 @@ enum class GqaKernel { TensorCores, CudaCores };
 void setGqaKernel(GqaKernel kernel);
 GqaKernel gqaKernel();
 
-/// Bytes of device scratch for gqaPartialAttention (kind = 0) or
-/// mlaPartialAttention (kind = 1) with up to `maxSplits` blocks per sequence:
-/// per-block partial results, arrival counters and (MLA) the absorbed
-/// queries. Zero it once after allocating (cudaMemset): the kernels leave the
-/// counters at zero, so one workspace serves every step and graph capture at
-/// one batch size. The counters come first and their extent depends on the
-/// batch, so when a call's batch differs from the previous one's, zero the
-/// first attentionCounterBytes(batch, heads) bytes again (another batch's
-/// partial results may lie there).
-size_t attentionCounterBytes(int64_t batch, int64_t heads);
+/// Bytes of device scratch for gqaPartialAttention or mlaPartialAttention
+/// with up to `maxSplits` blocks per sequence: per-block partial results
+/// and (MLA) the absorbed queries. Needs no clearing; one workspace serves
+/// every step and batch size up to the one it was sized for.
 size_t gqaWorkspaceBytes(int64_t batch, int64_t heads, int64_t kvHeads,
                          int64_t headDim, int32_t maxSplits);
 size_t mlaWorkspaceBytes(int64_t batch, int64_t heads, int64_t rank,
@@ -62,8 +56,8 @@ size_t mlaWorkspaceBytes(int64_t batch, int64_t heads, int64_t rank,
 /// kernels::gqaPartialAttention, flash-decoding style: each sequence's tokens
 /// are split over up to maxSplits thread blocks (chosen from maxLength and
 /// the device's SM count), every block reads its tokens' K/V once for all
-/// query heads of the GQA group, and the last block of a sequence combines
-/// the partials in the same launch. q bf16 [B, heads, headDim]; keys[b],
+/// query heads of the GQA group (tensor-core MMAs unless setGqaKernel says
+/// otherwise), and a second launch combines the partials. q bf16 [B, heads, headDim]; keys[b],
 /// values[b] (a device array of device pointers) bf16 [length[b], kvHeads,
 /// headDim]; length (device, int64) must not exceed maxLength (a sequence
 /// that does gets a NaN LSE). out fp32 [B, heads, headDim + 1]: output then

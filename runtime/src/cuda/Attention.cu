@@ -1,7 +1,8 @@
 //===- Attention.cu - Flash-decoding partial attention (GQA and MLA) ------===//
 //
-// One kernel serves both: a block takes one sequence, one group of query
-// heads that share a K/V stream (a GQA group, or up to 8 MLA heads over the
+// The CUDA-core kernel: MLA's, and GQA's when asked for (AttentionMma.cu is
+// GQA's default). A block takes one sequence, one group of query heads that
+// share a K/V stream (a GQA group, or up to 8 MLA heads over the
 // latent cache) and one contiguous chunk of that sequence's tokens (the
 // split). Its four warps walk 32-token tiles: for the scores a lane owns a
 // token and reads its key row once for every head of the group (queries sit
@@ -9,10 +10,8 @@
 // owns CV channels and every head's weights are broadcast from shared
 // memory. Softmax is online per warp, the warps are folded in shared memory
 // in a fixed order, and the block writes one partial (max, sum, unnormalized
-// output) to the workspace. The last block of a (sequence, group) to arrive,
-// counted with an atomic, combines all partials in the same launch and
-// writes out [B, heads, dv + 1] with the natural-log LSE; it then zeroes the
-// counter so the workspace is ready for the next step.
+// output) to the workspace; AttentionCombine.cu's launch then combines the
+// splits into [B, heads, dv + 1] with the natural-log LSE.
 //
 //===----------------------------------------------------------------------===//
 #include "AttentionCommon.cuh"
@@ -173,7 +172,7 @@ __global__ void __launch_bounds__(kThreads, 1) attendSplitKernel(AttnArgs a) {
     __syncthreads();
   }
 
-  finishSplit<G>(a, accS, mS, lS, ps, split, g, b, h0, nh, len);
+  publishSplit<G>(a, accS, mS, lS, split, g, b);
 }
 
 int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
@@ -196,11 +195,6 @@ int paddedGroup(int64_t group) { return group <= 4 ? 4 : group <= 8 ? 8 : 16; }
 
 /// Value channels per lane for dv: the smallest instantiated width.
 int channelsPerLane(int64_t dv) { return dv <= 64 ? 2 : dv <= 128 ? 4 : 16; }
-
-size_t countersBytes(int64_t batch, int64_t groups) {
-  return size_t(ceilDiv(batch * groups * int64_t(sizeof(unsigned)), 256) *
-                256);
-}
 
 size_t partialBytes(int64_t batch, int64_t groups, int64_t paddedHeads,
                     int64_t dv, int32_t maxSplits) {
@@ -244,7 +238,9 @@ helix_status launch(const AttnArgs &args, int64_t batch, cudaStream_t stream,
   const dim3 grid(unsigned(args.splits), unsigned(args.groups),
                   unsigned(batch));
   attendSplitKernel<CV, G><<<grid, kThreads, smem, stream>>>(args);
-  return detail::checkLaunch(what);
+  if (helix_status s = detail::checkLaunch(what))
+    return s;
+  return launchCombine(args, G, batch, stream, what);
 }
 
 helix_status dispatch(const AttnArgs &args, int cv, int g, int64_t batch,
@@ -291,18 +287,12 @@ helix_status checkCommon(const char *what, int64_t batch, int64_t heads,
 void setGqaKernel(GqaKernel kernel) { gqaKernelChoice().store(int(kernel)); }
 GqaKernel gqaKernel() { return GqaKernel(gqaKernelChoice().load()); }
 
-// Both kinds have at most `heads` groups: an upper bound for either.
-size_t attentionCounterBytes(int64_t batch, int64_t heads) {
-  return batch <= 0 || heads <= 0 ? 0 : countersBytes(batch, heads);
-}
-
 size_t gqaWorkspaceBytes(int64_t batch, int64_t heads, int64_t kvHeads,
                          int64_t headDim, int32_t maxSplits) {
   if (batch <= 0 || heads <= 0 || kvHeads <= 0 || maxSplits <= 0)
     return 0;
   const int g = paddedGroup(heads / kvHeads);
-  return countersBytes(batch, kvHeads) +
-         partialBytes(batch, kvHeads, g, headDim, maxSplits);
+  return partialBytes(batch, kvHeads, g, headDim, maxSplits);
 }
 
 size_t mlaWorkspaceBytes(int64_t batch, int64_t heads, int64_t rank,
@@ -310,8 +300,7 @@ size_t mlaWorkspaceBytes(int64_t batch, int64_t heads, int64_t rank,
   if (batch <= 0 || heads <= 0 || maxSplits <= 0)
     return 0;
   const int64_t groups = ceilDiv(heads, kMlaHeads);
-  return countersBytes(batch, groups) +
-         partialBytes(batch, groups, kMlaHeads, rank, maxSplits) +
+  return partialBytes(batch, groups, kMlaHeads, rank, maxSplits) +
          size_t(batch * heads * rank) * sizeof(float);
 }
 
@@ -357,9 +346,7 @@ helix_status gqaPartialAttention(const bf16 *q, const bf16 *const *keys,
   chooseSplits(maxLength, batch, kvHeads, maxSplits, &args.splits,
                &args.chunk);
   const int g = paddedGroup(args.groupHeads);
-  args.counters = static_cast<unsigned *>(workspace);
-  args.partial = reinterpret_cast<float *>(static_cast<char *>(workspace) +
-                                           countersBytes(batch, kvHeads));
+  args.partial = static_cast<float *>(workspace);
   args.out = out;
   args.batch = int32_t(batch);
   args.headsPerPeer = int32_t(heads / peers);
@@ -398,8 +385,7 @@ helix_status mlaPartialAttention(cublasHandle_t cublas, const bf16 *q,
 
   char *ws = static_cast<char *>(workspace);
   float *absorbed = reinterpret_cast<float *>(
-      ws + countersBytes(batch, groups) +
-      partialBytes(batch, groups, kMlaHeads, rank, maxSplits));
+      ws + partialBytes(batch, groups, kMlaHeads, rank, maxSplits));
   // q_latent[b, h] = W_UK,h^T q_nope[b, h] for every head at once. Column-
   // major view per head h: C_h [rank, B] = W_UK,h [rank, nope] x Q_h [nope,
   // B], with W_UK,h the rows h*(nope+vDim) .. +nope of kvB.
@@ -438,9 +424,7 @@ helix_status mlaPartialAttention(cublasHandle_t cublas, const bf16 *q,
   args.dv = int32_t(rank);
   args.scaleLog2 = scale * kLog2e;
   chooseSplits(maxLength, batch, groups, maxSplits, &args.splits, &args.chunk);
-  args.counters = reinterpret_cast<unsigned *>(ws);
-  args.partial =
-      reinterpret_cast<float *>(ws + countersBytes(batch, groups));
+  args.partial = reinterpret_cast<float *>(ws);
   args.out = out;
   args.batch = int32_t(batch);
   args.headsPerPeer = int32_t(heads / peers);

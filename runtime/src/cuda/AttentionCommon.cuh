@@ -2,10 +2,9 @@
 //
 // The arguments of a split-KV attention launch and the end every kernel
 // shares: a block publishes its split's partial (max, sum, unnormalized
-// output per head) to the workspace, and the last block of a (sequence,
-// head group) to arrive, counted with an atomic, combines every split's
-// partial and writes [B, heads, dv + 1] with the natural-log LSE, then
-// zeroes the counter for the next step.
+// output per head) to the workspace, and a second launch
+// (AttentionCombine.cu) combines every split's partials into [B, heads,
+// dv + 1] with the natural-log LSE, one block per query head.
 //
 //===----------------------------------------------------------------------===//
 #ifndef HELIX_RT_CUDA_ATTENTIONCOMMON_CUH
@@ -46,20 +45,19 @@ struct AttnArgs {
   int32_t splits;
   int64_t chunk;     // tokens per split, a multiple of kTile
   float *partial;    // [B, groups, splits, G, dv + 2]: max, sum, output
-  unsigned *counters; // [B, groups]
   float *out;        // [peers, B, heads / peers, dv + 1]
   int32_t batch, headsPerPeer;
 };
 
-/// Publishes the block's partial and, in the last block of its (sequence,
-/// group), combines all splits. accS [G, dv] holds the block's output, mS and
-/// lS [kWarps, G] its warps' maxima and sums (log2 domain), weight has room
-/// for splits * G floats; all in shared memory.
+/// Publishes the block's partial: accS [G, dv] holds the block's output,
+/// mS and lS [kWarps, G] its warps' maxima and sums (log2 domain), all in
+/// shared memory. The combine runs as its own launch: one block combining
+/// a (sequence, group)'s 64-128 splits, as the last block to arrive, was
+/// bound by L2 latency and cost as much as the attention (docs/gpu.md).
 template <int G>
-__device__ void finishSplit(const AttnArgs &a, const float *accS, float *mS,
-                            float *lS, float *weight, int split, int g, int b,
-                            int h0, int nh, int64_t len) {
-  __shared__ bool isLast;
+__device__ void publishSplit(const AttnArgs &a, const float *accS,
+                             const float *mS, const float *lS, int split,
+                             int g, int b) {
   const int record = G * (a.dv + 2);
   const int64_t seqGroup = int64_t(b) * a.groups + g;
   float *mine = a.partial + (seqGroup * a.splits + split) * record;
@@ -76,83 +74,12 @@ __device__ void finishSplit(const AttnArgs &a, const float *accS, float *mS,
     mine[h * (a.dv + 2)] = blockM;
     mine[h * (a.dv + 2) + 1] = blockL;
   }
-  // Publish the partial, then count this block in (threadFenceReduction).
-  __threadfence();
-  __syncthreads();
-  if (threadIdx.x == 0)
-    isLast = atomicAdd(&a.counters[seqGroup], 1u) == unsigned(a.splits - 1);
-  __syncthreads();
-  if (!isLast)
-    return;
-  __threadfence();
-
-  // Combine every split's partial; __ldcg reads L2, past a stale L1. One
-  // block does this for its (sequence, group), so it is spread over the
-  // whole block and its loads are independent: a serial loop over 128
-  // splits cost as much as the attention itself below ~64K tokens.
-  const float *recs = a.partial + seqGroup * a.splits * record;
-  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-  for (int h = warp; h < G; h += kWarps) { // a warp per head
-    const float *head = recs + h * (a.dv + 2);
-    float M = -INFINITY, L = 0.0f;
-    for (int sp = lane; sp < a.splits; sp += 32)
-      M = fmaxf(M, __ldcg(head + sp * record));
-    M = detail::warpMax(M);
-    for (int sp = lane; sp < a.splits; sp += 32) {
-      const float ms = __ldcg(head + sp * record);
-      const float w = ms == -INFINITY ? 0.0f : exp2f(ms - M);
-      weight[sp * G + h] = w;
-      L += w * __ldcg(head + sp * record + 1);
-    }
-    L = detail::warpSum(L);
-    for (int sp = lane; sp < a.splits; sp += 32)
-      weight[sp * G + h] = L > 0.0f ? weight[sp * G + h] / L : 0.0f;
-    if (lane == 0)
-      mS[h] = M, lS[h] = L;
-  }
-  __syncthreads();
-  // Head h goes to peer h / headsPerPeer's block of the send buffer.
-  auto outRow = [&](int h) {
-    const int global = h0 + h;
-    const int peer = global / a.headsPerPeer, local = global % a.headsPerPeer;
-    return a.out + ((int64_t(peer) * a.batch + b) * a.headsPerPeer + local) *
-                       (a.dv + 1);
-  };
-  constexpr int kLanes = 8; // independent partial sums (loads in flight)
-  for (int i = threadIdx.x; i < nh * a.dv; i += kThreads) {
-    const int h = i / a.dv, c = i % a.dv;
-    const float *x = recs + h * (a.dv + 2) + 2 + c;
-    float o[kLanes] = {};
-    int sp = 0;
-    for (; sp + kLanes <= a.splits; sp += kLanes)
-#pragma unroll
-      for (int k = 0; k < kLanes; ++k) {
-        const float w = weight[(sp + k) * G + h];
-        const float v = __ldcg(x + (sp + k) * record);
-        o[k] += w != 0.0f ? w * v : 0.0f; // empty splits' outputs unused
-      }
-    for (; sp < a.splits; ++sp) {
-      const float w = weight[sp * G + h];
-      const float v = __ldcg(x + sp * record);
-      o[0] += w != 0.0f ? w * v : 0.0f;
-    }
-    float sum = 0.0f;
-#pragma unroll
-    for (int k = 0; k < kLanes; ++k)
-      sum += o[k];
-    outRow(h)[c] = sum;
-  }
-  if (threadIdx.x < nh) {
-    const int h = threadIdx.x;
-    float lse = lS[h] > 0.0f ? mS[h] * kLn2 + logf(lS[h]) : -INFINITY;
-    // Tokens past splits * chunk were never read: make that visible.
-    if (len > int64_t(a.splits) * a.chunk)
-      lse = NAN;
-    outRow(h)[a.dv] = lse;
-  }
-  if (threadIdx.x == 0)
-    a.counters[seqGroup] = 0;
 }
+
+/// Combines the splits' partials of a launch whose blocks published records
+/// of g padded heads (AttentionCombine.cu).
+helix_status launchCombine(const AttnArgs &args, int g, int64_t batch,
+                           cudaStream_t stream, const char *what);
 
 /// Launches the tensor-core GQA kernel (AttentionMma.cu) for head size d
 /// (64 or 128) and g padded heads per block (4, 8 or 16).

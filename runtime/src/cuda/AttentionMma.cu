@@ -71,7 +71,6 @@ __global__ void __launch_bounds__(kThreads, 1) gqaMmaKernel(AttnArgs a) {
   constexpr int kHalves = D / 64;   // 64-channel halves of the output
   __shared__ float accS[G * D];
   __shared__ float mS[kWarps * G], lS[kWarps * G];
-  __shared__ float weight[kMaxAttentionSplits * G];
 
   const int split = blockIdx.x, g = blockIdx.y, b = blockIdx.z;
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
@@ -245,7 +244,7 @@ __global__ void __launch_bounds__(kThreads, 1) gqaMmaKernel(AttnArgs a) {
     }
     __syncthreads();
   }
-  finishSplit<G>(a, accS, mS, lS, weight, split, g, b, h0, nh, len);
+  publishSplit<G>(a, accS, mS, lS, split, g, b);
 }
 
 template <int D, int G>
@@ -254,7 +253,9 @@ helix_status launchMma(const AttnArgs &args, int64_t batch,
   const dim3 grid(unsigned(args.splits), unsigned(args.groups),
                   unsigned(batch));
   gqaMmaKernel<D, G><<<grid, kThreads, 0, stream>>>(args);
-  return detail::checkLaunch(what);
+  if (helix_status s = detail::checkLaunch(what))
+    return s;
+  return launchCombine(args, G, batch, stream, what);
 }
 
 } // namespace

@@ -319,8 +319,7 @@ public:
     Temp q16(*this, q.count() * 2);
     void *ws = workspace(c, 0,
                          gqaWorkspaceBytes(batch, heads, spec.kvHeads,
-                                           spec.headDim, kMaxAttentionSplits),
-                         batch, heads);
+                                           spec.headDim, kMaxAttentionSplits));
     int64_t maxLength = 0;
     if (!prepareAttention(c, ws, views, q16, q, positions, layer, rank,
                           rowOffset, maxLength))
@@ -343,8 +342,7 @@ public:
     Temp q16(*this, q.count() * 2);
     void *ws = kvB ? workspace(c, 1,
                                mlaWorkspaceBytes(batch, heads, spec.kvLoraRank,
-                                                 kMaxAttentionSplits),
-                               batch, heads)
+                                                 kMaxAttentionSplits))
                    : nullptr;
     int64_t maxLength = 0;
     if (!prepareAttention(c, ws, views, q16, q, positions, layer, rank,
@@ -536,21 +534,10 @@ private:
     return false;
   }
 
-  /// The attention workspace of `kind` (0 GQA, 1 MLA), kept across calls:
-  /// its arrival counters must start at zero and the kernels leave them at
-  /// zero, so it is cleared when it grows, and its counters when the batch
-  /// changes (uneven micro-batches), since another batch's partials overlap
-  /// them. Calls on the one stream never overlap, so micro-batches share it.
-  void *workspace(RankContext &c, int kind, size_t bytes, int64_t batch,
-                  int64_t heads) {
-    if (bytes <= workspaceSize[kind] && batch != workspaceBatch[kind]) {
-      size_t counters = std::min(attentionCounterBytes(batch, heads),
-                                 workspaceSize[kind]);
-      if (!checkCuda(c, cudaMemsetAsync(workspaces[kind], 0, counters, stream),
-                     "clearing the attention counters"))
-        return nullptr;
-      workspaceBatch[kind] = batch;
-    }
+  /// The attention workspace of `kind` (0 GQA, 1 MLA), kept across calls
+  /// and grown when a call needs more. Calls on the one stream never
+  /// overlap, so micro-batches share it.
+  void *workspace(RankContext &c, int kind, size_t bytes) {
     if (bytes > workspaceSize[kind]) {
       if (workspaces[kind])
         cudaFreeAsync(workspaces[kind], stream);
@@ -562,14 +549,8 @@ private:
                std::to_string(bytes) + " bytes)");
         return nullptr;
       }
-      if (!checkCuda(c, cudaMemsetAsync(p, 0, bytes, stream),
-                     "clearing the attention workspace")) {
-        cudaFreeAsync(p, stream);
-        return nullptr;
-      }
       workspaces[kind] = p;
       workspaceSize[kind] = bytes;
-      workspaceBatch[kind] = batch;
     }
     return workspaces[kind];
   }
@@ -740,7 +721,6 @@ private:
   int64_t weightSize = 0, cacheSize = 0;
   void *workspaces[2] = {nullptr, nullptr};
   size_t workspaceSize[2] = {0, 0};
-  int64_t workspaceBatch[2] = {0, 0}; // the batch of the last call
   cudaMemPool_t pool = nullptr;
   bool uploaded = false;
 };

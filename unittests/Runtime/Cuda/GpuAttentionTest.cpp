@@ -18,11 +18,9 @@ struct GqaCase {
   int64_t peers;
 };
 
-/// Runs one case on each GQA kernel, twice on the same workspace (the
-/// second run checks that the kernel left its arrival counters at zero),
-/// against the CPU kernel.
-/// With `shared`, on that workspace (sized for a larger batch), clearing its
-/// counters first as cuda_kernels.h asks when the batch changes.
+/// Runs one case on each GQA kernel, twice on the same workspace, against
+/// the CPU kernel. With `shared`, on that workspace (sized for a larger
+/// batch, holding another batch's partials).
 void runGqa(const GqaCase &c, DeviceBuffer<char> *shared = nullptr) {
   uint32_t seed;
   std::mt19937 gen = freshGenerator(&seed);
@@ -79,11 +77,8 @@ void runGqa(const GqaCase &c, DeviceBuffer<char> *shared = nullptr) {
                                                            c.kvHeads, d,
                                                            c.maxSplits));
   DeviceBuffer<char> &ws = shared ? *shared : own;
-  if (shared)
-    HELIX_CUDA_OK(cudaMemset(ws.get(), 0,
-                             cuda::attentionCounterBytes(batch, c.heads)));
-  else
-    HELIX_CUDA_OK(ws.zero());
+  if (!shared) // poisoned: the kernels must write every record they read
+    HELIX_CUDA_OK(ws.poison());
   DeviceBuffer<float> out(ref.size());
   // Both kernels, twice each on the same workspace.
   for (int run = 0; run < 4; ++run) {
@@ -132,14 +127,13 @@ TEST(GpuAttention, GqaWritesTheAllToAllSendLayout) {
 
 TEST(GpuAttention, OneWorkspaceAcrossBatchSizes) {
   HELIX_REQUIRE_GPU();
-  // Uneven micro-batches share one workspace: the small batch's partials
-  // land where the big batch's counters are, which the counter clear undoes.
+  // Uneven micro-batches share one workspace, with no clearing between.
   const GqaCase big{8, 2, 128, {3000, 2000, 1000, 500, 4000, 250},
                     cuda::kMaxAttentionSplits, 1};
   const GqaCase small{8, 2, 128, {3000, 17}, cuda::kMaxAttentionSplits, 1};
   DeviceBuffer<char> ws(cuda::gqaWorkspaceBytes(6, 8, 2, 128,
                                                 cuda::kMaxAttentionSplits));
-  HELIX_CUDA_OK(ws.zero());
+  HELIX_CUDA_OK(ws.poison());
   runGqa(big, &ws);
   runGqa(small, &ws);
   runGqa(big, &ws);

@@ -62,7 +62,7 @@ void runMla(const MlaCase &c) {
   const int32_t maxSplits = 64;
   DeviceBuffer<char> ws(
       cuda::mlaWorkspaceBytes(batch, c.heads, c.rank, maxSplits));
-  HELIX_CUDA_OK(ws.zero());
+  HELIX_CUDA_OK(ws.poison());
   DeviceBuffer<float> out(ref.size());
   HELIX_CUDA_OK(out.poison());
   HELIX_RT_OK(cuda::mlaPartialAttention(
