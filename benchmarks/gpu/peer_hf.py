@@ -3,7 +3,8 @@ decoding of the same checkpoint and prompts, timed per decode step.
 
 usage: peer_hf.py --model DIR --prompts P [--max-new-tokens N] [--batch B]
                   [--modes compiled,eager] [--reps R] [--device cuda|cpu]
-                  [--helix-output OUT.json] [--compile-on-cpu]
+                  [--helix-output OUT.json] [--tokens-out PREFIX]
+                  [--compile-on-cpu]
 
 Two modes, each printing one line
     peer hf-compiled: 1.234 ms/step (batch 8, context <= 576)
@@ -60,6 +61,9 @@ def parse_args(argv):
     ap.add_argument("--reps", type=int, default=3, help="timed runs per mode")
     ap.add_argument("--device", choices=["cuda", "cpu"], default="cuda")
     ap.add_argument("--helix-output", help="helix-run-module's --output JSON to compare with")
+    ap.add_argument("--tokens-out", metavar="PREFIX",
+                    help="write each mode's tokens to PREFIX-MODE.json as {\"tokens\": [...]} "
+                         "(helix's --output shape, so it can be a --helix-output later)")
     ap.add_argument("--compile-on-cpu", action="store_true",
                     help="allow the compiled mode with --device cpu (inductor, "
                          "no CUDA graphs: a check that it runs, not a timing)")
@@ -250,6 +254,9 @@ def main(argv=None):
               "max %.3f; prefill median %.1f ms; warm-up %.1f s"
               % (label, how, a.reps, len(steps) // a.reps, statistics.mean(steps),
                  min(steps), max(steps), statistics.median(prefill), warm_s))
+        if a.tokens_out:
+            with open("%s-%s.json" % (a.tokens_out, mode), "w") as f:
+                json.dump({"tokens": runs[-1]}, f)
         if any(r != tokens for r in runs):
             print("  %s: note: the timed runs' tokens differ from the warm-up's" % label)
         if helix is not None and not compare(label, runs[-1], helix, a.max_new_tokens):
