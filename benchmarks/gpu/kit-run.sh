@@ -119,12 +119,14 @@ bench_peer() {  # batch prompts time-limit
         --prompts "$2" --max-new-tokens 64 --helix-output "$helix_out" \
         ${KIT_PEER_ARGS:-} 2>&1)
   rc=$?
-  # Compile warnings and tracebacks: the peer's own lines and the last few.
-  grep -E '^(peer|  |error)' <<<"$out"
+  # The peer's own lines; of the rest (compile warnings, a traceback) the
+  # last few when it failed.
+  local mine='^(peer|  hf-|    sequence|error)'
+  grep -E "$mine" <<<"$out"
   if ((rc == 1)) && grep -q 'fewer than half the sequences agree' <<<"$out"; then
     echo "FAILED: helix's tokens disagree with the peer's (batch $1)"; status=1
   elif ((rc != 0)); then
-    grep -vE '^(peer|  |error)' <<<"$out" | tail -5
+    grep -vE "$mine" <<<"$out" | tail -5
     echo "peer, batch $1: exit $rc (not a kit failure)"
   fi
   local mode ms
