@@ -9,8 +9,16 @@
 #   3. the attention kernel's bandwidth against a device-to-device copy
 #      (a miss of the 80% goal is reported, not a failure);
 #   4. the decode step of a ~190M-parameter bf16 Llama (made here) with
-#      --backend cuda, and with KIT_CPU_BENCH=1 also --backend cpu (about
-#      1.5 minutes of CPU time).
+#      --backend cuda at batch 8 and batch 1 (the first prompt), and with
+#      KIT_CPU_BENCH=1 also --backend cpu at batch 8 (about 1.5 minutes of
+#      CPU time);
+#   5. the peer (benchmarks/gpu/peer_hf.py): Hugging Face transformers on the
+#      same checkpoint and prompts, compiled (static cache, CUDA graphs) and
+#      eager, its tokens compared with helix's, and its ms/step next to
+#      helix's. Skipped when this python has no torch or transformers, or
+#      with KIT_PEER=0; only its tokens disagreeing with helix's (fewer than
+#      half the sequences agree on the first 8) fails the kit.
+#      KIT_PEER_ARGS adds arguments to peer_hf.py (e.g. "--reps 5").
 # Every command has a time limit and the whole output also goes to
 # $OUT/kit-run.log when $OUT is set (the device tool brings $OUT back).
 # Exit status: 0 all checks passed, 1 a check failed, 2 the kit or the GPU
@@ -73,23 +81,80 @@ if [ ! -d "$bench" ]; then
 print("\n".join(json.load(open(sys.argv[1]))["bench_model"]))' "$kit/kit.json")
   limit 300 "$py" "$root/test/e2e/make_tiny_model.py" -o "$bench" "${args[@]}" || status=1
 fi
-"$py" - "$kit/bench-prompts.json" <<'PY'
+"$py" - "$kit/bench-prompts.json" "$kit/bench-prompts-1.json" <<'PY'
 import json, random, sys
 random.seed(0)
-json.dump([[random.randrange(2, 32000) for _ in range(512)] for _ in range(8)],
-          open(sys.argv[1], "w"))
+prompts = [[random.randrange(2, 32000) for _ in range(512)] for _ in range(8)]
+json.dump(prompts, open(sys.argv[1], "w"))
+json.dump(prompts[:1], open(sys.argv[2], "w"))
 PY
-backends=(cuda)
-[ "${KIT_CPU_BENCH:-0}" = 1 ] && backends+=(cpu)
-echo "decode step, ~190M-parameter bf16 Llama, batch 8, context <= 576:"
-for backend in "${backends[@]}"; do
-  line=$(limit 300 "$kit/bin/helix-run-module" --module "$kit/modules/bench-$backend.so" \
-         --model "$bench" --prompts "$kit/bench-prompts.json" --max-new-tokens 64 \
-         --backend "$backend" | grep -E 'median')
+mkdir -p "$kit/out"
+# helix's median ms/step by "BACKEND-BATCH", for the peer's ratios.
+declare -A helix_ms
+bench_helix() {  # backend batch prompts
+  local out="$kit/out/bench-$1-b$2.json" line
+  rm -f "$out"
+  line=$(limit 300 "$kit/bin/helix-run-module" --module "$kit/modules/bench-$1.so" \
+         --model "$bench" --prompts "$3" --max-new-tokens 64 --backend "$1" \
+         --output "$out" | grep -E 'median')
   if [ -z "$line" ]; then
-    echo "  --backend $backend: FAILED"; status=1
+    echo "  --backend $1, batch $2: FAILED"; status=1
   else
-    echo "  --backend $backend: $line"
+    echo "  --backend $1, batch $2: $line"
+    helix_ms[$1-$2]=$(sed -E 's/.*median ([0-9.]+) ms\/step.*/\1/' <<<"$line")
   fi
-done
+}
+echo "decode step, ~190M-parameter bf16 Llama, 512-token prompts, context <= 576:"
+bench_helix cuda 8 "$kit/bench-prompts.json"
+bench_helix cuda 1 "$kit/bench-prompts-1.json"
+[ "${KIT_CPU_BENCH:-0}" = 1 ] && bench_helix cpu 8 "$kit/bench-prompts.json"
+
+# The peer: its lines "peer hf-MODE: X ms/step (...)", per batch.
+declare -A peer_ms
+bench_peer() {  # batch prompts time-limit
+  local helix_out="$kit/out/bench-cuda-b$1.json" out rc
+  [ -f "$helix_out" ] || { echo "peer, batch $1: skipped (no helix output to compare with)"; return; }
+  echo "peer (Hugging Face transformers, same checkpoint and prompts), batch $1:"
+  out=$(limit "$3" "$py" "$root/benchmarks/gpu/peer_hf.py" --model "$bench" \
+        --prompts "$2" --max-new-tokens 64 --helix-output "$helix_out" \
+        ${KIT_PEER_ARGS:-} 2>&1)
+  rc=$?
+  # The peer's own lines; of the rest (compile warnings, a traceback) the
+  # last few when it failed.
+  local mine='^(peer|  hf-|    sequence|error)'
+  grep -E "$mine" <<<"$out"
+  if ((rc == 1)) && grep -q 'fewer than half the sequences agree' <<<"$out"; then
+    echo "FAILED: helix's tokens disagree with the peer's (batch $1)"; status=1
+  elif ((rc != 0)); then
+    grep -vE "$mine" <<<"$out" | tail -5
+    echo "peer, batch $1: exit $rc (not a kit failure)"
+  fi
+  local mode ms
+  for mode in compiled eager; do
+    ms=$(sed -nE "s/^peer hf-$mode: ([0-9.]+) ms\/step.*/\1/p" <<<"$out")
+    [ -n "$ms" ] && peer_ms[$mode-$1]=$ms
+  done
+}
+if [ "${KIT_PEER:-1}" = 0 ]; then
+  echo "peer: skipped (KIT_PEER=0)"
+elif ! why=$("$py" -c 'import torch, transformers' 2>&1); then
+  echo "peer: skipped ($py has no torch or transformers: $(tail -1 <<<"$why"))"
+else
+  bench_peer 8 "$kit/bench-prompts.json" 240
+  bench_peer 1 "$kit/bench-prompts-1.json" 180
+  echo "decode ms/step, helix --backend cuda next to the peers (peer/helix > 1: helix is faster):"
+  for b in 8 1; do
+    h=${helix_ms[cuda-$b]:-}
+    row="  batch $b: helix ${h:-n/a}"
+    for mode in compiled eager; do
+      p=${peer_ms[$mode-$b]:-}
+      if [ -n "$p" ] && [ -n "$h" ]; then
+        row+=", hf-$mode $p ($(awk -v p="$p" -v h="$h" 'BEGIN { printf(h > 0 ? "%.2f" : "n/a", p / (h > 0 ? h : 1)) }')x)"
+      else
+        row+=", hf-$mode ${p:-n/a}"
+      fi
+    done
+    echo "$row"
+  done
+fi
 exit $status
