@@ -24,6 +24,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 E2E = os.path.join(HERE, "..", "..", "test", "e2e")
@@ -175,7 +176,58 @@ def check(args):
         print("%s %s: %s" % ("FAIL" if why else "PASS", label,
                              why or "within %g of the CPU" % args.rtol))
         failures += bool(why)
+    if args.backend == "cuda":
+        failures += check_faults(spec, kit, runner, work)
     return 1 if failures else 0
+
+
+# GPU faults (HELIX_CUDA_FAULT_STEP, docs/gpu.md): (label, decode case whose
+# module runs, faulting rank). The run must end with one `error:` line,
+# non-zero, no output files, well within the collective timeout.
+FAULTS = [("fault, unsharded", "llama unsharded", 0),
+          ("fault on rank 1 of 4 sharing the GPU", "llama kvp-2_tpa-2_one_gpu", 1)]
+
+
+def check_faults(spec, kit, runner, work):
+    failures = 0
+    by_label = {"%s %s" % (c["model"], c["case"]): c for c in spec["cases"]}
+    for label, source, rank in FAULTS:
+        case = by_label.get(source)
+        if not case:
+            print("FAIL %s: no case %s in the kit" % (label, source))
+            failures += 1
+            continue
+        out = os.path.join(work, "fault-%d" % rank)
+        for ext in (".json", ".npy"):
+            if os.path.exists(out + ext):
+                os.remove(out + ext)
+        cmd = [runner, "--module", os.path.join(kit, case["module"]), "--model",
+               os.path.join(kit, "models", case["model"]), "--prompts",
+               os.path.join(kit, "prompts.json"), "--max-new-tokens",
+               str(spec["steps"]), "--backend", "cuda", "--output", out + ".json",
+               "--dump-logits", out + ".npy", "--launcher", "threads"]
+        env = dict(os.environ, HELIX_CUDA_FAULT_STEP="3",
+                   HELIX_CUDA_FAULT_RANK=str(rank))
+        start = time.monotonic()
+        try:
+            done = subprocess.run(cmd, capture_output=True, text=True, env=env,
+                                  timeout=CASE_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            print("FAIL %s: still running after %d s" % (label, CASE_TIMEOUT_S))
+            failures += 1
+            continue
+        seconds = time.monotonic() - start
+        errors = [l for l in done.stderr.splitlines() if l.startswith("error:")]
+        left = [out + ext for ext in (".json", ".npy") if os.path.exists(out + ext)]
+        why = ("exit 0" if done.returncode == 0 else
+               "%d error: lines" % len(errors) if len(errors) != 1 else
+               "left %s" % ", ".join(left) if left else None)
+        print("%s %s: %s (%.1f s)" % ("FAIL" if why else "PASS", label,
+                                      why or errors[0], seconds))
+        if why:
+            print("\n".join(done.stderr.strip().splitlines()[-10:]))
+        failures += bool(why)
+    return failures
 
 
 def main():

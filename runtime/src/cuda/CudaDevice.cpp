@@ -24,6 +24,7 @@
 #include <cublas_v2.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstdio>
 #include <map>
 #include <new>
@@ -256,6 +257,9 @@ public:
 
   void embed(RankContext &c, int64_t weight, const I64x1 &tokens,
              const F32x2 &out) override {
+    // A step starts with its embedding: the fault test's step counter.
+    if (++embedCalls == fault.step && c.rank() == fault.rank)
+      ok(c, ops::injectIllegalAddress(stream));
     if (const bf16 *table =
             matrix(c, weight, c.manifest().model.vocabSize, out.size(1)))
       ok(c, ops::embed(table, tokens.data(), tokens.size(0), out.size(1),
@@ -721,6 +725,21 @@ private:
   int64_t weightSize = 0, cacheSize = 0;
   void *workspaces[2] = {nullptr, nullptr};
   size_t workspaceSize[2] = {0, 0};
+  /// HELIX_CUDA_FAULT_STEP=N (HELIX_CUDA_FAULT_RANK=R, default 0): rank R
+  /// faults with an illegal address in its N-th step (embedding call), so a
+  /// GPU run can show how a fault ends every rank (the kit's fault cases).
+  struct FaultInjection {
+    int64_t step = -1;
+    int32_t rank = 0;
+  } fault = [] {
+    FaultInjection f;
+    if (const char *step = std::getenv("HELIX_CUDA_FAULT_STEP"))
+      f.step = std::atoll(step);
+    if (const char *rank = std::getenv("HELIX_CUDA_FAULT_RANK"))
+      f.rank = std::atoi(rank);
+    return f;
+  }();
+  int64_t embedCalls = 0;
   cudaMemPool_t pool = nullptr;
   bool uploaded = false;
 };

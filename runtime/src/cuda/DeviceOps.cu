@@ -347,6 +347,16 @@ helix_status kvOwner(const int64_t *positions, int64_t batch, int64_t block,
                      positions, batch, block, shards, owner);
 }
 
+namespace {
+__global__ void illegalAddressKernel(int *p) { *p = 1; }
+} // namespace
+
+helix_status injectIllegalAddress(cudaStream_t stream) {
+  // Address 16: never mapped on the device.
+  illegalAddressKernel<<<1, 1, 0, stream>>>(reinterpret_cast<int *>(16));
+  return detail::checkLaunch("cuda::ops::injectIllegalAddress");
+}
+
 helix_status embed(const bf16 *table, const int64_t *tokens, int64_t batch,
                    int64_t hidden, float *out, cudaStream_t stream) {
   return launchItems("cuda::ops::embed", batch * hidden, embedKernel, stream,

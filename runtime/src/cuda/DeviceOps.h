@@ -99,6 +99,12 @@ helix_status mlaValueProjection(cublasHandle_t cublas, const bf16 *in,
                                 int64_t nope, int64_t vDim, int64_t rank,
                                 float *out, cudaStream_t stream);
 
+/// A store through an unmapped device address: the illegal-address fault
+/// that HELIX_CUDA_FAULT_STEP injects to test how a run ends on a GPU fault
+/// (docs/gpu.md). The launch itself succeeds; the fault surfaces at the
+/// stream's next synchronisation, as a real one would.
+helix_status injectIllegalAddress(cudaStream_t stream);
+
 } // namespace helix_rt::cuda::ops
 
 #endif // HELIX_RT_CUDA_DEVICEOPS_H
