@@ -6,6 +6,8 @@
 #include <cmath>
 #include <fstream>
 #include <sstream>
+#include <string>
+#include <vector>
 #include <sys/stat.h>
 
 namespace helix {
@@ -234,6 +236,48 @@ void parseDeepseek(FieldReader &reader, ModelConfig &model) {
   model.rope.interleaved = reader.optionalBool("rope_interleave", true);
 }
 
+/// Sizes past any released model by orders of magnitude, so that every
+/// product the compiler and runtime form (weights, caches, IR per layer)
+/// stays far inside int64 and a typo fails here, not in an allocation.
+struct Limit {
+  const char *field;
+  int64_t value, max;
+};
+
+bool checkLimits(const ModelConfig &model, std::string &error) {
+  std::vector<Limit> limits = {
+      {"num_hidden_layers", model.numLayers, 4096},
+      {"hidden_size", model.hiddenSize, int64_t(1) << 20},
+      {"intermediate_size", model.intermediateSize, int64_t(1) << 22},
+      {"num_attention_heads", model.numHeads, 65536},
+      {"num_key_value_heads", model.numKvHeads, 65536},
+      {"head_dim", model.headDim, 65536},
+      {"vocab_size", model.vocabSize, int64_t(1) << 24},
+      {"max_position_embeddings", model.maxPositionEmbeddings,
+       int64_t(1) << 32}};
+  if (model.mla)
+    limits.push_back({"kv_lora_rank", model.mla->kvLoraRank, 65536});
+  if (model.moe) {
+    limits.push_back({"n_routed_experts", model.moe->numRoutedExperts, 65536});
+    limits.push_back(
+        {"moe_intermediate_size", model.moe->intermediateSize, 1 << 22});
+    limits.push_back({"n_shared_experts", model.moe->numSharedExperts, 1024});
+  }
+  for (const Limit &l : limits)
+    if (l.value > l.max) {
+      error = "field '" + std::string(l.field) + "' is " +
+              std::to_string(l.value) + ", above the largest supported (" +
+              std::to_string(l.max) + ")";
+      return false;
+    }
+  if (model.maxPositionEmbeddings <= 0) {
+    error = "field 'max_position_embeddings' must be positive, got " +
+            std::to_string(model.maxPositionEmbeddings);
+    return false;
+  }
+  return true;
+}
+
 } // namespace
 
 bool ModelConfig::isMoeLayer(int64_t layer) const {
@@ -333,6 +377,8 @@ std::optional<ModelConfig> parseModelConfig(const std::string &jsonText,
     return std::nullopt;
   }
   if (!parseRopeScaling(config, model, error))
+    return std::nullopt;
+  if (!checkLimits(model, error))
     return std::nullopt;
   return model;
 }

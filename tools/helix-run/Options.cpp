@@ -33,7 +33,8 @@ const char *usage() {
          "[--dump-logits logits.npy]\n"
          "                 [--max-context TOKENS] [--prefill-chunk C] [--cache-dir DIR]\n"
          "                 [--target-cpu host|NAME] [--module-out FILE "
-         "[--compile-only]]\n";
+         "[--compile-only]]\n"
+         "                 [--allow-long-context]\n";
 }
 
 std::optional<Options> parseOptions(int argc, char **argv, std::string &error) {
@@ -66,6 +67,10 @@ std::optional<Options> parseOptions(int argc, char **argv, std::string &error) {
       o.compileOnly = true;
       continue;
     }
+    if (arg == "--allow-long-context") {
+      o.allowLongContext = true;
+      continue;
+    }
     std::string value;
     bool inlineValue = false;
     if (size_t eq = arg.find('='); eq != std::string::npos && arg.rfind("--", 0) == 0) {
@@ -87,6 +92,8 @@ std::optional<Options> parseOptions(int argc, char **argv, std::string &error) {
     }
     if (arg == "--microbatches")
       o.microbatchesSet = true;
+    if (arg == "--layout")
+      o.layoutSet = true;
     if (arg == "--kv-block")
       o.kvBlockSet = true;
     if (!it->second(value)) {
@@ -94,8 +101,18 @@ std::optional<Options> parseOptions(int argc, char **argv, std::string &error) {
       return std::nullopt;
     }
   }
+  // Bounds far past any real run, so later products cannot overflow.
+  constexpr int64_t kMaxRanks = 65536, kMaxMicrobatches = 4096;
   if (o.model.empty()) {
     error = "missing required option --model";
+  } else if (o.layoutSet && o.layout.empty()) {
+    error = "--layout is empty (leave it out to run unsharded)";
+  } else if (o.ranks > kMaxRanks) {
+    error = "--ranks " + std::to_string(o.ranks) + " is above " +
+            std::to_string(kMaxRanks);
+  } else if (o.microbatches > kMaxMicrobatches) {
+    error = "--microbatches " + std::to_string(o.microbatches) +
+            " is above " + std::to_string(kMaxMicrobatches);
   } else if (o.compileOnly && o.moduleOut.empty()) {
     error = "--compile-only needs --module-out FILE";
   } else if (o.compileOnly && o.layout == "auto") {

@@ -29,6 +29,8 @@ struct Options {
   std::string targetCpu = "host"; // CPU the module's host code is built for
   std::string moduleOut;     // copy the compiled module here
   bool compileOnly = false;  // stop after --module-out
+  bool allowLongContext = false; // past max_position_embeddings
+  bool layoutSet = false;    // --layout given (an empty one is an error)
   bool help = false;
 };
 

@@ -1,6 +1,7 @@
 //===- helix-run.cpp - compile a model for a layout and decode on N ranks -===//
 #include "Options.h"
 
+#include "RunCore/CheckpointLayers.h"
 #include "RunCore/Gpu.h"
 #include "RunCore/Handles.h"
 #include "RunCore/Launch.h"
@@ -116,6 +117,16 @@ int main(int argc, char **argv) {
       return fail(error);
     steps = stepsNeeded(*prompts, o.maxNewTokens);
   }
+  if (!o.compileOnly && steps > (int64_t(1) << 32))
+    return fail("context of " + std::to_string(steps) +
+                " tokens per sequence is above 2^32");
+  if (!o.compileOnly && steps > config->maxPositionEmbeddings &&
+      !o.allowLongContext)
+    return fail("context of " + std::to_string(steps) +
+                " tokens per sequence (longest prompt + --max-new-tokens - 1) "
+                "is past the model's max_position_embeddings (" +
+                std::to_string(config->maxPositionEmbeddings) +
+                "); --allow-long-context runs it anyway");
   if (o.maxContext > 0 && steps > o.maxContext)
     return fail("context over capacity: the prompts and --max-new-tokens need " +
                 std::to_string(steps) + " tokens per sequence but --max-context is " +
@@ -152,6 +163,11 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, "helix-run: --layout auto chose %s for %lld ranks on %s\n",
                  request.layout.str().c_str(), static_cast<long long>(o.ranks),
                  o.hardware.c_str());
+  if (prompts && request.layout.microbatches >
+                     static_cast<int64_t>(prompts->size()))
+    return fail(std::to_string(request.layout.microbatches) +
+                " micro-batches for " + std::to_string(prompts->size()) +
+                " prompts: each micro-batch needs at least one sequence");
   if (!request.sharded && o.microbatchesSet && o.microbatches > 1)
     return fail("--microbatches needs a sharded --layout (one rank has no "
                 "collectives to overlap)");
@@ -160,6 +176,19 @@ int main(int argc, char **argv) {
                                             shapeOf(*config)))
       return fail("impossible layout " + request.str() + ": " + *why);
   int32_t world = static_cast<int32_t>(request.layout.worldSize());
+  // The checkpoint (closed on every path out) is checked against config.json
+  // before anything is compiled.
+  char message[1024];
+  CheckpointHandle checkpoint;
+  if (!o.compileOnly) {
+    helix_checkpoint *opened = nullptr;
+    if (helix_checkpoint_open(checkpointDirectory(o.model).c_str(), &opened,
+                              message, sizeof message) != HELIX_OK)
+      return fail(message);
+    checkpoint.reset(opened);
+    if (!checkCheckpointLayers(checkpoint.get(), config->numLayers, error))
+      return fail(error);
+  }
   std::string cacheDir = o.cacheDir.empty() ? defaultCacheDir() : o.cacheDir;
   std::string modulePath;
   if (o.compileOnly) {
@@ -177,13 +206,6 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, "helix-run: HELIX_CUDA_ON_HOST=1: running the "
                          "target=cuda step with the host's kernels\n");
 
-  // The checkpoint and the module are closed on every path out.
-  char message[1024];
-  helix_checkpoint *opened = nullptr;
-  if (helix_checkpoint_open(checkpointDirectory(o.model).c_str(), &opened,
-                            message, sizeof message) != HELIX_OK)
-    return fail(message);
-  CheckpointHandle checkpoint(opened);
 
   helix_comm *mpiWorld = nullptr;
   bool root = true;
@@ -205,9 +227,6 @@ int main(int argc, char **argv) {
   }
   if (!compiled)
     return fail("compiling the model failed: " + error);
-  if (root && !o.moduleOut.empty() &&
-      !copyFileAtomically(modulePath, o.moduleOut, error))
-    return fail(error);
 
   helix_module *loaded = nullptr;
   if (helix_module_open(modulePath.c_str(), &loaded, message, sizeof message) !=
@@ -244,8 +263,15 @@ int main(int argc, char **argv) {
   summary.kvBlock = request.layout.kvBlock;
   summary.launcher = o.launcher;
   summary.prefillChunk = launch.prefillChunk;
-  if (!finishRun("helix-run", o.launcher, summary, result, o.output,
-                 o.dumpLogits, o.maxNewTokens, config->vocabSize, error))
+  // --module-out too appears only when the whole run succeeded.
+  if (!o.moduleOut.empty() &&
+      !copyFileAtomically(modulePath, o.moduleOut, error))
     return fail(error);
+  if (!finishRun("helix-run", o.launcher, summary, result, o.output,
+                 o.dumpLogits, o.maxNewTokens, config->vocabSize, error)) {
+    if (!o.moduleOut.empty())
+      std::remove(o.moduleOut.c_str());
+    return fail(error);
+  }
   return 0;
 }

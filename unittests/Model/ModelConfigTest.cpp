@@ -273,3 +273,37 @@ TEST(ModelConfig, YarnMscale) {
 }
 
 } // namespace
+
+namespace {
+
+TEST(ModelConfig, SizesPastAnyModelAreRefusedByName) {
+  // Each would otherwise reach IR construction or an allocation (issue #15).
+  const std::pair<const char *, int64_t> llama[] = {
+      {"num_hidden_layers", int64_t(1) << 31},
+      {"hidden_size", int64_t(1) << 40},
+      {"vocab_size", int64_t(1) << 40},
+      {"intermediate_size", int64_t(1) << 40},
+      {"max_position_embeddings", int64_t(1) << 40}};
+  for (auto [field, value] : llama) {
+    json config = llamaJson();
+    config[field] = value;
+    std::string error = failure(config);
+    EXPECT_NE(error.find(std::string("'") + field + "' is " +
+                         std::to_string(value) + ", above the largest"),
+              std::string::npos)
+        << error;
+  }
+  json experts = deepseekJson();
+  experts["n_routed_experts"] = int64_t(1) << 31;
+  experts["n_group"] = 1;
+  experts["topk_group"] = 1;
+  EXPECT_NE(failure(experts).find("'n_routed_experts' is 2147483648, above"),
+            std::string::npos);
+  json noPositions = llamaJson();
+  noPositions["max_position_embeddings"] = 0;
+  EXPECT_NE(failure(noPositions).find("'max_position_embeddings' must be "
+                                      "positive"),
+            std::string::npos);
+}
+
+} // namespace

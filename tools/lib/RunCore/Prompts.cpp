@@ -1,6 +1,8 @@
 //===- Prompts.cpp - prompts.json and the decode schedule -----------------===//
 #include "RunCore/Prompts.h"
 
+#include <cstdint>
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -62,7 +64,9 @@ int64_t stepsNeeded(const Prompts &prompts, int64_t newTokens) {
   size_t longest = 0;
   for (const auto &p : prompts)
     longest = std::max(longest, p.size());
-  return static_cast<int64_t>(longest) - 1 + newTokens;
+  // Saturates instead of overflowing: callers compare it with limits.
+  const int64_t prompt = static_cast<int64_t>(longest) - 1;
+  return newTokens > INT64_MAX - prompt ? INT64_MAX : prompt + newTokens;
 }
 
 } // namespace helix::run
