@@ -2,7 +2,7 @@
 
 usage: corrupt_checkpoint.py MODEL_DIR MODE
 MODE: truncate | header-past-end | overlap | out-of-range | unknown-dtype |
-      drop-tensor | shape-mismatch | not-json
+      drop-tensor | shape-mismatch | not-json | nan-weight
 The bad-input tests expect helix-run to refuse each with one error line.
 """
 import json
@@ -63,6 +63,12 @@ def main():
         with open(path, "r+b") as f:
             f.seek(8)
             f.write(b"#")
+    elif mode == "nan-weight":
+        # A valid file whose final norm holds NaNs (F32 or half: all-ones
+        # bits are NaN in both).
+        begin, end = header["model.norm.weight"]["data_offsets"]
+        payload = payload[:begin] + b"\xff" * (end - begin) + payload[end:]
+        write(path, header, payload)
     else:
         sys.exit("unknown mode " + mode)
 

@@ -56,7 +56,8 @@ void rope(const float *x, const int64_t *positions, int64_t batch,
           int64_t heads, int64_t headDim, int64_t rotaryDim,
           const RopeParams &params, float *out);
 
-/// out = argmax over each row of logits [B, vocab]; ties -> lowest index.
+/// out = argmax over each row of logits [B, vocab]; ties -> lowest index;
+/// -1 for a row holding a NaN (the decode loop reports it as an error).
 void argmax(const float *logits, int64_t batch, int64_t vocab, int64_t *out);
 
 /// Dense SwiGLU on a width block: out[B, hidden] = down(silu(gate x) * up x)

@@ -130,11 +130,16 @@ __global__ void __launch_bounds__(kThreads)
   const float *row = in + int64_t(blockIdx.x) * vocab;
   float best = -INFINITY;
   int64_t at = vocab; // no finite maximum yet
-  for (int64_t i = threadIdx.x; i < vocab; i += kThreads)
+  bool nan = false;
+  for (int64_t i = threadIdx.x; i < vocab; i += kThreads) {
     if (row[i] > best) { // strict: the first index wins within a thread
       best = row[i];
       at = i;
     }
+    nan |= isnan(row[i]);
+  }
+  // A NaN anywhere in the row: -1, as the CPU kernel.
+  nan = __syncthreads_or(nan);
   bestValue[threadIdx.x] = best;
   bestIndex[threadIdx.x] = at;
   __syncthreads();
@@ -150,9 +155,9 @@ __global__ void __launch_bounds__(kThreads)
     }
     __syncthreads();
   }
-  // All -inf or NaN rows: index 0, as the CPU kernel.
+  // All -inf rows: index 0, as the CPU kernel.
   if (threadIdx.x == 0)
-    out[blockIdx.x] = bestIndex[0] < vocab ? bestIndex[0] : 0;
+    out[blockIdx.x] = nan ? -1 : bestIndex[0] < vocab ? bestIndex[0] : 0;
 }
 
 __global__ void kvOwnerKernel(const int64_t *positions, int64_t batch,

@@ -53,13 +53,16 @@ void argmax(const float *logits, int64_t batch, int64_t vocab, int64_t *out) {
     const float *row = logits + b * vocab;
     int64_t best = 0;
     float bestValue = row[0];
+    bool nan = std::isnan(row[0]);
     // Strictly greater: ties keep the lowest index (torch.argmax).
-    for (int64_t i = 1; i < vocab; ++i)
+    for (int64_t i = 1; i < vocab; ++i) {
       if (row[i] > bestValue) {
         bestValue = row[i];
         best = i;
       }
-    out[b] = best;
+      nan |= std::isnan(row[i]);
+    }
+    out[b] = nan ? -1 : best;
   }
 }
 

@@ -31,7 +31,18 @@ double timedStep(helix_rank *rank, std::vector<int64_t> &tokens,
     error = message;
     return -1;
   }
-  return msSince(start);
+  double ms = msSince(start);
+  // The argmax marks a row whose logits hold a NaN with -1: a non-finite
+  // weight or activation, which must not pass as a token.
+  for (int64_t r = 0; r < rows; ++r)
+    if (next[r] < 0) {
+      error = "the logits of sequence " +
+              std::to_string(sequences.empty() ? r : sequences[r]) +
+              " at position " + std::to_string(positions[r]) +
+              " are NaN (a weight or an activation is not finite)";
+      return -1;
+    }
+  return ms;
 }
 
 /// Keeps sequence s's `index`-th new token and, when recorded, its logits.

@@ -64,6 +64,18 @@ TEST(Kernels, ArgmaxTiesGoToLowestIndex) {
   EXPECT_EQ(out[3], 3);
 }
 
+TEST(Kernels, ArgmaxMarksNaNRows) {
+  const float nan = std::nanf("");
+  const float logits[] = {1.0f, nan, 3.0f,   // NaN beside a maximum
+                          nan, nan, nan,     // all NaN
+                          -1.0f, 2.0f, 0.5f}; // finite
+  int64_t out[3];
+  k::argmax(logits, 3, 3, out);
+  EXPECT_EQ(out[0], -1);
+  EXPECT_EQ(out[1], -1);
+  EXPECT_EQ(out[2], 1);
+}
+
 TEST(Kernels, SumShardsAddsLeadingDimension) {
   const int64_t shards = 5, batch = 3, n = 11;
   std::vector<float> in = randomVector(shards * batch * n, 6);
