@@ -26,6 +26,12 @@ using namespace helix::run;
 
 namespace {
 
+int64_t setupTimeoutMs() {
+  const char *text = std::getenv("HELIX_COMM_SETUP_TIMEOUT_MS");
+  long long ms = text ? std::atoll(text) : 0;
+  return ms > 0 ? ms : 30LL * 60 * 1000;
+}
+
 int fail(const std::string &message) {
   std::fprintf(stderr, "error: %s\n", message.c_str());
   return 1;
@@ -220,7 +226,9 @@ int main(int argc, char **argv) {
   if (mpiWorld) {
     if (!compiled)
       helix_comm_abort(mpiWorld, ("compilation failed: " + error).c_str());
-    helix_comm_barrier(mpiWorld);
+    // Rank 0 may compile for minutes: the others wait past the decode
+    // collectives' timeout (HELIX_COMM_SETUP_TIMEOUT_MS, default 30 min).
+    helix_comm_barrier_timeout(mpiWorld, setupTimeoutMs());
     if (!root && !compileModelCached(*config, configText, request, cacheDir,
                                      compilerId(), modulePath, error))
       compiled = false;

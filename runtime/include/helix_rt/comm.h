@@ -92,6 +92,12 @@ helix_status helix_comm_wait(helix_comm_request *request);
 
 helix_status helix_comm_barrier(helix_comm *comm);
 
+/* A barrier that waits up to timeout_ms instead of the world's timeout
+ * (HELIX_COMM_TIMEOUT_MS, sized for a decode step): for setup phases that
+ * take longer, such as rank 0 compiling while the others wait. Honoured by
+ * the MPI backend; the others wait as helix_comm_barrier. */
+helix_status helix_comm_barrier_timeout(helix_comm *comm, int64_t timeout_ms);
+
 /* Fails the whole world with `reason` (first reason wins). */
 void helix_comm_abort(helix_comm *comm, const char *reason);
 

@@ -239,6 +239,16 @@ helix_status helix_comm_barrier(helix_comm *comm) {
              "helix_comm_barrier");
 }
 
+helix_status helix_comm_barrier_timeout(helix_comm *comm, int64_t timeout_ms) {
+  helix_comm_request *request = nullptr;
+  if (helix_status status =
+          start(comm, {CollectiveKind::Barrier, nullptr, nullptr, 0}, &request,
+                "helix_comm_barrier_timeout"))
+    return status;
+  request->timeoutMs = timeout_ms > 0 ? timeout_ms : 0;
+  return comm->ops->wait(request);
+}
+
 void helix_comm_abort(helix_comm *comm, const char *reason) {
   if (comm)
     comm->ops->abort(comm, reason && *reason ? reason : "aborted");

@@ -67,6 +67,9 @@ protected:
 
 struct helix_comm_request {
   const helix_rt::comm::CommOps *ops;
+  // Set by helix_comm_barrier_timeout: this wait's limit in ms (0: the
+  // world's). Honoured by the MPI backend.
+  int64_t timeoutMs = 0;
 
 protected:
   explicit helix_comm_request(const helix_rt::comm::CommOps *ops) : ops(ops) {}

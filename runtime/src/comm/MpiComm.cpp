@@ -4,7 +4,10 @@
 // call becomes HELIX_ERROR_COMM with MPI's own message instead of killing
 // the job. Start forms are the MPI nonblocking collectives; wait polls
 // MPI_Test against the world's timeout (HELIX_COMM_TIMEOUT_MS, default
-// 600000) because MPI_Wait cannot give up on a peer that never arrives.
+// 60000: a decode step's collective that waits a minute has a stalled or
+// dead peer) because MPI_Wait cannot give up on a peer that never arrives.
+// Polling backs off from yielding to sleeping, so a long wait does not hold
+// a core; setup waits pass a longer limit (helix_comm_barrier_timeout).
 // The "world" is the process: a failure on any endpoint fails them all, and
 // an abort ends the whole job through MPI_Abort.
 //
@@ -13,6 +16,7 @@
 
 #include <mpi.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <climits>
@@ -28,7 +32,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr int64_t kDefaultTimeoutMs = 600000;
+constexpr int64_t kDefaultTimeoutMs = 60000;
 
 // The process-wide failure; `reason` is written once before `failed`.
 std::mutex failureMutex;
@@ -68,10 +72,22 @@ int64_t timeoutMs() {
   return value;
 }
 
+int64_t worldRank() {
+  static const int64_t rank = [] {
+    int r = 0;
+    if (mpiUsable())
+      MPI_Comm_rank(MPI_COMM_WORLD, &r);
+    return int64_t(r);
+  }();
+  return rank;
+}
+
 [[noreturn]] void abortJob(const std::string &reason) {
   static std::once_flag printed;
   std::call_once(printed, [&] {
-    std::fprintf(stderr, "helix_comm: aborting the MPI job: %s\n",
+    // The tools' one error line: MPI_Abort ends every process before any
+    // other rank's tool can print its own.
+    std::fprintf(stderr, "error: %s (the MPI job is aborted)\n",
                  reason.c_str());
     std::fflush(stderr);
   });
@@ -176,21 +192,34 @@ helix_status mpiStart(helix_comm *base, const CollectiveArgs &args,
 
 helix_status mpiWait(helix_comm_request *base) {
   auto *request = static_cast<MpiRequest *>(base);
-  Clock::time_point deadline =
-      Clock::now() + std::chrono::milliseconds(timeoutMs());
+  const int64_t limit = request->timeoutMs > 0 ? request->timeoutMs : timeoutMs();
+  const Clock::time_point start = Clock::now();
+  // Staggered by world rank: when a peer stalls, every waiting rank times
+  // out, and the lowest live one aborts the job (and prints its one line)
+  // before the others reach their deadlines.
+  const Clock::time_point deadline =
+      start + std::chrono::milliseconds(limit + 250 * worldRank());
   int done = 0;
   int code = MPI_SUCCESS;
   while (!failed.load(std::memory_order_acquire)) {
     code = MPI_Test(&request->request, &done, MPI_STATUS_IGNORE);
     if (code != MPI_SUCCESS || done)
       break;
-    if (Clock::now() > deadline)
+    const Clock::time_point now = Clock::now();
+    if (now > deadline)
       abortJob(std::string(collectiveName(request->kind)) +
-               " timed out after " + std::to_string(timeoutMs()) +
-               " ms on rank " + std::to_string(request->rank) + " of a " +
+               " timed out after " + std::to_string(limit) + " ms on rank " +
+               std::to_string(request->rank) + " of a " +
                std::to_string(request->size) +
                "-rank communicator (some rank did not arrive)");
-    std::this_thread::yield();
+    // Yield for the first 200 us (a collective's usual latency here), then
+    // sleep, up to 1 ms, so a stalled peer does not cost a core.
+    const auto waited = now - start;
+    if (waited < std::chrono::microseconds(200))
+      std::this_thread::yield();
+    else
+      std::this_thread::sleep_for(std::min<Clock::duration>(
+          waited / 8, std::chrono::milliseconds(1)));
   }
   CollectiveKind kind = request->kind;
   // An unfinished request of a failed world is left to MPI_Finalize/Abort.

@@ -3,10 +3,48 @@
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
 
 namespace helix::run {
 
 namespace {
+
+/// The test hook of decode() (Decode.h): the signal to raise, or 0.
+struct TestSignal {
+  int signal = 0;
+  int32_t rank = 0;
+  int64_t step = 0;
+};
+
+TestSignal testSignal() {
+  TestSignal t;
+  const char *name = std::getenv("HELIX_TEST_RANK_SIGNAL");
+  if (!name)
+    return t;
+  t.signal = std::strcmp(name, "STOP") == 0   ? SIGSTOP
+             : std::strcmp(name, "KILL") == 0 ? SIGKILL
+                                              : 0;
+  const char *rank = std::getenv("HELIX_TEST_RANK");
+  const char *step = std::getenv("HELIX_TEST_STEP");
+  t.rank = rank ? std::atoi(rank) : 0;
+  t.step = step ? std::atoll(step) : 0;
+  return t;
+}
+
+/// Counts this rank's steps and raises the test signal at its step.
+struct StepCounter {
+  explicit StepCounter(int32_t worldRank) : rank(worldRank) {}
+  void next() {
+    static const TestSignal test = testSignal();
+    if (test.signal && test.rank == rank && count == test.step)
+      std::raise(test.signal);
+    ++count;
+  }
+  int32_t rank;
+  int64_t count = 0;
+};
 
 double msSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double, std::milli>(
@@ -58,7 +96,7 @@ void keep(DecodeResult &result, int64_t s, int64_t index, int64_t token,
 /// sequence per step.
 bool decodeChunked(helix_rank *rank, const Prompts &prompts, int64_t newTokens,
                    int64_t chunk, bool record, DecodeResult &result,
-                   std::string &error) {
+                   std::string &error, StepCounter &counter) {
   int64_t batch = static_cast<int64_t>(prompts.size());
   int64_t vocab = helix_rank_vocab_size(rank);
   std::vector<int64_t> fed(batch, 0);
@@ -79,6 +117,7 @@ bool decodeChunked(helix_rank *rank, const Prompts &prompts, int64_t newTokens,
     int64_t rows = static_cast<int64_t>(tokens.size());
     next.resize(rows);
     logits.resize(record ? static_cast<size_t>(rows * vocab) : 0);
+    counter.next();
     double ms = timedStep(rank, tokens, positions, sequences, next, logits,
                           record, error);
     if (ms < 0)
@@ -106,6 +145,7 @@ bool decodeChunked(helix_rank *rank, const Prompts &prompts, int64_t newTokens,
       tokens[s] = result.tokens[s].back();
       positions[s] = static_cast<int64_t>(prompts[s].size()) + index - 1;
     }
+    counter.next();
     double ms = timedStep(rank, tokens, positions, {}, next, logits, record,
                           error);
     if (ms < 0)
@@ -122,7 +162,8 @@ bool decodeChunked(helix_rank *rank, const Prompts &prompts, int64_t newTokens,
 
 bool decode(helix_rank *rank, const Prompts &prompts, int64_t newTokens,
             int64_t prefillChunk, bool record, DecodeResult &result,
-            std::string &error) {
+            std::string &error, int32_t worldRank) {
+  StepCounter counter(worldRank);
   int64_t batch = static_cast<int64_t>(prompts.size());
   int64_t vocab = helix_rank_vocab_size(rank);
   int64_t steps = stepsNeeded(prompts, newTokens);
@@ -133,7 +174,7 @@ bool decode(helix_rank *rank, const Prompts &prompts, int64_t newTokens,
     result.logits.assign(static_cast<size_t>(batch * newTokens * vocab), 0.0f);
   if (prefillChunk > 1)
     return decodeChunked(rank, prompts, newTokens, prefillChunk, record,
-                         result, error);
+                         result, error, counter);
   // Steps before the shortest prompt's last token only ingest prompts.
   int64_t shortest = steps;
   for (const std::vector<int64_t> &prompt : prompts)
@@ -154,6 +195,7 @@ bool decode(helix_rank *rank, const Prompts &prompts, int64_t newTokens,
                       : generated.back();
       positions[s] = t;
     }
+    counter.next();
     double ms = timedStep(rank, tokens, positions, {}, next, logits, record,
                           error);
     if (ms < 0)

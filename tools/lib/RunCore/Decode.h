@@ -25,9 +25,14 @@ struct DecodeResult {
 /// position. C = 1: all sequences step together at position t, token by
 /// token, as a decode step does. Every rank runs the same loop; only ranks
 /// with `record` keep the logits. False with `error` when a step fails.
+/// `worldRank` is this rank's index in the world, for the test hook:
+/// HELIX_TEST_RANK_SIGNAL=STOP or KILL with HELIX_TEST_RANK=R and
+/// HELIX_TEST_STEP=N makes rank R send itself SIGSTOP / SIGKILL before its
+/// N-th step (0-based), so tests can show how the other ranks end when a
+/// peer stalls or dies mid-decode.
 bool decode(helix_rank *rank, const Prompts &prompts, int64_t newTokens,
             int64_t prefillChunk, bool record, DecodeResult &result,
-            std::string &error);
+            std::string &error, int32_t worldRank = 0);
 
 /// Median of the step times (ms).
 double medianMs(std::vector<double> times);

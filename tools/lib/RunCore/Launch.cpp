@@ -40,7 +40,7 @@ bool runRank(const Launch &launch, helix_comm *comm, helix_device *device,
   bool ok = false;
   try {
     ok = decode(rank, *launch.prompts, launch.newTokens, launch.prefillChunk,
-                record, result, error);
+                record, result, error, helix_comm_rank(comm));
   } catch (const std::bad_alloc &) {
     error = "out of memory while decoding";
   }
