@@ -28,12 +28,14 @@ const char *usage() {
          "--layout auto --ranks N [--hardware NAME]]\n"
          "                 [--microbatches M] [--kv-block TOKENS] "
          "[--backend cpu|cuda]\n"
-         "                 [--launcher threads|mpi] --prompts prompts.json\n"
+         "                 [--launcher threads|mpi] (--prompts prompts.json | --prompt TEXT...)\n"
          "                 --max-new-tokens N [--output out.json] "
          "[--dump-logits logits.npy]\n"
          "                 [--max-context TOKENS] [--prefill-chunk C] [--cache-dir DIR]\n"
          "                 [--target-cpu host|NAME] [--module-out FILE "
-         "[--compile-only]]\n";
+         "[--compile-only]]\n"
+         "                 [--temperature T] [--top-p P] [--top-k K] [--seed S]\n"
+         "                 [--ignore-eos] [--tokenize-only]\n";
 }
 
 std::optional<Options> parseOptions(int argc, char **argv, std::string &error) {
@@ -66,6 +68,11 @@ std::optional<Options> parseOptions(int argc, char **argv, std::string &error) {
       o.compileOnly = true;
       continue;
     }
+    bool taken = false;
+    if (!takeTextFlag(argc, argv, i, o.text, taken, error))
+      return std::nullopt;
+    if (taken)
+      continue;
     std::string value;
     bool inlineValue = false;
     if (size_t eq = arg.find('='); eq != std::string::npos && arg.rfind("--", 0) == 0) {
@@ -103,8 +110,13 @@ std::optional<Options> parseOptions(int argc, char **argv, std::string &error) {
             "the prompts)";
   } else if (o.compileOnly) {
     // Compiling needs neither prompts nor a token count.
-  } else if (o.prompts.empty()) {
-    error = "missing required option --prompts";
+  } else if (std::string why = checkTextOptions(o.text, o.prompts);
+             !why.empty()) {
+    error = why;
+  } else if (o.text.tokenizeOnly && o.output.empty()) {
+    error = "--tokenize-only needs --output out.json";
+  } else if (o.text.tokenizeOnly) {
+    // Tokenizing needs no token count, layout or backend.
   } else if (o.maxNewTokens <= 0) {
     error = "--max-new-tokens must be a positive integer, got " +
             std::to_string(o.maxNewTokens);

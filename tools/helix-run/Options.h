@@ -2,6 +2,8 @@
 #ifndef HELIX_TOOLS_HELIX_RUN_OPTIONS_H
 #define HELIX_TOOLS_HELIX_RUN_OPTIONS_H
 
+#include "RunCore/Text.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -29,6 +31,7 @@ struct Options {
   std::string targetCpu = "host"; // CPU the module's host code is built for
   std::string moduleOut;     // copy the compiled module here
   bool compileOnly = false;  // stop after --module-out
+  TextOptions text;          // --prompt, sampling, --tokenize-only
   bool help = false;
 };
 
