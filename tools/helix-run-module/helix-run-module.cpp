@@ -10,14 +10,13 @@
 #include "RunCore/Handles.h"
 #include "RunCore/Launch.h"
 #include "RunCore/Outputs.h"
+#include "RunCore/Parse.h"
 #include "RunCore/Text.h"
 
 #include "helix_rt/helix_rt.h"
 #include "helix_rt/layout.h"
 
-#include <cerrno>
 #include <cstdio>
-#include <cstdlib>
 #include <map>
 #include <string>
 
@@ -50,16 +49,6 @@ struct Args {
   }
 };
 
-bool parseInt(const std::string &text, int64_t &out) {
-  char *end = nullptr;
-  errno = 0;
-  long long v = std::strtoll(text.c_str(), &end, 10);
-  if (text.empty() || errno != 0 || *end != '\0')
-    return false;
-  out = v;
-  return true;
-}
-
 } // namespace
 
 int main(int argc, char **argv) {
@@ -89,11 +78,11 @@ int main(int argc, char **argv) {
   if (std::string why = checkTextOptions(text, args["--prompts"]); !why.empty())
     return fail(why);
   int64_t newTokens = 0, maxContext = 0;
-  if ((!parseInt(args["--max-new-tokens"], newTokens) || newTokens <= 0) &&
+  if ((!parseInteger(args["--max-new-tokens"], newTokens) || newTokens <= 0) &&
       !text.tokenizeOnly)
     return fail("--max-new-tokens must be a positive integer, got '" +
                 args["--max-new-tokens"] + "'");
-  if (!parseInt(args["--max-context"], maxContext) || maxContext < 0)
+  if (!parseInteger(args["--max-context"], maxContext) || maxContext < 0)
     return fail("--max-context must be a positive integer");
   std::string backend = args["--backend"], launcher = args["--launcher"];
   if (backend != "cpu" && backend != "cuda")
@@ -167,7 +156,7 @@ int main(int argc, char **argv) {
   // shared-CUDA comm's host twin, as HELIX_CUDA_ON_HOST does in helix-run.
   launch.sharedHostComm = !gpu && target == "cuda";
   int64_t requestedChunk = 0;
-  if (!parseInt(args["--prefill-chunk"], requestedChunk))
+  if (!parseInteger(args["--prefill-chunk"], requestedChunk))
     return fail("--prefill-chunk must be a positive integer");
   if (!resolvePrefillChunk(requestedChunk, gpu, launch.prefillChunk, error))
     return fail(error);

@@ -1,27 +1,12 @@
 //===- Options.cpp - helix-run command line -------------------------------===//
 #include "Options.h"
 
-#include <cerrno>
-#include <cstdlib>
+#include "RunCore/Parse.h"
+
 #include <functional>
 #include <map>
 
 namespace helix::run {
-namespace {
-
-bool parseInt(const std::string &text, int64_t &out) {
-  if (text.empty())
-    return false;
-  char *end = nullptr;
-  errno = 0;
-  long long value = std::strtoll(text.c_str(), &end, 10);
-  if (errno != 0 || *end != '\0')
-    return false;
-  out = value;
-  return true;
-}
-
-} // namespace
 
 const char *usage() {
   return "usage: helix-run --model DIR [--layout kvp=K,tpa=T,tpf=F,ep=E | "
@@ -45,7 +30,7 @@ std::optional<Options> parseOptions(int argc, char **argv, std::string &error) {
     return [&field](const std::string &v) { field = v; return true; };
   };
   auto integer = [](int64_t &field) -> Setter {
-    return [&field](const std::string &v) { return parseInt(v, field); };
+    return [&field](const std::string &v) { return parseInteger(v, field); };
   };
   std::map<std::string, Setter> flags = {
       {"--model", text(o.model)},           {"--layout", text(o.layout)},

@@ -1,37 +1,16 @@
 //===- Text.cpp - text in, text out: flags, tokenizer, stop ids -----------===//
 #include "RunCore/Text.h"
+#include "RunCore/Parse.h"
 
 #include <nlohmann/json.hpp>
 
-#include <cerrno>
 #include <cstdio>
-#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <sys/stat.h>
 
 namespace helix::run {
 namespace {
-
-bool parseInteger(const std::string &text, int64_t &out) {
-  char *end = nullptr;
-  errno = 0;
-  long long value = std::strtoll(text.c_str(), &end, 10);
-  if (text.empty() || errno != 0 || *end != '\0')
-    return false;
-  out = value;
-  return true;
-}
-
-bool parseReal(const std::string &text, double &out) {
-  char *end = nullptr;
-  errno = 0;
-  double value = std::strtod(text.c_str(), &end);
-  if (text.empty() || errno != 0 || *end != '\0')
-    return false;
-  out = value;
-  return true;
-}
 
 bool exists(const std::string &path) {
   struct stat info;

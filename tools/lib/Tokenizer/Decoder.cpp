@@ -104,13 +104,11 @@ char32_t singleCodePoint(const std::string &text) {
 
 bool makeMetaspace(const nlohmann::json &spec, Decoder &out,
                    std::string &error) {
-  std::string replacement = spec.value("replacement", std::string("\u2581"));
-  std::string scheme;
-  if (spec.contains("prepend_scheme"))
-    scheme = spec.at("prepend_scheme").get<std::string>();
-  else
-    scheme = flag(spec, "add_prefix_space", true) ? "always" : "never";
-  bool dropInFirst = scheme != "never";
+  MetaspaceSpec settings;
+  if (!metaspaceSpec(spec, settings, error))
+    return false;
+  std::string replacement = settings.replacement;
+  bool dropInFirst = settings.scheme != "never";
   out = [replacement, dropInFirst](std::vector<std::string> &tokens) {
     for (size_t i = 0; i < tokens.size(); ++i)
       // The reference drops every replacement character of the first
@@ -145,11 +143,12 @@ bool makeDecoder(const nlohmann::json &spec, Decoder &out, DecoderInfo &info,
   std::string type = typeOf(spec);
   if (type == "Sequence") {
     std::vector<Decoder> steps;
-    for (const auto &step : spec.at("decoders")) {
-      steps.emplace_back();
-      if (!makeDecoder(step, steps.back(), info, error))
-        return false;
-    }
+    auto make = [&info](const nlohmann::json &step, Decoder &made,
+                        std::string &why) {
+      return makeDecoder(step, made, info, why);
+    };
+    if (!makeSteps(spec.at("decoders"), make, steps, error))
+      return false;
     out = [steps](std::vector<std::string> &tokens) {
       for (const Decoder &step : steps)
         step(tokens);

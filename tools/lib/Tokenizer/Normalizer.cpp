@@ -30,11 +30,8 @@ bool makeNormalizer(const nlohmann::json &spec, Normalizer &out,
   std::string type = typeOf(spec);
   if (type == "Sequence") {
     std::vector<Normalizer> steps;
-    for (const auto &step : spec.at("normalizers")) {
-      steps.emplace_back();
-      if (!makeNormalizer(step, steps.back(), error))
-        return false;
-    }
+    if (!makeSteps(spec.at("normalizers"), makeNormalizer, steps, error))
+      return false;
     out = [steps](std::string &text) {
       for (const Normalizer &step : steps)
         step(text);

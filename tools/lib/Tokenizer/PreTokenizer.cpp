@@ -173,16 +173,10 @@ bool makeByteLevel(const nlohmann::json &spec, PreTokenizer &out,
 
 bool makeMetaspace(const nlohmann::json &spec, PreTokenizer &out,
                    std::string &error) {
-  std::string replacement = spec.value("replacement", std::string("\u2581"));
-  std::string scheme;
-  if (spec.contains("prepend_scheme"))
-    scheme = spec.at("prepend_scheme").get<std::string>();
-  else
-    scheme = flag(spec, "add_prefix_space", true) ? "always" : "never";
-  if (scheme != "always" && scheme != "first" && scheme != "never") {
-    error = unsupported("Metaspace prepend_scheme", scheme);
+  MetaspaceSpec settings;
+  if (!metaspaceSpec(spec, settings, error))
     return false;
-  }
+  std::string replacement = settings.replacement, scheme = settings.scheme;
   bool split = flag(spec, "split", true);
   out = [replacement, scheme, split](std::vector<Piece> &pieces) {
     for (Piece &piece : pieces) {
@@ -208,11 +202,8 @@ bool makePreTokenizer(const nlohmann::json &spec, PreTokenizer &out,
   std::string type = typeOf(spec);
   if (type == "Sequence") {
     std::vector<PreTokenizer> steps;
-    for (const auto &step : spec.at("pretokenizers")) {
-      steps.emplace_back();
-      if (!makePreTokenizer(step, steps.back(), error))
-        return false;
-    }
+    if (!makeSteps(spec.at("pretokenizers"), makePreTokenizer, steps, error))
+      return false;
     out = [steps](std::vector<Piece> &pieces) {
       for (const PreTokenizer &step : steps)
         step(pieces);

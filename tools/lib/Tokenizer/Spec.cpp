@@ -27,4 +27,17 @@ bool flag(const nlohmann::json &spec, const char *key, bool fallback) {
   return it != spec.end() && it->is_boolean() ? it->get<bool>() : fallback;
 }
 
+bool metaspaceSpec(const nlohmann::json &spec, MetaspaceSpec &out,
+                   std::string &error) {
+  out.replacement = spec.value("replacement", std::string("\u2581"));
+  if (spec.contains("prepend_scheme"))
+    out.scheme = spec.at("prepend_scheme").get<std::string>();
+  else
+    out.scheme = flag(spec, "add_prefix_space", true) ? "always" : "never";
+  if (out.scheme == "always" || out.scheme == "first" || out.scheme == "never")
+    return true;
+  error = unsupported("Metaspace prepend_scheme", out.scheme);
+  return false;
+}
+
 } // namespace helix::tok

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <string>
+#include <vector>
 
 namespace helix::tok {
 
@@ -21,6 +22,29 @@ bool stringPattern(const nlohmann::json &pattern, std::string &out,
 
 /// A boolean field that may be absent (then `fallback`).
 bool flag(const nlohmann::json &spec, const char *key, bool fallback);
+
+/// Metaspace's settings, shared by the pre-tokenizer and the decoder:
+/// the replacement of ' ' and prepend_scheme (always/first/never; older
+/// files say add_prefix_space instead). False with `error` for another
+/// scheme.
+struct MetaspaceSpec {
+  std::string replacement;
+  std::string scheme;
+};
+bool metaspaceSpec(const nlohmann::json &spec, MetaspaceSpec &out,
+                   std::string &error);
+
+/// A Sequence's steps: `make(spec, step, error)` for every entry of `list`.
+template <typename Step, typename Make>
+bool makeSteps(const nlohmann::json &list, Make make, std::vector<Step> &steps,
+               std::string &error) {
+  for (const auto &spec : list) {
+    steps.emplace_back();
+    if (!make(spec, steps.back(), error))
+      return false;
+  }
+  return true;
+}
 
 } // namespace helix::tok
 
