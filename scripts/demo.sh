@@ -4,6 +4,9 @@
 # for 4 ranks with a Helix layout and decoded on the CPU; the tokens, the
 # per-token latency and whether the output matches the unsharded run are
 # printed. Done for a Llama (GQA) and a DeepSeek-V3-style (MLA + MoE) model.
+# Then the Llama gets a tokenizer.json (byte-level BPE in Llama 3's format,
+# trained by test/e2e/make_tokenizer.py: the generated model has none) and
+# decodes a text prompt, streaming its text (noise: the weights are random).
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 
@@ -45,3 +48,11 @@ run_model llama kvp=2,tpa=2,tpf=4 --arch llama --hidden 256 --heads 8 --kv-heads
   --head-dim 32 --intermediate 512 --layers 4 --vocab 1024 --seed 7
 run_model deepseek kvp=4,tpa=1,tpf=1,ep=4 --arch deepseek --hidden 256 --heads 8 \
   --layers 4 --vocab 1024 --seed 7
+
+echo
+echo "=== llama: a text prompt through tokenizer.json, sampled on 4 ranks"
+/usr/bin/python3 "$e2e/make_tokenizer.py" -o "$work/llama/model" --vocab 1024 --stop-ids
+"$bin/helix-run" --model "$work/llama/model" --prompt "The quick brown fox" \
+  --max-new-tokens 24 --temperature 0.8 --top-p 0.95 --seed 1 \
+  --layout kvp=2,tpa=2,tpf=4 --cache-dir "$work/cache" --output "$work/llama/text.json" |
+  sed -n '1p' | sed 's/^/text (random weights, so noise): /'

@@ -30,6 +30,7 @@ case "${1:-}" in
 esac
 
 helix_install_deps
+helix_python_env "$build_dir"
 helix_configure "$build_dir" "${cmake_args[@]}"
 helix_build "$build_dir"
 

@@ -15,6 +15,13 @@ config.substitutions.append(("%configs", os.path.join(config.test_source_root, "
 config.substitutions.append(("%helix_src_root", config.helix_src_root))
 # End-to-end tests use Debian's interpreter, which has python3-numpy.
 config.substitutions.append(("%py", "/usr/bin/python3"))
+# Tests that need PyPI packages (tokenizers) use the venv of
+# scripts/requirements-test.txt; where it is missing, Debian's interpreter
+# runs them and they fail naming the missing package.
+test_python = config.helix_test_python
+if not os.path.exists(test_python):
+    test_python = "/usr/bin/python3"
+config.substitutions.append(("%test_py", test_python))
 config.substitutions.append(
     ("%helix_run", os.path.join(config.helix_tools_dir, "helix-run")))
 config.substitutions.append(("%e2e", os.path.join(config.test_source_root, "e2e")))
@@ -26,7 +33,8 @@ llvm_config.with_system_environment(
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.add_tool_substitutions(
-    ["helix-opt", "helix-import", "helix-plan", "helix-run", "helix-run-module"],
+    ["helix-opt", "helix-import", "helix-plan", "helix-run", "helix-run-module",
+     "helix-tokenize"],
     [config.helix_tools_dir])
 if config.helix_have_mpi:
     config.available_features.add("mpi")

@@ -11,7 +11,7 @@ HELIX_APT_PACKAGES=(
   ca-certificates cmake ninja-build ccache git libc6-dev libstdc++-12-dev
   clang-22 lld-22 libclang-rt-22-dev llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
   nlohmann-json3-dev libgtest-dev libgmock-dev
-  python3 python3-numpy
+  python3 python3-numpy python3-venv pkg-config libpcre2-dev
   libopenmpi-dev openmpi-bin openssh-client libopenblas-serial-dev
   gnuplot-nox
 )
@@ -40,6 +40,23 @@ helix_install_deps() {
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
     "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
       --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# The interpreter of the tests that need PyPI packages (the tokenizer's
+# comparison with the Hugging Face library): a venv in BUILD_DIR/python over
+# Debian's python3 (numpy stays apt's) with scripts/requirements-test.txt,
+# pinned. pip runs only when the venv lacks that exact list.
+helix_python_env() {
+  local venv=$1/python
+  local req=$HELIX_ROOT/scripts/requirements-test.txt
+  if [ -x "$venv/bin/python" ] && cmp -s "$req" "$venv/requirements-test.txt"; then
+    return 0
+  fi
+  helix_log "installing the test Python packages into $venv"
+  mkdir -p "$1"
+  /usr/bin/python3 -m venv --system-site-packages "$venv" &&
+    "$venv/bin/pip" install -q --disable-pip-version-check -r "$req" &&
+    cp "$req" "$venv/requirements-test.txt"
 }
 
 # helix_configure BUILD_DIR [extra cmake args...]

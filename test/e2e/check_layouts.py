@@ -2,7 +2,7 @@
 
 usage: check_layouts.py --helix-run PATH --model DIR --prompts P.json
            --max-new-tokens N --baseline PREFIX --cache-dir DIR --work DIR
-           [--backend cpu|cuda] (--layout L [--kv-block B] [--microbatches M]
+           [--backend cpu|cuda] [--run-arg=ARG...] (--layout L [--kv-block B] [--microbatches M]
            [--prefill-chunk C] [--mpi NP])...
 
 PREFIX.json / PREFIX.npy are the baseline run's outputs. Every case must give
@@ -33,6 +33,8 @@ def main():
         parser.add_argument(flag, required=True)
     parser.add_argument("--mpirun", default="")
     parser.add_argument("--backend", default="cpu")
+    parser.add_argument("--run-arg", action="append", default=[],
+                        help="an extra helix-run argument for every case")
     args = parser.parse_args(common)
     case_parser = argparse.ArgumentParser()
     case_parser.add_argument("--layout", required=True)
@@ -49,7 +51,7 @@ def main():
                "--kv-block", c.kv_block, "--microbatches", c.microbatches,
                "--prefill-chunk", c.prefill_chunk,
                "--output", out + ".json", "--dump-logits", out + ".npy",
-               "--cache-dir", args.cache_dir, "--backend", args.backend]
+               "--cache-dir", args.cache_dir, "--backend", args.backend] + args.run_arg
         if c.mpi:
             cmd = shlex.split(args.mpirun) + [str(c.mpi)] + cmd + ["--launcher", "mpi"]
         label = "%s kv-block=%s microbatches=%s prefill-chunk=%s%s" % (

@@ -214,7 +214,12 @@ def build(a):
     if not a.tied:
         w["lm_head.weight"] = init.normal((a.vocab, a.hidden), a.logit_scale / np.sqrt(a.hidden))
     cfg["torch_dtype"] = a.dtype
-    cfg["bos_token_id"], cfg["eos_token_id"] = 0, 1
+    cfg["bos_token_id"] = 0
+    # No eos by default: random weights would stop sequences at random, and
+    # the tests compare full-length runs. --eos ID sets one (helix-run
+    # stops a sequence there).
+    if a.eos is not None:
+        cfg["eos_token_id"] = a.eos
     return cfg, w
 
 
@@ -249,6 +254,7 @@ def parse_args(argv):
     opt("--head-dim", type=int, default=16, help="llama only")
     opt("--intermediate", type=int, default=128)
     opt("--vocab", type=int, default=256)
+    opt("--eos", type=int, default=None, help="config.json's eos_token_id (default none)")
     opt("--q-lora-rank", type=int, default=32, help="0 = null (plain q_proj)")
     opt("--kv-lora-rank", type=int, default=32)
     opt("--qk-nope-head-dim", type=int, default=16)

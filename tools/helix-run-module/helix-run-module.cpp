@@ -10,13 +10,13 @@
 #include "RunCore/Handles.h"
 #include "RunCore/Launch.h"
 #include "RunCore/Outputs.h"
+#include "RunCore/Parse.h"
+#include "RunCore/Text.h"
 
 #include "helix_rt/helix_rt.h"
 #include "helix_rt/layout.h"
 
-#include <cerrno>
 #include <cstdio>
-#include <cstdlib>
 #include <map>
 #include <string>
 
@@ -25,11 +25,13 @@ using namespace helix::run;
 namespace {
 
 const char *kUsage =
-    "usage: helix-run-module --module FILE --model DIR --prompts prompts.json\n"
+    "usage: helix-run-module --module FILE --model DIR\n"
+    "                        (--prompts prompts.json | --prompt TEXT...)\n"
     "                        --max-new-tokens N [--backend cpu|cuda]\n"
     "                        [--launcher threads|mpi] [--output out.json]\n"
     "                        [--dump-logits logits.npy] [--max-context TOKENS]\n"
-    "                        [--prefill-chunk C]\n";
+    "                        [--prefill-chunk C] [--temperature T] [--top-p P]\n"
+    "                        [--top-k K] [--seed S] [--ignore-eos] [--tokenize-only]\n";
 
 int fail(const std::string &message) {
   std::fprintf(stderr, "error: %s\n", message.c_str());
@@ -47,40 +49,40 @@ struct Args {
   }
 };
 
-bool parseInt(const std::string &text, int64_t &out) {
-  char *end = nullptr;
-  errno = 0;
-  long long v = std::strtoll(text.c_str(), &end, 10);
-  if (text.empty() || errno != 0 || *end != '\0')
-    return false;
-  out = v;
-  return true;
-}
-
 } // namespace
 
 int main(int argc, char **argv) {
   Args args;
+  TextOptions text;
+  std::string error;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "-h" || arg == "--help") {
       std::fputs(kUsage, stdout);
       return 0;
     }
+    bool taken = false;
+    if (!takeTextFlag(argc, argv, i, text, taken, error))
+      return fail(error);
+    if (taken)
+      continue;
     if (!args.values.count(arg))
       return fail("unknown argument '" + arg + "' (see --help)");
     if (i + 1 >= argc)
       return fail("option " + arg + " needs a value");
     args.values[arg] = argv[++i];
   }
-  for (const char *required : {"--module", "--model", "--prompts"})
+  for (const char *required : {"--module", "--model"})
     if (args[required].empty())
       return fail(std::string("missing required option ") + required);
+  if (std::string why = checkTextOptions(text, args["--prompts"]); !why.empty())
+    return fail(why);
   int64_t newTokens = 0, maxContext = 0;
-  if (!parseInt(args["--max-new-tokens"], newTokens) || newTokens <= 0)
+  if ((!parseInteger(args["--max-new-tokens"], newTokens) || newTokens <= 0) &&
+      !text.tokenizeOnly)
     return fail("--max-new-tokens must be a positive integer, got '" +
                 args["--max-new-tokens"] + "'");
-  if (!parseInt(args["--max-context"], maxContext) || maxContext < 0)
+  if (!parseInteger(args["--max-context"], maxContext) || maxContext < 0)
     return fail("--max-context must be a positive integer");
   std::string backend = args["--backend"], launcher = args["--launcher"];
   if (backend != "cpu" && backend != "cuda")
@@ -97,7 +99,7 @@ int main(int argc, char **argv) {
   ModuleHandle module(opened);
   helix_module_info facts;
   helix_module_get_info(module.get(), &facts);
-  std::string target = facts.target, error;
+  std::string target = facts.target;
   bool gpu = backend == "cuda";
   if (gpu && target != "cuda")
     return fail("--backend cuda needs a target=cuda module; " +
@@ -109,10 +111,17 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, "helix-run-module: running the target=cuda module "
                          "with the host's kernels\n");
 
+  ModelText modelText; // tokenizer.json and eos ids
+  if (!loadModelText(args["--model"], facts.vocab_size, modelText, error))
+    return fail(error);
   std::optional<Prompts> prompts =
-      loadPrompts(args["--prompts"], facts.vocab_size, error);
+      gatherPrompts(text, args["--prompts"], facts.vocab_size, maxContext,
+                    modelText, error);
   if (!prompts)
     return fail(error);
+  if (text.tokenizeOnly) // no weights read
+    return writePromptTokens(args["--output"], *prompts, error) ? 0
+                                                                : fail(error);
   int64_t steps = stepsNeeded(*prompts, newTokens);
   if (maxContext > 0 && steps > maxContext)
     return fail("context over capacity: the prompts and --max-new-tokens need " +
@@ -137,13 +146,17 @@ int main(int argc, char **argv) {
   launch.options.max_context = maxContext > 0 ? maxContext : steps;
   launch.prompts = &*prompts;
   launch.newTokens = newTokens;
+  std::optional<TextPrinter> printer; // rank 0 streams the new text
+  if (modelText.tokenizer && root)
+    printer.emplace(*modelText.tokenizer, static_cast<int64_t>(prompts->size()));
+  launch.control = decodeControl(text, modelText, printer ? &*printer : nullptr);
   launch.recordLogits = !args["--dump-logits"].empty();
   launch.gpu = gpu;
   // A target=cuda module on the host: its collectives go through the
   // shared-CUDA comm's host twin, as HELIX_CUDA_ON_HOST does in helix-run.
   launch.sharedHostComm = !gpu && target == "cuda";
   int64_t requestedChunk = 0;
-  if (!parseInt(args["--prefill-chunk"], requestedChunk))
+  if (!parseInteger(args["--prefill-chunk"], requestedChunk))
     return fail("--prefill-chunk must be a positive integer");
   if (!resolvePrefillChunk(requestedChunk, gpu, launch.prefillChunk, error))
     return fail(error);
@@ -163,6 +176,9 @@ int main(int argc, char **argv) {
   summary.kvBlock = facts.kv_block;
   summary.launcher = launcher;
   summary.prefillChunk = launch.prefillChunk;
+  summary.prompts = &*prompts;
+  if (printer)
+    summary.texts = printer->texts(result);
   if (!finishRun("helix-run-module", launcher + ", " + backend, summary,
                  result, args["--output"], args["--dump-logits"], newTokens,
                  facts.vocab_size, error))

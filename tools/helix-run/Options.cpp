@@ -1,40 +1,26 @@
 //===- Options.cpp - helix-run command line -------------------------------===//
 #include "Options.h"
 
-#include <cerrno>
-#include <cstdlib>
+#include "RunCore/Parse.h"
+
 #include <functional>
 #include <map>
 
 namespace helix::run {
-namespace {
-
-bool parseInt(const std::string &text, int64_t &out) {
-  if (text.empty())
-    return false;
-  char *end = nullptr;
-  errno = 0;
-  long long value = std::strtoll(text.c_str(), &end, 10);
-  if (errno != 0 || *end != '\0')
-    return false;
-  out = value;
-  return true;
-}
-
-} // namespace
 
 const char *usage() {
   return "usage: helix-run --model DIR [--layout kvp=K,tpa=T,tpf=F,ep=E | "
          "--layout auto --ranks N [--hardware NAME]]\n"
          "                 [--microbatches M] [--kv-block TOKENS] "
          "[--backend cpu|cuda]\n"
-         "                 [--launcher threads|mpi] --prompts prompts.json\n"
+         "                 [--launcher threads|mpi] (--prompts prompts.json | --prompt TEXT...)\n"
          "                 --max-new-tokens N [--output out.json] "
          "[--dump-logits logits.npy]\n"
          "                 [--max-context TOKENS] [--prefill-chunk C] [--cache-dir DIR]\n"
          "                 [--target-cpu host|NAME] [--module-out FILE "
          "[--compile-only]]\n"
-         "                 [--allow-long-context]\n";
+         "                 [--temperature T] [--top-p P] [--top-k K] [--seed S]\n"
+         "                 [--ignore-eos] [--tokenize-only] [--allow-long-context]\n";
 }
 
 std::optional<Options> parseOptions(int argc, char **argv, std::string &error) {
@@ -44,7 +30,7 @@ std::optional<Options> parseOptions(int argc, char **argv, std::string &error) {
     return [&field](const std::string &v) { field = v; return true; };
   };
   auto integer = [](int64_t &field) -> Setter {
-    return [&field](const std::string &v) { return parseInt(v, field); };
+    return [&field](const std::string &v) { return parseInteger(v, field); };
   };
   std::map<std::string, Setter> flags = {
       {"--model", text(o.model)},           {"--layout", text(o.layout)},
@@ -71,6 +57,11 @@ std::optional<Options> parseOptions(int argc, char **argv, std::string &error) {
       o.allowLongContext = true;
       continue;
     }
+    bool taken = false;
+    if (!takeTextFlag(argc, argv, i, o.text, taken, error))
+      return std::nullopt;
+    if (taken)
+      continue;
     std::string value;
     bool inlineValue = false;
     if (size_t eq = arg.find('='); eq != std::string::npos && arg.rfind("--", 0) == 0) {
@@ -120,8 +111,13 @@ std::optional<Options> parseOptions(int argc, char **argv, std::string &error) {
             "the prompts)";
   } else if (o.compileOnly) {
     // Compiling needs neither prompts nor a token count.
-  } else if (o.prompts.empty()) {
-    error = "missing required option --prompts";
+  } else if (std::string why = checkTextOptions(o.text, o.prompts);
+             !why.empty()) {
+    error = why;
+  } else if (o.text.tokenizeOnly && o.output.empty()) {
+    error = "--tokenize-only needs --output out.json";
+  } else if (o.text.tokenizeOnly) {
+    // Tokenizing needs no token count, layout or backend.
   } else if (o.maxNewTokens <= 0) {
     error = "--max-new-tokens must be a positive integer, got " +
             std::to_string(o.maxNewTokens);

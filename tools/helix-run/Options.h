@@ -2,6 +2,8 @@
 #ifndef HELIX_TOOLS_HELIX_RUN_OPTIONS_H
 #define HELIX_TOOLS_HELIX_RUN_OPTIONS_H
 
+#include "RunCore/Text.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -31,6 +33,7 @@ struct Options {
   bool compileOnly = false;  // stop after --module-out
   bool allowLongContext = false; // past max_position_embeddings
   bool layoutSet = false;    // --layout given (an empty one is an error)
+  TextOptions text;          // --prompt, sampling, --tokenize-only
   bool help = false;
 };
 

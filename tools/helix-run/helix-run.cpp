@@ -6,6 +6,7 @@
 #include "RunCore/Handles.h"
 #include "RunCore/Launch.h"
 #include "RunCore/Outputs.h"
+#include "RunCore/Text.h"
 
 #include "helix/Driver/CompileModel.h"
 #include "helix/Planner/AutoLayout.h"
@@ -116,11 +117,19 @@ int main(int argc, char **argv) {
   if (!config)
     return fail(error);
   std::optional<Prompts> prompts;
+  ModelText text; // tokenizer.json and eos ids
   int64_t steps = 0;
   if (!o.compileOnly) {
-    prompts = loadPrompts(o.prompts, config->vocabSize, error);
+    if (!loadModelText(checkpointDirectory(o.model), config->vocabSize, text,
+                       error))
+      return fail(error);
+    prompts = gatherPrompts(o.text, o.prompts, config->vocabSize, o.maxContext,
+                            text, error);
     if (!prompts)
       return fail(error);
+    // No module compiled, no weights read: the tokenizer alone.
+    if (o.text.tokenizeOnly)
+      return writePromptTokens(o.output, *prompts, error) ? 0 : fail(error);
     steps = stepsNeeded(*prompts, o.maxNewTokens);
   }
   if (!o.compileOnly && steps > (int64_t(1) << 32))
@@ -249,6 +258,11 @@ int main(int argc, char **argv) {
   launch.options.max_context = o.maxContext > 0 ? o.maxContext : steps;
   launch.prompts = &*prompts;
   launch.newTokens = o.maxNewTokens;
+  // Rank 0 streams the new text as its tokens are chosen.
+  std::optional<TextPrinter> printer;
+  if (text.tokenizer && root)
+    printer.emplace(*text.tokenizer, static_cast<int64_t>(prompts->size()));
+  launch.control = decodeControl(o.text, text, printer ? &*printer : nullptr);
   launch.recordLogits = !o.dumpLogits.empty();
   launch.gpu = cuda && !cudaOnHost;
   launch.sharedHostComm = cudaOnHost; // the shared-CUDA comm's host twin
@@ -271,6 +285,9 @@ int main(int argc, char **argv) {
   summary.kvBlock = request.layout.kvBlock;
   summary.launcher = o.launcher;
   summary.prefillChunk = launch.prefillChunk;
+  summary.prompts = &*prompts;
+  if (printer)
+    summary.texts = printer->texts(result);
   // --module-out too appears only when the whole run succeeded.
   if (!o.moduleOut.empty() &&
       !copyFileAtomically(modulePath, o.moduleOut, error))

@@ -34,13 +34,19 @@ TEST_F(PromptsFile, ReadsListsOfIds) {
 
 TEST_F(PromptsFile, RefusesWhatIsNotAListOfIdLists) {
   EXPECT_FALSE(load("{\"a\": 1}"));
-  EXPECT_EQ(error, path + ": prompts must be a JSON list of token-id lists");
+  EXPECT_EQ(error,
+            path + ": prompts must be a JSON list of token-id lists or strings");
   EXPECT_FALSE(load("[]"));
   EXPECT_EQ(error, path + ": the prompt list is empty");
   EXPECT_FALSE(load("[[1], []]"));
   EXPECT_EQ(error, path + ": prompt 1 is empty");
   EXPECT_FALSE(load("[[1, \"x\"]]"));
   EXPECT_EQ(error, path + ": prompt 0 holds \"x\", not an integer token id");
+  EXPECT_FALSE(load("[\"text\"]")); // text needs a tokenizer
+  EXPECT_EQ(error, path + ": prompt 0 is text, but the model directory has "
+                          "no tokenizer.json");
+  EXPECT_FALSE(load("[{\"ids\": [1]}]"));
+  EXPECT_EQ(error, path + ": prompt 0 is neither a list of token ids nor a string");
 }
 
 TEST_F(PromptsFile, RefusesIdsOutsideTheVocabulary) {

@@ -1,4 +1,4 @@
-//===- Decode.cpp - one rank's greedy decode loop -------------------------===//
+//===- Decode.cpp - one rank's decode loop --------------------------------===//
 #include "RunCore/Decode.h"
 
 #include <algorithm>
@@ -11,7 +11,47 @@ namespace helix::run {
 
 namespace {
 
-/// The test hook of decode() (Decode.h): the signal to raise, or 0.
+double msSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(
+             std::chrono::steady_clock::now() - start)
+      .count();
+}
+
+/// One step over `tokens.size()` rows (`sequences` empty: row r is
+/// sequence r); its wall time in ms, or a negative value with `error`.
+double timedStep(helix_rank *rank, std::vector<int64_t> &tokens,
+                 std::vector<int64_t> &positions,
+                 const std::vector<int64_t> &sequences,
+                 std::vector<int64_t> &next, std::vector<float> &logits,
+                 bool withLogits, std::string &error) {
+  char message[1024];
+  int64_t rows = static_cast<int64_t>(tokens.size());
+  logits.resize(withLogits ? static_cast<size_t>(rows * helix_rank_vocab_size(rank))
+                           : 0);
+  auto start = std::chrono::steady_clock::now();
+  if (helix_rank_step_rows(rank, tokens.data(), positions.data(),
+                           sequences.empty() ? nullptr : sequences.data(), rows,
+                           next.data(), withLogits ? logits.data() : nullptr,
+                           message, sizeof message) != HELIX_OK) {
+    error = message;
+    return -1;
+  }
+  double ms = msSince(start);
+  // The argmax marks a row whose logits hold a NaN with -1: a non-finite
+  // weight or activation, which must not pass as a token.
+  for (int64_t r = 0; r < rows; ++r)
+    if (next[r] < 0) {
+      error = "the logits of sequence " +
+              std::to_string(sequences.empty() ? r : sequences[r]) +
+              " at position " + std::to_string(positions[r]) +
+              " are NaN (a weight or an activation is not finite)";
+      return -1;
+    }
+  return ms;
+}
+
+/// The test hook of decode() (Decode.h, DecodeControl::worldRank): the
+/// signal rank HELIX_TEST_RANK raises before its HELIX_TEST_STEP-th step.
 struct TestSignal {
   int signal = 0;
   int32_t rank = 0;
@@ -33,72 +73,68 @@ TestSignal testSignal() {
   return t;
 }
 
-/// Counts this rank's steps and raises the test signal at its step.
-struct StepCounter {
-  explicit StepCounter(int32_t worldRank) : rank(worldRank) {}
-  void next() {
+/// The bookkeeping of the new tokens: which sequences still run, what each
+/// produced, and why it ended.
+class Tokens {
+public:
+  Tokens(const DecodeControl &control, int64_t batch, int64_t newTokens,
+         int64_t vocab, bool record, DecodeResult &result)
+      : control(control), newTokens(newTokens), vocab(vocab), record(record),
+        result(result), running(batch, true) {}
+
+  /// Called before every step: counts them and raises the test signal.
+  void beforeStep() {
     static const TestSignal test = testSignal();
-    if (test.signal && test.rank == rank && count == test.step)
+    if (test.signal && test.rank == control.worldRank && steps == test.step)
       std::raise(test.signal);
-    ++count;
+    ++steps;
   }
-  int32_t rank;
-  int64_t count = 0;
-};
 
-double msSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(
-             std::chrono::steady_clock::now() - start)
-      .count();
-}
-
-/// One step over `tokens.size()` rows (`sequences` empty: row r is
-/// sequence r); its wall time in ms, or a negative value with `error`.
-double timedStep(helix_rank *rank, std::vector<int64_t> &tokens,
-                 std::vector<int64_t> &positions,
-                 const std::vector<int64_t> &sequences,
-                 std::vector<int64_t> &next, std::vector<float> &logits,
-                 bool record, std::string &error) {
-  char message[1024];
-  int64_t rows = static_cast<int64_t>(tokens.size());
-  auto start = std::chrono::steady_clock::now();
-  if (helix_rank_step_rows(rank, tokens.data(), positions.data(),
-                           sequences.empty() ? nullptr : sequences.data(), rows,
-                           next.data(), record ? logits.data() : nullptr,
-                           message, sizeof message) != HELIX_OK) {
-    error = message;
-    return -1;
+  /// Logits are needed on every rank when sampling, and when recorded.
+  bool wantLogits() const { return record || !control.sampling.greedy(); }
+  bool runs(int64_t s) const { return running[s]; }
+  bool anyRuns() const {
+    return std::find(running.begin(), running.end(), true) != running.end();
   }
-  double ms = msSince(start);
-  // The argmax marks a row whose logits hold a NaN with -1: a non-finite
-  // weight or activation, which must not pass as a token.
-  for (int64_t r = 0; r < rows; ++r)
-    if (next[r] < 0) {
-      error = "the logits of sequence " +
-              std::to_string(sequences.empty() ? r : sequences[r]) +
-              " at position " + std::to_string(positions[r]) +
-              " are NaN (a weight or an activation is not finite)";
-      return -1;
+
+  /// Sequence s's next token from a step's row: its argmax `greedy` or a
+  /// draw from `logits`; kept, recorded, reported; ends the sequence at a
+  /// stop id or its last token.
+  void take(int64_t s, int64_t greedy, const float *logits) {
+    int64_t index = static_cast<int64_t>(result.tokens[s].size());
+    int64_t token = control.sampling.greedy()
+                        ? greedy
+                        : sampleToken(logits, vocab, control.sampling, s, index);
+    result.tokens[s].push_back(token);
+    if (record)
+      std::copy_n(logits, vocab,
+                  result.logits.data() + (s * newTokens + index) * vocab);
+    bool stop = std::find(control.stopIds.begin(), control.stopIds.end(),
+                          token) != control.stopIds.end();
+    if (stop || index + 1 == newTokens) {
+      running[s] = false;
+      result.stopReasons[s] = stop ? "eos" : "length";
     }
-  return ms;
-}
+    if (control.onToken)
+      control.onToken(s, token, !running[s]);
+  }
 
-/// Keeps sequence s's `index`-th new token and, when recorded, its logits.
-void keep(DecodeResult &result, int64_t s, int64_t index, int64_t token,
-          const float *logits, int64_t vocab, int64_t newTokens) {
-  result.tokens[s].push_back(token);
-  if (logits)
-    std::copy_n(logits, vocab,
-                result.logits.data() + (s * newTokens + index) * vocab);
-}
+private:
+  const DecodeControl &control;
+  int64_t newTokens, vocab;
+  bool record;
+  DecodeResult &result;
+  std::vector<bool> running;
+  int64_t steps = 0;
+};
 
 /// C > 1: prompt chunks as rows of several sequences, then one row per
 /// sequence per step.
-bool decodeChunked(helix_rank *rank, const Prompts &prompts, int64_t newTokens,
-                   int64_t chunk, bool record, DecodeResult &result,
-                   std::string &error, StepCounter &counter) {
+bool decodeChunked(helix_rank *rank, const Prompts &prompts, int64_t chunk,
+                   Tokens &chosen, DecodeResult &result, std::string &error) {
   int64_t batch = static_cast<int64_t>(prompts.size());
   int64_t vocab = helix_rank_vocab_size(rank);
+  bool withLogits = chosen.wantLogits();
   std::vector<int64_t> fed(batch, 0);
   std::vector<int64_t> tokens, positions, sequences, next;
   std::vector<float> logits;
@@ -116,10 +152,9 @@ bool decodeChunked(helix_rank *rank, const Prompts &prompts, int64_t newTokens,
     }
     int64_t rows = static_cast<int64_t>(tokens.size());
     next.resize(rows);
-    logits.resize(record ? static_cast<size_t>(rows * vocab) : 0);
-    counter.next();
+    chosen.beforeStep();
     double ms = timedStep(rank, tokens, positions, sequences, next, logits,
-                          record, error);
+                          withLogits, error);
     if (ms < 0)
       return false;
     result.prefillMs += ms;
@@ -128,10 +163,8 @@ bool decodeChunked(helix_rank *rank, const Prompts &prompts, int64_t newTokens,
     more = false;
     for (int64_t r = 0; r < rows; ++r) {
       int64_t s = sequences[r];
-      bool last = positions[r] + 1 == static_cast<int64_t>(prompts[s].size());
-      if (last)
-        keep(result, s, 0, next[r], record ? logits.data() + r * vocab : nullptr,
-             vocab, newTokens);
+      if (positions[r] + 1 == static_cast<int64_t>(prompts[s].size()))
+        chosen.take(s, next[r], withLogits ? logits.data() + r * vocab : nullptr);
     }
     for (int64_t s = 0; s < batch; ++s)
       more = more || fed[s] < static_cast<int64_t>(prompts[s].size());
@@ -139,50 +172,39 @@ bool decodeChunked(helix_rank *rank, const Prompts &prompts, int64_t newTokens,
   tokens.resize(batch);
   positions.resize(batch);
   next.resize(batch);
-  logits.resize(record ? static_cast<size_t>(batch * vocab) : 0);
-  for (int64_t index = 1; index < newTokens; ++index) {
+  // Sequences that ended keep stepping on their last token (the batch
+  // stays whole); what they produce is dropped.
+  for (int64_t index = 1; chosen.anyRuns(); ++index) {
     for (int64_t s = 0; s < batch; ++s) {
       tokens[s] = result.tokens[s].back();
       positions[s] = static_cast<int64_t>(prompts[s].size()) + index - 1;
     }
-    counter.next();
-    double ms = timedStep(rank, tokens, positions, {}, next, logits, record,
+    chosen.beforeStep();
+    double ms = timedStep(rank, tokens, positions, {}, next, logits, withLogits,
                           error);
     if (ms < 0)
       return false;
     result.stepMs.push_back(ms);
     for (int64_t s = 0; s < batch; ++s)
-      keep(result, s, index, next[s],
-           record ? logits.data() + s * vocab : nullptr, vocab, newTokens);
+      if (chosen.runs(s))
+        chosen.take(s, next[s], withLogits ? logits.data() + s * vocab : nullptr);
   }
   return true;
 }
 
-} // namespace
-
-bool decode(helix_rank *rank, const Prompts &prompts, int64_t newTokens,
-            int64_t prefillChunk, bool record, DecodeResult &result,
-            std::string &error, int32_t worldRank) {
-  StepCounter counter(worldRank);
+/// C = 1: all sequences step together at position t, token by token.
+bool decodeTokenwise(helix_rank *rank, const Prompts &prompts, int64_t steps,
+                     Tokens &chosen, DecodeResult &result, std::string &error) {
   int64_t batch = static_cast<int64_t>(prompts.size());
   int64_t vocab = helix_rank_vocab_size(rank);
-  int64_t steps = stepsNeeded(prompts, newTokens);
-  result.tokens.assign(batch, {});
-  result.weightBytes = helix_rank_weight_bytes(rank);
-  result.cacheBytes = helix_rank_cache_bytes(rank);
-  if (record)
-    result.logits.assign(static_cast<size_t>(batch * newTokens * vocab), 0.0f);
-  if (prefillChunk > 1)
-    return decodeChunked(rank, prompts, newTokens, prefillChunk, record,
-                         result, error, counter);
+  bool withLogits = chosen.wantLogits();
   // Steps before the shortest prompt's last token only ingest prompts.
   int64_t shortest = steps;
   for (const std::vector<int64_t> &prompt : prompts)
     shortest = std::min<int64_t>(shortest, prompt.size());
   std::vector<int64_t> tokens(batch), positions(batch), next(batch);
-  // Logits come back only when recorded (a GPU rank copies them otherwise).
-  std::vector<float> logits(record ? static_cast<size_t>(batch * vocab) : 0);
-  for (int64_t t = 0; t < steps; ++t) {
+  std::vector<float> logits;
+  for (int64_t t = 0; t < steps && chosen.anyRuns(); ++t) {
     for (int64_t s = 0; s < batch; ++s) {
       const std::vector<int64_t> &prompt = prompts[s];
       int64_t length = static_cast<int64_t>(prompt.size());
@@ -195,8 +217,8 @@ bool decode(helix_rank *rank, const Prompts &prompts, int64_t newTokens,
                       : generated.back();
       positions[s] = t;
     }
-    counter.next();
-    double ms = timedStep(rank, tokens, positions, {}, next, logits, record,
+    chosen.beforeStep();
+    double ms = timedStep(rank, tokens, positions, {}, next, logits, withLogits,
                           error);
     if (ms < 0)
       return false;
@@ -206,17 +228,31 @@ bool decode(helix_rank *rank, const Prompts &prompts, int64_t newTokens,
     } else {
       result.stepMs.push_back(ms);
     }
-    for (int64_t s = 0; s < batch; ++s) {
-      int64_t index = t - (static_cast<int64_t>(prompts[s].size()) - 1);
-      if (index < 0 || index >= newTokens)
-        continue;
-      result.tokens[s].push_back(next[s]);
-      if (record)
-        std::copy_n(logits.data() + s * vocab, vocab,
-                    result.logits.data() + (s * newTokens + index) * vocab);
-    }
+    for (int64_t s = 0; s < batch; ++s)
+      if (t + 1 >= static_cast<int64_t>(prompts[s].size()) && chosen.runs(s))
+        chosen.take(s, next[s], withLogits ? logits.data() + s * vocab : nullptr);
   }
   return true;
+}
+
+} // namespace
+
+bool decode(helix_rank *rank, const Prompts &prompts, int64_t newTokens,
+            int64_t prefillChunk, bool record, const DecodeControl &control,
+            DecodeResult &result, std::string &error) {
+  int64_t batch = static_cast<int64_t>(prompts.size());
+  int64_t vocab = helix_rank_vocab_size(rank);
+  result.tokens.assign(batch, {});
+  result.stopReasons.assign(batch, "length");
+  result.weightBytes = helix_rank_weight_bytes(rank);
+  result.cacheBytes = helix_rank_cache_bytes(rank);
+  if (record)
+    result.logits.assign(static_cast<size_t>(batch * newTokens * vocab), 0.0f);
+  Tokens chosen(control, batch, newTokens, vocab, record, result);
+  if (prefillChunk > 1)
+    return decodeChunked(rank, prompts, prefillChunk, chosen, result, error);
+  return decodeTokenwise(rank, prompts, stepsNeeded(prompts, newTokens), chosen,
+                         result, error);
 }
 
 double medianMs(std::vector<double> times) {

@@ -24,6 +24,15 @@ bool resolvePrefillChunk(int64_t requested, bool gpu, int64_t &chunk,
 }
 namespace {
 
+/// The launch's decode control for this rank: only rank 0 reports tokens.
+DecodeControl controlOf(const Launch &launch, helix_comm *comm) {
+  DecodeControl control = launch.control;
+  control.worldRank = helix_comm_rank(comm);
+  if (helix_comm_rank(comm) != 0)
+    control.onToken = nullptr;
+  return control;
+}
+
 /// One rank from creation to the end of decoding, on `device` (null: host).
 bool runRank(const Launch &launch, helix_comm *comm, helix_device *device,
              bool record, DecodeResult &result, std::string &error) {
@@ -40,7 +49,7 @@ bool runRank(const Launch &launch, helix_comm *comm, helix_device *device,
   bool ok = false;
   try {
     ok = decode(rank, *launch.prompts, launch.newTokens, launch.prefillChunk,
-                record, result, error, helix_comm_rank(comm));
+                record, controlOf(launch, comm), result, error);
   } catch (const std::bad_alloc &) {
     error = "out of memory while decoding";
   }

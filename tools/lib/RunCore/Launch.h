@@ -12,6 +12,8 @@ struct Launch {
   helix_rank_options options{};
   const Prompts *prompts = nullptr;
   int64_t newTokens = 0;
+  /// Sampling and stop ids for every rank; its onToken runs on rank 0 only.
+  DecodeControl control;
   /// Prompt tokens per sequence in one prefill step (1: token by token).
   int64_t prefillChunk = 1;
   bool recordLogits = false;

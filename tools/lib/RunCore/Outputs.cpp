@@ -47,6 +47,11 @@ bool writeOutputs(const std::string &output, const std::string &logitsPath,
   if (!output.empty()) {
     nlohmann::json doc;
     doc["tokens"] = result.tokens;
+    if (summary.prompts)
+      doc["prompt_tokens"] = *summary.prompts;
+    if (summary.texts)
+      doc["text"] = *summary.texts;
+    doc["stop_reason"] = result.stopReasons;
     doc["layout"] = {{"layout", summary.layout},
                      {"world_size", summary.worldSize},
                      {"microbatches", summary.microbatches},

@@ -4,6 +4,7 @@
 
 #include "RunCore/Decode.h"
 
+#include <optional>
 #include <string>
 
 namespace helix::run {
@@ -19,6 +20,9 @@ struct RunSummary {
   int64_t prefillChunk = 1;
   double tokensPerSecond = 0;
   int64_t steps = 0;
+  const Prompts *prompts = nullptr; // out.json's "prompt_tokens"
+  /// out.json's "text" (with a tokenizer): every sequence's new text.
+  std::optional<std::vector<std::string>> texts;
 };
 
 /// Writes `output` (out.json) and `logitsPath` (.npy) if non-empty: each to

@@ -1,5 +1,6 @@
 //===- Prompts.cpp - prompts.json and the decode schedule -----------------===//
 #include "RunCore/Prompts.h"
+#include "Tokenizer/Tokenizer.h"
 
 #include <cstdint>
 
@@ -11,8 +12,25 @@
 
 namespace helix::run {
 
+std::optional<std::vector<int64_t>> encodePrompt(const std::string &text,
+                                                 const tok::Tokenizer *tokenizer,
+                                                 const std::string &where,
+                                                 std::string &error) {
+  if (!tokenizer) {
+    error = where + " is text, but the model directory has no tokenizer.json";
+    return std::nullopt;
+  }
+  std::vector<int64_t> ids = tokenizer->encode(text, /*addSpecial=*/true);
+  if (ids.empty()) {
+    error = where + " encodes to no tokens";
+    return std::nullopt;
+  }
+  return ids;
+}
+
 std::optional<Prompts> loadPrompts(const std::string &path, int64_t vocab,
-                                   std::string &error) {
+                                   std::string &error,
+                                   const tok::Tokenizer *tokenizer) {
   std::ifstream in(path);
   if (!in) {
     error = "cannot read prompts file '" + path + "'";
@@ -22,7 +40,7 @@ std::optional<Prompts> loadPrompts(const std::string &path, int64_t vocab,
   text << in.rdbuf();
   auto doc = nlohmann::json::parse(text.str(), nullptr, false);
   if (doc.is_discarded() || !doc.is_array()) {
-    error = path + ": prompts must be a JSON list of token-id lists";
+    error = path + ": prompts must be a JSON list of token-id lists or strings";
     return std::nullopt;
   }
   if (doc.empty()) {
@@ -33,8 +51,15 @@ std::optional<Prompts> loadPrompts(const std::string &path, int64_t vocab,
   for (size_t s = 0; s < doc.size(); ++s) {
     const auto &seq = doc[s];
     std::string where = path + ": prompt " + std::to_string(s);
+    if (seq.is_string()) {
+      auto ids = encodePrompt(seq.get<std::string>(), tokenizer, where, error);
+      if (!ids)
+        return std::nullopt;
+      prompts.push_back(std::move(*ids));
+      continue;
+    }
     if (!seq.is_array()) {
-      error = where + " is not a list of token ids";
+      error = where + " is neither a list of token ids nor a string";
       return std::nullopt;
     }
     if (seq.empty()) {
