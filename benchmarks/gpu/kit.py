@@ -47,7 +47,7 @@ BINARIES = ["helix-run-module", "helix-gpu-attention-bench", "GpuAttentionTest",
 # the image.
 CARRIED_LIBS = ("libhelix_rt", "libmpi", "libopen-rte", "libopen-pal",
                 "libhwloc", "libevent", "libudev", "libopenblas",
-                "libgfortran", "libquadmath")
+                "libgfortran", "libquadmath", "libpcre2")
 # A stuck case fails after this many seconds instead of using up the GPU
 # machine's command limit.
 CASE_TIMEOUT_S = 180
