@@ -98,6 +98,16 @@ helix_status helix_comm_barrier(helix_comm *comm);
  * the MPI backend; the others wait as helix_comm_barrier. */
 helix_status helix_comm_barrier_timeout(helix_comm *comm, int64_t timeout_ms);
 
+/* For measurements on CPU ranks: every collective of the threads and MPI
+ * backends then completes no earlier than `us` microseconds after its start
+ * (the wait sleeps out the rest, without holding a core), as on a slow
+ * interconnect, so a start/wait pair overlaps that latency with the compute
+ * between them. Process-wide; 0 (the default) turns it off at no cost. The
+ * initial value comes from HELIX_COMM_LATENCY_US. The GPU backends ignore
+ * it: their collectives complete on the device. */
+void helix_comm_set_injected_latency_us(int64_t us);
+int64_t helix_comm_injected_latency_us(void);
+
 /* Fails the whole world with `reason` (first reason wins). */
 void helix_comm_abort(helix_comm *comm, const char *reason);
 

@@ -9,8 +9,13 @@
 #include "CommImpl.h"
 #include "SharedComm.h"
 
+#include <atomic>
+#include <chrono>
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
 #include <string>
+#include <thread>
 #include <memory>
 #include <utility>
 #include <vector>
@@ -20,6 +25,40 @@ using namespace helix_rt::comm;
 namespace {
 
 thread_local std::string threadError;
+
+std::atomic<int64_t> &injectedLatencyUs() {
+  static std::atomic<int64_t> us([] {
+    const char *text = std::getenv("HELIX_COMM_LATENCY_US");
+    long long value = text ? std::atoll(text) : 0;
+    return value > 0 ? int64_t(value) : int64_t(0);
+  }());
+  return us;
+}
+
+int64_t nowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+bool hostBackend(const helix_rt::comm::CommOps *ops) {
+  return std::strcmp(ops->backendName, "threads") == 0 ||
+         std::strcmp(ops->backendName, "mpi") == 0;
+}
+
+// The backend's wait, then (with an injected latency) a sleep until the
+// collective is `latency` old.
+helix_status waitFor(helix_comm_request *request) {
+  const int64_t started = request->startedNs;
+  const helix_status status = request->ops->wait(request);
+  if (started > 0 && status == HELIX_OK) {
+    const int64_t until = started + injectedLatencyUs().load() * 1000;
+    const int64_t left = until - nowNs();
+    if (left > 0)
+      std::this_thread::sleep_for(std::chrono::nanoseconds(left));
+  }
+  return status;
+}
 
 helix_status failLocal(helix_comm *comm, helix_status status,
                        std::string message) {
@@ -76,7 +115,13 @@ helix_status start(helix_comm *comm, const CollectiveArgs &args,
   if (!request)
     return failLocal(comm, HELIX_ERROR_INVALID_ARGUMENT,
                      std::string(what) + ": null request");
-  return comm->ops->start(comm, args, request);
+  const bool inject = injectedLatencyUs().load(std::memory_order_relaxed) > 0 &&
+                      hostBackend(comm->ops);
+  const int64_t started = inject ? nowNs() : 0;
+  helix_status status = comm->ops->start(comm, args, request);
+  if (status == HELIX_OK && inject)
+    (*request)->startedNs = started;
+  return status;
 }
 
 helix_status run(helix_comm *comm, const CollectiveArgs &args,
@@ -84,7 +129,7 @@ helix_status run(helix_comm *comm, const CollectiveArgs &args,
   helix_comm_request *request = nullptr;
   if (helix_status status = start(comm, args, &request, what))
     return status;
-  return comm->ops->wait(request);
+  return waitFor(request);
 }
 
 } // namespace
@@ -231,7 +276,15 @@ helix_status helix_comm_wait(helix_comm_request *request) {
   if (!request)
     return setThreadError(HELIX_ERROR_INVALID_ARGUMENT,
                           "helix_comm_wait: null request");
-  return request->ops->wait(request);
+  return waitFor(request);
+}
+
+void helix_comm_set_injected_latency_us(int64_t us) {
+  injectedLatencyUs().store(us > 0 ? us : 0);
+}
+
+int64_t helix_comm_injected_latency_us(void) {
+  return injectedLatencyUs().load();
 }
 
 helix_status helix_comm_barrier(helix_comm *comm) {
@@ -246,7 +299,7 @@ helix_status helix_comm_barrier_timeout(helix_comm *comm, int64_t timeout_ms) {
                 "helix_comm_barrier_timeout"))
     return status;
   request->timeoutMs = timeout_ms > 0 ? timeout_ms : 0;
-  return comm->ops->wait(request);
+  return waitFor(request);
 }
 
 void helix_comm_abort(helix_comm *comm, const char *reason) {

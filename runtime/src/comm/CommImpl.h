@@ -70,6 +70,9 @@ struct helix_comm_request {
   // Set by helix_comm_barrier_timeout: this wait's limit in ms (0: the
   // world's). Honoured by the MPI backend.
   int64_t timeoutMs = 0;
+  // When the collective started (steady clock, ns), kept only while a
+  // latency is injected (helix_comm_set_injected_latency_us).
+  int64_t startedNs = 0;
 
 protected:
   explicit helix_comm_request(const helix_rt::comm::CommOps *ops) : ops(ops) {}
