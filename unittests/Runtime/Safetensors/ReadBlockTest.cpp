@@ -289,7 +289,8 @@ TEST_F(SafetensorsReadBlock, ReadAsOwnDtypeCopiesTheBits) {
 }
 
 TEST_F(SafetensorsReadBlock, MapBlockPointsIntoTheFileAndOutlivesClose) {
-  open(matrices()); // 8-byte aligned data
+  opened = openSingleFile(dir, alignedSafetensorsFile(matrices()));
+  ASSERT_EQ(opened.status, HELIX_OK) << opened.error;
   std::vector<uint16_t> all = halfBits(matrices()[1].data);
   const void *data = nullptr;
   helix_checkpoint_mapping *mapping = nullptr;
