@@ -53,7 +53,8 @@ Isa activeIsa();
 bool setIsa(Isa isa);
 const char *isaName(Isa isa);
 
-/// dst[i] = float(w[i]) for `count` values (exact for every dtype).
+/// dst[i] = float(w[i]) for `count` values: exact (the hardware f16
+/// conversion quiets signalling NaNs, which stay NaNs).
 void toFloat(Weights w, int64_t count, float *dst);
 
 /// out[b] = table[tokens[b]], table [vocab, hidden]. Tokens are checked by
