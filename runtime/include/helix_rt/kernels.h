@@ -59,16 +59,16 @@ void toFloat(Weights w, int64_t count, float *dst);
 
 /// out[b] = table[tokens[b]], table [vocab, hidden]. Tokens are checked by
 /// the caller (0 <= token < vocab).
-void embed(Weights table, int64_t hidden, const int64_t *tokens,
-           int64_t batch, float *out);
+void embed(Weights table, int64_t hidden, const int64_t *tokens, int64_t batch,
+           float *out);
 
 /// out = x / sqrt(mean(x^2) + eps) * weight over rows of n.
 void rmsNorm(const float *x, const float *weight, int64_t batch, int64_t n,
              float eps, float *out);
 
 /// out[B, n] = x[B, k] * W^T, W stored [n, k] (torch.nn.Linear layout).
-void linear(const float *x, Weights weight, int64_t batch, int64_t k,
-            int64_t n, float *out);
+void linear(const float *x, Weights weight, int64_t batch, int64_t k, int64_t n,
+            float *out);
 
 /// out = a + b, elementwise over count values.
 void add(const float *a, const float *b, int64_t count, float *out);
@@ -107,8 +107,7 @@ void argmax(const float *logits, int64_t batch, int64_t vocab, int64_t *out);
 /// with gate/up [width, hidden], down [hidden, width] (a partial sum when
 /// width is one rank's block).
 void swiglu(const float *x, Weights gate, Weights up, Weights down,
-            int64_t batch, int64_t hidden, int64_t width,
-            float *out);
+            int64_t batch, int64_t hidden, int64_t width, float *out);
 
 /// DeepSeek-V3 router (Hugging Face DeepseekV3TopkRouter): sigmoid scores,
 /// biased choice, group-limited top-k (groups ranked by the sum of their two
@@ -144,10 +143,9 @@ void gqaPartialAttention(const float *q, const float *const *keys,
 /// (nope + vDim), rank]. Scores scale * ((W_UK,h^T q_nope) . c + q_rope .
 /// k_rope); out [B, heads, rank + 1] = latent-space output then LSE.
 void mlaPartialAttention(const float *q, const float *const *latent,
-                         const int64_t *length, Weights kvB,
-                         int64_t batch, int64_t heads, int64_t nope,
-                         int64_t ropeDim, int64_t vDim, int64_t rank,
-                         float scale, float *out);
+                         const int64_t *length, Weights kvB, int64_t batch,
+                         int64_t heads, int64_t nope, int64_t ropeDim,
+                         int64_t vDim, int64_t rank, float scale, float *out);
 
 /// Exact merge: in [shards, B, heads, width + 1] (output then LSE) ->
 /// out [B, heads * width]. LSE = -inf shards weigh 0; all empty gives 0.

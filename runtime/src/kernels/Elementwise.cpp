@@ -12,8 +12,8 @@
 
 namespace helix_rt::kernels {
 
-void embed(Weights table, int64_t hidden, const int64_t *tokens,
-           int64_t batch, float *out) {
+void embed(Weights table, int64_t hidden, const int64_t *tokens, int64_t batch,
+           float *out) {
   for (int64_t b = 0; b < batch; ++b)
     toFloat(table.at(tokens[b] * hidden), hidden, out + b * hidden);
 }

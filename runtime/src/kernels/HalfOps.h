@@ -21,9 +21,8 @@ struct HalfOps {
                   float *dst);
   /// out[b * ldo + j] = x_b . w_j for b < batch, j < n: w is [n, k], x rows
   /// have stride ldx. Each weight row is read once for up to four rows.
-  void (*gemv)(WeightType type, const float *x, int64_t ldx,
-               const uint16_t *w, int64_t batch, int64_t k, int64_t n,
-               float *out, int64_t ldo);
+  void (*gemv)(WeightType type, const float *x, int64_t ldx, const uint16_t *w,
+               int64_t batch, int64_t k, int64_t n, float *out, int64_t ldo);
 };
 
 extern const HalfOps kPortableHalfOps;

@@ -142,8 +142,8 @@ void linearRows(const float *x, int64_t ldx, Weights w, int64_t batch,
 /// Dense SwiGLU block (see kernels::swiglu) into out [B, hidden]; x rows
 /// have stride ldx.
 void swigluRows(const float *x, int64_t ldx, Weights gate, Weights up,
-                Weights down, int64_t batch,
-                int64_t hidden, int64_t width, float *out);
+                Weights down, int64_t batch, int64_t hidden, int64_t width,
+                float *out);
 
 /// Softmax attention of `count` queries that read one key/value stream (the
 /// heads of a GQA group or of MLA, over the rows of one sequence: a decode

@@ -48,7 +48,8 @@ void linearRows(const float *x, int64_t ldx, Weights weights, int64_t batch,
   if (batch >= kGemmRows && weights.isF32())
     return sgemm(x, ldx, weights.f32(), batch, k, n, out, ldo);
   if (batch >= kGemmRows) {
-    int64_t rows = std::max<int64_t>(1, std::min(n, kPanelFloats / std::max<int64_t>(k, 1)));
+    int64_t rows = std::max<int64_t>(
+        1, std::min(n, kPanelFloats / std::max<int64_t>(k, 1)));
     std::vector<float> panel(static_cast<size_t>(rows * k));
     for (int64_t j = 0; j < n; j += rows) {
       int64_t count = std::min(rows, n - j);
@@ -86,8 +87,8 @@ void linearRows(const float *x, int64_t ldx, Weights weights, int64_t batch,
 }
 
 void swigluRows(const float *x, int64_t ldx, Weights gate, Weights up,
-                Weights down, int64_t batch,
-                int64_t hidden, int64_t width, float *out) {
+                Weights down, int64_t batch, int64_t hidden, int64_t width,
+                float *out) {
   // act[b, j] = silu(gate_j . x_b) * (up_j . x_b); the gate and up rows of
   // j are each read once for all batch rows.
   std::vector<float> g(static_cast<size_t>(batch * width));
@@ -103,8 +104,8 @@ void swigluRows(const float *x, int64_t ldx, Weights gate, Weights up,
 
 } // namespace detail
 
-void linear(const float *x, Weights weight, int64_t batch, int64_t k,
-            int64_t n, float *out) {
+void linear(const float *x, Weights weight, int64_t batch, int64_t k, int64_t n,
+            float *out) {
   detail::linearRows(x, k, weight, batch, k, n, out, n);
 }
 

@@ -14,10 +14,9 @@
 namespace helix_rt::kernels {
 
 void mlaPartialAttention(const float *q, const float *const *latent,
-                         const int64_t *length, Weights kvB,
-                         int64_t batch, int64_t heads, int64_t nope,
-                         int64_t ropeDim, int64_t vDim, int64_t rank,
-                         float scale, float *out) {
+                         const int64_t *length, Weights kvB, int64_t batch,
+                         int64_t heads, int64_t nope, int64_t ropeDim,
+                         int64_t vDim, int64_t rank, float scale, float *out) {
   const int64_t qWidth = nope + ropeDim;
   const int64_t keyWidth = rank + ropeDim;
   const int64_t headRows = nope + vDim;

@@ -123,10 +123,10 @@ void CpuDevice::mlaPartialAttention(RankContext &c, int64_t layer, int64_t kvb,
                                     int64_t heads, int64_t nope, int64_t vDim,
                                     float scale, const F32x4 &out) {
   const CacheSpec &spec = *c.manifest().cache;
-  k::Weights kvB =
-      weightData(c, kvb, heads * (nope + vDim), spec.kvLoraRank);
+  k::Weights kvB = weightData(c, kvb, heads * (nope + vDim), spec.kvLoraRank);
   SequenceViews views;
-  if (!kvB.data || !sequenceViews(c, layer, positions, rank, rowOffset, 0, views))
+  if (!kvB.data ||
+      !sequenceViews(c, layer, positions, rank, rowOffset, 0, views))
     return;
   k::mlaPartialAttention(q.data(), views.first.data(), views.length.data(), kvB,
                          q.size(0), heads, nope, spec.ropeDim, vDim,

@@ -19,7 +19,7 @@ namespace helix_rt {
 namespace k = kernels;
 
 k::Weights CpuDevice::weightData(RankContext &c, int64_t id, int64_t rows,
-                                int64_t cols) {
+                                 int64_t cols) {
   const LocalWeight &w = c.weight(id);
   const std::string &name = c.manifest().weights.at(id).name;
   if (!w.owned) {

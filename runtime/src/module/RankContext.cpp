@@ -125,8 +125,8 @@ bool RankContext::init(const Manifest &manifest,
   return createGroups(error);
 }
 
-bool RankContext::loadWeights(const helix_checkpoint *checkpoint,
-                              bool keepHalf, std::string &error) {
+bool RankContext::loadWeights(const helix_checkpoint *checkpoint, bool keepHalf,
+                              std::string &error) {
   char message[512];
   weights.resize(spec->weights.size());
   for (size_t id = 0; id < spec->weights.size(); ++id) {
@@ -200,8 +200,8 @@ bool RankContext::loadBlock(const helix_checkpoint *checkpoint,
   // A column block (row-parallel projections): its own half copy.
   local.half.resize(count);
   local.values = {local.half.data(), type};
-  if (helix_checkpoint_read_block_as(checkpoint, name.c_str(), dim, begin,
-                                     size, dtype, local.half.data(), message,
+  if (helix_checkpoint_read_block_as(checkpoint, name.c_str(), dim, begin, size,
+                                     dtype, local.half.data(), message,
                                      sizeof message) == HELIX_OK)
     return true;
   error = message;

@@ -2,9 +2,9 @@
 #ifndef HELIX_RT_MODULE_RANKCONTEXT_H
 #define HELIX_RT_MODULE_RANKCONTEXT_H
 
-#include "helix_rt/manifest_json.h"
 #include "helix_rt/comm.h"
 #include "helix_rt/kernels.h"
+#include "helix_rt/manifest_json.h"
 #include "helix_rt/safetensors.h"
 
 #include <functional>
@@ -137,9 +137,9 @@ private:
   /// Reads (or maps) one block of a tensor of `dtype` into `local`, whose
   /// shape is the block's.
   static bool loadBlock(const helix_checkpoint *checkpoint,
-                        const std::string &name, helix_dtype dtype,
-                        int32_t dim, int64_t begin, int64_t size,
-                        bool keepHalf, LocalWeight &local, std::string &error);
+                        const std::string &name, helix_dtype dtype, int32_t dim,
+                        int64_t begin, int64_t size, bool keepHalf,
+                        LocalWeight &local, std::string &error);
   bool createGroups(std::string &error);
 
   const Manifest *spec = nullptr;

@@ -89,15 +89,15 @@ extern "C" helix_status helix_checkpoint_read_block(
   return guarded(function, error, error_size, [&]() -> Failure {
     if (!checkpoint || !name)
       return invalidArgument(function, "checkpoint or name is null");
-    return checkpoint->readBlock(name, dim, begin, size, HELIX_DTYPE_F32,
-                                 dst);
+    return checkpoint->readBlock(name, dim, begin, size, HELIX_DTYPE_F32, dst);
   });
 }
 
-extern "C" helix_status helix_checkpoint_read_block_as(
-    const helix_checkpoint *checkpoint, const char *name, int32_t dim,
-    int64_t begin, int64_t size, helix_dtype dtype, void *dst, char *error,
-    size_t error_size) {
+extern "C" helix_status
+helix_checkpoint_read_block_as(const helix_checkpoint *checkpoint,
+                               const char *name, int32_t dim, int64_t begin,
+                               int64_t size, helix_dtype dtype, void *dst,
+                               char *error, size_t error_size) {
   const char *function = __func__;
   return guarded(function, error, error_size, [&]() -> Failure {
     if (!checkpoint || !name)
@@ -123,7 +123,8 @@ extern "C" helix_status helix_checkpoint_map_block(
       return invalidArgument(function, "checkpoint, name, data or mapping is "
                                        "null");
     BlockRuns block;
-    if (Failure failure = checkpoint->locateBlock(name, dim, begin, size, block))
+    if (Failure failure =
+            checkpoint->locateBlock(name, dim, begin, size, block))
       return failure;
     size_t elementBytes = dtypeSize(block.tensor->dtype);
     bool oneRun = block.runs <= 1 || block.runLength == block.stride;

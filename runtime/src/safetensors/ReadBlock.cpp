@@ -66,9 +66,9 @@ Failure helix_checkpoint::readBlock(const std::string &name, int32_t dim,
                 dtypeName(tensor.dtype) + "; it is read as F32 or " +
                 dtypeName(tensor.dtype) + ", not " + dtypeName(dtype)};
   if (size > 0 && !dst)
-    return {HELIX_ERROR_INVALID_ARGUMENT,
-            tensor.file->path() + ": tensor " + quote(name) +
-                ": destination is null"};
+    return {HELIX_ERROR_INVALID_ARGUMENT, tensor.file->path() + ": tensor " +
+                                              quote(name) +
+                                              ": destination is null"};
   size_t from = dtypeSize(tensor.dtype), to = dtypeSize(dtype);
   auto *out = static_cast<uint8_t *>(dst);
   for (size_t run = 0; run < block.runs; ++run)

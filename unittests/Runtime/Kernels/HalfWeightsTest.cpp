@@ -56,9 +56,9 @@ float widenReference(uint16_t h, WeightType type) {
   uint32_t sign = uint32_t(h & 0x8000) << 16;
   if (exponent == 0x1f)
     return fromBits(sign | 0x7f800000u | (uint32_t(mantissa) << 13));
-  float magnitude = exponent == 0 ? std::ldexp(float(mantissa), -24)
-                                  : std::ldexp(float(mantissa + 1024),
-                                               exponent - 25);
+  float magnitude = exponent == 0
+                        ? std::ldexp(float(mantissa), -24)
+                        : std::ldexp(float(mantissa + 1024), exponent - 25);
   return fromBits(sign | bitsOf(magnitude));
 }
 
@@ -132,7 +132,8 @@ TEST_P(HalfWeights, LinearMatchesFp32OnEveryPath) {
     const int64_t n = 37;
     HalfMatrix w = makeHalf(n * kk, 7, type());
     for (int64_t batch : {1, 2, 3, 5, 20}) {
-      SCOPED_TRACE("k=" + std::to_string(kk) + " batch=" + std::to_string(batch));
+      SCOPED_TRACE("k=" + std::to_string(kk) +
+                   " batch=" + std::to_string(batch));
       std::vector<float> x = randomVector(batch * kk, 8, -2.0f, 2.0f);
       std::vector<float> want(batch * n), got(batch * n, -1.0f);
       k::linear(x.data(), w.widened.data(), batch, kk, n, want.data());
@@ -195,11 +196,11 @@ TEST_P(HalfWeights, MoeRouterAndExpertsMatchFp32) {
   const std::vector<int64_t> ids = {2, 4, 0, 3, 5, 1, 4, 3, 2, 3};
   std::vector<float> weights = randomVector(batch * topK, 30, 0.1f, 1.0f);
   std::vector<float> want(batch * hidden), got(batch * hidden);
-  k::moeExperts(x.data(), ids.data(), weights.data(), batch, hidden, topK, 2,
-                3, width, fp32[0].data(), fp32[1].data(), fp32[2].data(),
+  k::moeExperts(x.data(), ids.data(), weights.data(), batch, hidden, topK, 2, 3,
+                width, fp32[0].data(), fp32[1].data(), fp32[2].data(),
                 want.data());
-  k::moeExperts(x.data(), ids.data(), weights.data(), batch, hidden, topK, 2,
-                3, width, half[0].data(), half[1].data(), half[2].data(),
+  k::moeExperts(x.data(), ids.data(), weights.data(), batch, hidden, topK, 2, 3,
+                width, half[0].data(), half[1].data(), half[2].data(),
                 got.data());
   expectNear(want, got);
 }
@@ -232,8 +233,8 @@ TEST_P(HalfWeights, MlaAbsorbedProjectionsMatchFp32) {
 
   std::vector<float> in = randomVector(batch * heads * rank, 34);
   std::vector<float> wantV(batch * heads * vDim), gotV(batch * heads * vDim);
-  k::mlaValueProjection(in.data(), kvB.widened.data(), batch, heads, nope,
-                        vDim, rank, wantV.data());
+  k::mlaValueProjection(in.data(), kvB.widened.data(), batch, heads, nope, vDim,
+                        rank, wantV.data());
   k::mlaValueProjection(in.data(), kvB.half(), batch, heads, nope, vDim, rank,
                         gotV.data());
   expectNear(wantV, gotV);

@@ -54,7 +54,9 @@ void writeCheckpoint(const helix::rt::test::TempDir &dir, const char *dtype) {
   t::writeBytes(dir.file("model.safetensors"),
                 t::alignedSafetensorsFile(
                     {{"e", "F32", {2}, t::f32Bytes({7, 8})},
-                     {"w", dtype, {4, 6},
+                     {"w",
+                      dtype,
+                      {4, 6},
                       std::string(dtype) == "F32" ? t::f32Bytes(w)
                                                   : t::u16Bytes(half)}}));
 }
@@ -119,7 +121,8 @@ TEST_P(RankContextLoads, EachRankLoadsItsSlice) {
     EXPECT_EQ(rows.data.empty(), half);
     EXPECT_EQ(ranks[r].weightBytesOf(HELIX_DTYPE_F32),
               (half ? 0 : (12 + 12) * 4) + (r == 2 ? 8 : 0));
-    EXPECT_EQ(ranks[r].weightBytes(), (12 + 12) * (half ? 2 : 4) + (r == 2 ? 8 : 0));
+    EXPECT_EQ(ranks[r].weightBytes(),
+              (12 + 12) * (half ? 2 : 4) + (r == 2 ? 8 : 0));
     // Columns [3 kvp, 3 kvp + 3) of every row, whatever the TPA index.
     const LocalWeight &cols = ranks[r].weight(1);
     ASSERT_EQ(cols.shape, (std::vector<int64_t>{4, 3}));

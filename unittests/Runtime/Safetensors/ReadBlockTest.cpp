@@ -246,7 +246,6 @@ TEST_F(SafetensorsReadBlock, BlockAlongDim0TouchesOnlyItsRows) {
   EXPECT_DEATH(read("w", 0, 3, 1, pageFloats), "");
 }
 
-
 // Half-precision blocks kept in their dtype: copied bit for bit, or used in
 // place where the block is one aligned run of the file.
 std::vector<uint16_t> halfBits(const std::vector<uint8_t> &bytes) {
@@ -264,10 +263,9 @@ TEST_F(SafetensorsReadBlock, ReadAsOwnDtypeCopiesTheBits) {
     std::vector<uint16_t> all = halfBits(specs[t].data);
     std::vector<uint16_t> got(8, 0xffff);
     char error[256];
-    ASSERT_EQ(helix_checkpoint_read_block_as(opened.checkpoint.get(),
-                                             specs[t].name.c_str(), 1, 1, 2,
-                                             dtype, got.data(), error,
-                                             sizeof error),
+    ASSERT_EQ(helix_checkpoint_read_block_as(
+                  opened.checkpoint.get(), specs[t].name.c_str(), 1, 1, 2,
+                  dtype, got.data(), error, sizeof error),
               HELIX_OK)
         << error;
     EXPECT_EQ(got, (std::vector<uint16_t>{all[1], all[2], all[4], all[5],
@@ -280,9 +278,9 @@ TEST_F(SafetensorsReadBlock, ReadAsOwnDtypeCopiesTheBits) {
               HELIX_OK);
     EXPECT_EQ(floats, (std::vector<float>{3, 4, 5, 6, 7, 8}));
     // Never rounded: F32 is not read as half, nor BF16 as F16.
-    EXPECT_EQ(helix_checkpoint_read_block_as(
-                  opened.checkpoint.get(), "f32", 0, 0, 1, dtype, got.data(),
-                  error, sizeof error),
+    EXPECT_EQ(helix_checkpoint_read_block_as(opened.checkpoint.get(), "f32", 0,
+                                             0, 1, dtype, got.data(), error,
+                                             sizeof error),
               HELIX_ERROR_INVALID_ARGUMENT);
     EXPECT_NE(std::string(error).find("is F32"), std::string::npos) << error;
   }
@@ -295,16 +293,16 @@ TEST_F(SafetensorsReadBlock, MapBlockPointsIntoTheFileAndOutlivesClose) {
   const void *data = nullptr;
   helix_checkpoint_mapping *mapping = nullptr;
   char error[256];
-  ASSERT_EQ(helix_checkpoint_map_block(opened.checkpoint.get(), "bf16", 0, 1,
-                                       2, &data, &mapping, error, sizeof error),
+  ASSERT_EQ(helix_checkpoint_map_block(opened.checkpoint.get(), "bf16", 0, 1, 2,
+                                       &data, &mapping, error, sizeof error),
             HELIX_OK)
       << error;
   ASSERT_TRUE(data && mapping);
   // A dim-1 block of several columns is not one run: the caller copies.
   const void *strided = &error;
   helix_checkpoint_mapping *none = nullptr;
-  ASSERT_EQ(helix_checkpoint_map_block(opened.checkpoint.get(), "bf16", 1, 1,
-                                       2, &strided, &none, error, sizeof error),
+  ASSERT_EQ(helix_checkpoint_map_block(opened.checkpoint.get(), "bf16", 1, 1, 2,
+                                       &strided, &none, error, sizeof error),
             HELIX_OK);
   EXPECT_EQ(strided, nullptr);
   EXPECT_EQ(none, nullptr);
@@ -315,8 +313,8 @@ TEST_F(SafetensorsReadBlock, MapBlockPointsIntoTheFileAndOutlivesClose) {
   EXPECT_NE(strided, nullptr);
   helix_checkpoint_mapping_release(none);
   // Out-of-range blocks fail as reads do.
-  EXPECT_EQ(helix_checkpoint_map_block(opened.checkpoint.get(), "bf16", 0, 3,
-                                       2, &strided, &none, error, sizeof error),
+  EXPECT_EQ(helix_checkpoint_map_block(opened.checkpoint.get(), "bf16", 0, 3, 2,
+                                       &strided, &none, error, sizeof error),
             HELIX_ERROR_OUT_OF_RANGE);
   opened.checkpoint.reset(); // closes the checkpoint; the mapping stays
   std::vector<uint16_t> got(6);
@@ -330,8 +328,8 @@ TEST_F(SafetensorsReadBlock, MapBlockRefusesMisalignedData) {
   const void *data = &data;
   helix_checkpoint_mapping *mapping = nullptr;
   char error[256];
-  ASSERT_EQ(helix_checkpoint_map_block(opened.checkpoint.get(), "bf16", 0, 0,
-                                       4, &data, &mapping, error, sizeof error),
+  ASSERT_EQ(helix_checkpoint_map_block(opened.checkpoint.get(), "bf16", 0, 0, 4,
+                                       &data, &mapping, error, sizeof error),
             HELIX_OK);
   EXPECT_EQ(data, nullptr);
   EXPECT_EQ(mapping, nullptr);
