@@ -1,21 +1,26 @@
 # Shared by the CPU benchmarks: the random-weight Llama-style models they
 # run. Source it after scripts/lib/common.sh.
 
-# bench_model MODEL DIR: sets H L Q K D F V for MODEL (anchor: the
+# bench_model MODEL DIR [DTYPE]: sets H L Q K D F V for MODEL (anchor: the
 # perf-anchors model, hidden 1024, 8 layers, 16 query / 4 KV heads of 64, FFN
-# 2816, vocab 32000; demo: scripts/demo.sh's model) and writes its fp32
-# checkpoint to DIR/model once.
+# 2816, vocab 32000; demo: scripts/demo.sh's model) and writes its
+# checkpoint once: DTYPE float32 (the default) to DIR/model, bfloat16 or
+# float16 (the same random weights, rounded) to DIR/model-bfloat16 or
+# DIR/model-float16. Sets MODEL_DIR to it.
 bench_model() {
+  local dtype=${3:-float32}
   case $1 in
     anchor) H=1024 L=8 Q=16 K=4 D=64 F=2816 V=32000 ;;
     demo) H=256 L=4 Q=8 K=4 D=32 F=512 V=1024 ;;
     *) echo "error: MODEL must be anchor or demo" >&2; return 2 ;;
   esac
   mkdir -p "$2"
-  if [ ! -f "$2/model/config.json" ]; then
-    /usr/bin/python3 "$HELIX_ROOT/test/e2e/make_tiny_model.py" -o "$2/model" \
+  MODEL_DIR=$2/model
+  [ "$dtype" = float32 ] || MODEL_DIR=$2/model-$dtype
+  if [ ! -f "$MODEL_DIR/config.json" ]; then
+    /usr/bin/python3 "$HELIX_ROOT/test/e2e/make_tiny_model.py" -o "$MODEL_DIR" \
       --arch llama --hidden $H --layers $L --heads $Q --kv-heads $K --head-dim $D \
-      --intermediate $F --vocab $V --seed 1 >/dev/null
+      --intermediate $F --vocab $V --seed 1 --dtype "$dtype" >/dev/null
   fi
 }
 

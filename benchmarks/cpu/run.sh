@@ -9,32 +9,41 @@
 # 8 query / 4 KV heads of 32, FFN 512, vocab 1024, fp32).
 # Random weights; batch B sequences with a prompt of P tokens (chunked
 # prefill), then G new tokens; the median is over the decode steps.
+# DTYPES="float32 bfloat16 float16" runs the same weights as each checkpoint
+# dtype (default float32; the CPU device keeps bf16/f16 matrices as they
+# are, so a step streams their bytes); RANKS="1 2" picks the rank counts
+# (default 1 2 4 8).
 set -euo pipefail
 source "$(dirname "$0")/../../scripts/lib/common.sh"
 
 source "$(dirname "$0")/model.sh"
 
 B=${B:-1}; P=${P:-256}; G=${G:-32}; MODEL=${MODEL:-anchor}
+DTYPES=${DTYPES:-float32}; RANKS=${RANKS:-1 2 4 8}
 helix_configure "$HELIX_ROOT/build"
 helix_build "$HELIX_ROOT/build" >/dev/null
 bin="$HELIX_ROOT/build/bin"
 work="$HELIX_ROOT/build/bench-cpu-$MODEL"
-bench_model "$MODEL" "$work"
+for dtype in $DTYPES; do bench_model "$MODEL" "$work" "$dtype"; done
 bench_prompts "$work/prompts.json" "$B" "$P" "$V"
 
 # Bytes a step must stream: every weight except the embedding table (only B
-# rows of it are gathered).
-weights=$(( (V*H + L*(H*Q*D*2 + H*K*D*2 + 3*H*F) + (2*L+1)*H) * 4 ))
-echo "model ($MODEL): Llama-style fp32, $((weights/1000000)) MB of weights streamed per step; batch $B, prompt $P, $G new tokens"
+# rows of it are gathered); matrices in the checkpoint's dtype, norms fp32.
+matrices=$(( V*H + L*(H*Q*D*2 + H*K*D*2 + 3*H*F) )); norms=$(( (2*L+1)*H*4 ))
+streamed() { case $1 in float32) echo $(( matrices*4 + norms )) ;; *) echo $(( matrices*2 + norms )) ;; esac; }
+echo "model ($MODEL): Llama-style, $(for d in $DTYPES; do printf '%s %s MB, ' "$d" $(( $(streamed "$d")/1000000 )); done)of weights streamed per step; batch $B, prompt $P, $G new tokens"
 echo "host: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 cores=$(nproc)
 declare -A triad
 for t in $(seq 1 "$cores"); do triad[$t]=$("$bin/helix-stream-triad" "$t"); done
 echo "STREAM triad (GB/s): $(for t in $(seq 1 "$cores"); do printf '%s thread(s) %s; ' "$t" "${triad[$t]}"; done)"
 echo
-echo "| ranks N | layout | median ms/step | tokens/s | bandwidth floor (ms) | % of floor |"
-echo "|---|---|---|---|---|---|"
-for n in 1 2 4 8; do
+echo "| dtype | ranks N | layout | median ms/step | tokens/s | bandwidth floor (ms) | % of floor |"
+echo "|---|---|---|---|---|---|---|"
+for dtype in $DTYPES; do
+bench_model "$MODEL" "$work" "$dtype"
+weights=$(streamed "$dtype")
+for n in $RANKS; do
   case $n in
     1) layout=() ; name=unsharded ;;
     2) name=kvp=2,tpa=1,tpf=2 ;;
@@ -42,7 +51,7 @@ for n in 1 2 4 8; do
     8) name=kvp=2,tpa=4,tpf=8 ;;
   esac
   [ "$n" = 1 ] || layout=(--layout "$name")
-  line=$("$bin/helix-run" --model "$work/model" --prompts "$work/prompts.json" \
+  line=$("$bin/helix-run" --model "$MODEL_DIR" --prompts "$work/prompts.json" \
     --max-new-tokens "$G" --cache-dir "$work/cache" "${layout[@]}" | head -1)
   ms=$(sed -E 's/.*median ([0-9.]+) ms\/step.*/\1/' <<<"$line")
   tps=$(sed -E 's/.*, ([0-9.]+) tokens\/s.*/\1/' <<<"$line")
@@ -51,5 +60,6 @@ for n in 1 2 4 8; do
   used=$(( n < cores ? n : cores ))
   floor=$(awk -v w="$weights" -v bw="${triad[$used]}" 'BEGIN { printf "%.1f", w / (bw * 1e9) * 1000 }')
   pct=$(awk -v f="$floor" -v m="$ms" 'BEGIN { printf "%.0f", 100 * f / m }')
-  echo "| $n | $name | $ms | $tps | $floor | $pct% |"
+  echo "| $dtype | $n | $name | $ms | $tps | $floor | $pct% |"
+done
 done

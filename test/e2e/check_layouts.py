@@ -2,10 +2,14 @@
 
 usage: check_layouts.py --helix-run PATH --model DIR --prompts P.json
            --max-new-tokens N --baseline PREFIX --cache-dir DIR --work DIR
-           [--backend cpu|cuda] [--run-arg=ARG...] (--layout L [--kv-block B] [--microbatches M]
-           [--prefill-chunk C] [--mpi NP])...
+           [--backend cpu|cuda] [--run-arg=ARG...] [--cases FILE]
+           (--layout L [--kv-block B] [--microbatches M] [--prefill-chunk C]
+           [--mpi NP])...
 
-PREFIX.json / PREFIX.npy are the baseline run's outputs. Every case must give
+--cases FILE adds the cases written in FILE, one per line (`--layout ...`,
+as on the command line; `#` starts a comment), so that tests of one model in
+several dtypes share one list. PREFIX.json / PREFIX.npy are the baseline
+run's outputs. Every case must give
 identical tokens and logits within 1e-4 of the baseline's largest logit
 (compare_runs.py). Exits non-zero on the first failing case.
 """
@@ -25,8 +29,21 @@ def parse_cases(argv):
     return common, cases
 
 
+def expand_case_files(argv):
+    out = []
+    args = iter(argv)
+    for arg in args:
+        if arg == "--cases":
+            with open(next(args)) as f:
+                for line in f:
+                    out += shlex.split(line, comments=True)
+        else:
+            out.append(arg)
+    return out
+
+
 def main():
-    common, cases = parse_cases(sys.argv[1:])
+    common, cases = parse_cases(expand_case_files(sys.argv[1:]))
     parser = argparse.ArgumentParser()
     for flag in ("--helix-run", "--model", "--prompts", "--max-new-tokens",
                  "--baseline", "--cache-dir", "--work"):

@@ -93,6 +93,9 @@ helix_status helix_rank_step_rows(helix_rank *rank, const int64_t *tokens,
 
 /* Bytes of weights and of KV cache this rank holds. */
 int64_t helix_rank_weight_bytes(const helix_rank *rank);
+/* Of its weight bytes, those held as `dtype` (the CPU device keeps bf16/f16
+ * matrices in the checkpoint's dtype; norms and other vectors are F32). */
+int64_t helix_rank_weight_bytes_of(const helix_rank *rank, helix_dtype dtype);
 int64_t helix_rank_cache_bytes(const helix_rank *rank);
 int64_t helix_rank_vocab_size(const helix_rank *rank);
 

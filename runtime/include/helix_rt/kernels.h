@@ -1,9 +1,12 @@
 /*===- kernels.h - CPU kernels of the helix runtime ------------*- C++ -*-===*
  *
  * The compute the compiled decode step calls into (like IREE's ukernels):
- * plain fp32, row-major, contiguous buffers; B is the (micro-)batch. Each
- * kernel implements exactly the semantics of the helix op it is named
- * after (docs/dialect.md); `helix_rt::kernels` has no state and no MLIR.
+ * fp32 activations, row-major, contiguous buffers; B is the (micro-)batch.
+ * Weight matrices are fp32 or stay in the checkpoint's bf16 / f16 (`Weights`):
+ * the kernels read those directly and accumulate in fp32, so a step streams
+ * half the bytes. Each kernel implements exactly the semantics of the helix
+ * op it is named after (docs/dialect.md); `helix_rt::kernels` has no MLIR and
+ * no state but the instruction set its half-precision loops run on.
  *
  *===----------------------------------------------------------------------===*/
 #ifndef HELIX_RT_KERNELS_H
@@ -13,18 +16,59 @@
 
 namespace helix_rt::kernels {
 
+/// What a weight matrix holds: fp32, or the checkpoint's bfloat16 or IEEE
+/// binary16 values as they are (the values of helix_dtype).
+enum class WeightType : int32_t { F32 = 0, BF16 = 1, F16 = 2 };
+
+/// A row-major weight in its stored type. Implicit from `const float *`, so
+/// fp32 callers read as before.
+struct Weights {
+  const void *data = nullptr;
+  WeightType type = WeightType::F32;
+
+  Weights() = default;
+  Weights(const float *p) : data(p) {}
+  Weights(const void *p, WeightType t) : data(p), type(t) {}
+  /// The weight from element `offset` on (a row block).
+  Weights at(int64_t offset) const {
+    const char *base = static_cast<const char *>(data);
+    return {base + offset * (type == WeightType::F32 ? 4 : 2), type};
+  }
+  bool isF32() const { return type == WeightType::F32; }
+  const float *f32() const { return static_cast<const float *>(data); }
+  const uint16_t *half() const { return static_cast<const uint16_t *>(data); }
+};
+
+/// The instruction sets of the half-precision loops (bf16/f16 -> fp32
+/// conversion fused into the dot products): AVX-512F (16 lanes), AVX2 + FMA
+/// + F16C (8 lanes), or portable code (GCC vector extensions, integer
+/// conversion). The best the CPU supports is chosen at first use (cpuid);
+/// HELIX_CPU_ISA=portable|avx2|avx512 asks for another one.
+enum class Isa : int32_t { Portable = 0, Avx2 = 1, Avx512 = 2 };
+
+bool isaSupported(Isa isa);
+Isa activeIsa();
+/// Makes `isa` the active one (tests, benchmarks); false, changing nothing,
+/// when this CPU or build lacks it. Not for use while kernels run.
+bool setIsa(Isa isa);
+const char *isaName(Isa isa);
+
+/// dst[i] = float(w[i]) for `count` values: exact (the hardware f16
+/// conversion quiets signalling NaNs, which stay NaNs).
+void toFloat(Weights w, int64_t count, float *dst);
+
 /// out[b] = table[tokens[b]], table [vocab, hidden]. Tokens are checked by
 /// the caller (0 <= token < vocab).
-void embed(const float *table, int64_t hidden, const int64_t *tokens,
-           int64_t batch, float *out);
+void embed(Weights table, int64_t hidden, const int64_t *tokens, int64_t batch,
+           float *out);
 
 /// out = x / sqrt(mean(x^2) + eps) * weight over rows of n.
 void rmsNorm(const float *x, const float *weight, int64_t batch, int64_t n,
              float eps, float *out);
 
 /// out[B, n] = x[B, k] * W^T, W stored [n, k] (torch.nn.Linear layout).
-void linear(const float *x, const float *weight, int64_t batch, int64_t k,
-            int64_t n, float *out);
+void linear(const float *x, Weights weight, int64_t batch, int64_t k, int64_t n,
+            float *out);
 
 /// out = a + b, elementwise over count values.
 void add(const float *a, const float *b, int64_t count, float *out);
@@ -63,15 +107,14 @@ void argmax(const float *logits, int64_t batch, int64_t vocab, int64_t *out);
 /// Dense SwiGLU on a width block: out[B, hidden] = down(silu(gate x) * up x)
 /// with gate/up [width, hidden], down [hidden, width] (a partial sum when
 /// width is one rank's block).
-void swiglu(const float *x, const float *gate, const float *up,
-            const float *down, int64_t batch, int64_t hidden, int64_t width,
-            float *out);
+void swiglu(const float *x, Weights gate, Weights up, Weights down,
+            int64_t batch, int64_t hidden, int64_t width, float *out);
 
 /// DeepSeek-V3 router (Hugging Face DeepseekV3TopkRouter): sigmoid scores,
 /// biased choice, group-limited top-k (groups ranked by the sum of their two
 /// best biased scores; other groups masked with 0.0), unbiased weights,
 /// normalised by their sum + 1e-20 when normTopkProb, times scaling.
-void moeRoute(const float *x, const float *gateWeight, const float *bias,
+void moeRoute(const float *x, Weights gateWeight, const float *bias,
               int64_t batch, int64_t hidden, int64_t experts, int64_t topK,
               int64_t groups, int64_t topkGroup, bool normTopkProb,
               float scaling, int64_t *ids, float *weights);
@@ -82,8 +125,8 @@ void moeRoute(const float *x, const float *gateWeight, const float *bias,
 void moeExperts(const float *x, const int64_t *ids, const float *weights,
                 int64_t batch, int64_t hidden, int64_t topK,
                 int64_t firstExpert, int64_t numLocal, int64_t width,
-                const float *const *gate, const float *const *up,
-                const float *const *down, float *out);
+                const Weights *gate, const Weights *up, const Weights *down,
+                float *out);
 
 /// Partial GQA attention of B sequences over token rows given per sequence
 /// (`length[b]` cached tokens at keys[b] / values[b], each token
@@ -101,10 +144,9 @@ void gqaPartialAttention(const float *q, const float *const *keys,
 /// (nope + vDim), rank]. Scores scale * ((W_UK,h^T q_nope) . c + q_rope .
 /// k_rope); out [B, heads, rank + 1] = latent-space output then LSE.
 void mlaPartialAttention(const float *q, const float *const *latent,
-                         const int64_t *length, const float *kvB,
-                         int64_t batch, int64_t heads, int64_t nope,
-                         int64_t ropeDim, int64_t vDim, int64_t rank,
-                         float scale, float *out);
+                         const int64_t *length, Weights kvB, int64_t batch,
+                         int64_t heads, int64_t nope, int64_t ropeDim,
+                         int64_t vDim, int64_t rank, float scale, float *out);
 
 /// Exact merge: in [shards, B, heads, width + 1] (output then LSE) ->
 /// out [B, heads * width]. LSE = -inf shards weigh 0; all empty gives 0.
@@ -113,7 +155,7 @@ void lseMerge(const float *in, int64_t shards, int64_t batch, int64_t heads,
 
 /// W_UV for a block of heads: in [B, heads * rank] -> out [B, heads * vDim];
 /// kvB points at the block's rows (heads * (nope + vDim) rows of rank).
-void mlaValueProjection(const float *in, const float *kvB, int64_t batch,
+void mlaValueProjection(const float *in, Weights kvB, int64_t batch,
                         int64_t heads, int64_t nope, int64_t vDim, int64_t rank,
                         float *out);
 

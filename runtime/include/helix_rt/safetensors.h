@@ -5,8 +5,10 @@
  * *.safetensors file in the directory. Files are mmapped; every header is
  * validated on open (JSON, known dtype, offsets inside the file, sizes equal
  * to shape x dtype size, no overlaps) and every read is bounds-checked. Reads
- * convert F32/BF16/F16 to float and copy only the requested block, so a rank
- * that needs 1/N of a tensor touches 1/N of its bytes.
+ * convert F32/BF16/F16 to float (or keep a half-precision tensor's own
+ * dtype) and copy only the requested block, so a rank that needs 1/N of a
+ * tensor touches 1/N of its bytes; a block that is one run of the file can
+ * also be used in place (helix_checkpoint_map_block).
  *
  *===----------------------------------------------------------------------===*/
 #ifndef HELIX_RT_SAFETENSORS_H
@@ -55,6 +57,35 @@ helix_status helix_checkpoint_read_block(const helix_checkpoint *checkpoint,
                                          int64_t begin, int64_t size,
                                          float *dst, char *error,
                                          size_t error_size);
+
+/* Copies the block like helix_checkpoint_read_block, as `dtype`: F32
+ * converts from any dtype; BF16 and F16 copy a tensor of that same dtype
+ * (nothing is ever rounded; another pairing is HELIX_ERROR_INVALID_ARGUMENT).
+ * `dst` holds the block's values of `dtype`'s size, row-major. */
+helix_status helix_checkpoint_read_block_as(const helix_checkpoint *checkpoint,
+                                            const char *name, int32_t dim,
+                                            int64_t begin, int64_t size,
+                                            helix_dtype dtype, void *dst,
+                                            char *error, size_t error_size);
+
+/* A reference that keeps one checkpoint file mapped, also after
+ * helix_checkpoint_close, until it is released. */
+typedef struct helix_checkpoint_mapping helix_checkpoint_mapping;
+
+/* The block (as helix_checkpoint_read_block selects it) in the tensor's own
+ * dtype, where it lies in the mapped file, without a copy. Possible when its
+ * bytes are one run (a 1-D tensor, a block along dim 0, or a dim-1 block
+ * that spans whole rows) aligned to the dtype's size; otherwise the call
+ * succeeds with *data and *mapping NULL, and the caller copies the block
+ * (helix_checkpoint_read_block_as). On success *data stays valid until
+ * helix_checkpoint_mapping_release(*mapping). */
+helix_status helix_checkpoint_map_block(const helix_checkpoint *checkpoint,
+                                        const char *name, int32_t dim,
+                                        int64_t begin, int64_t size,
+                                        const void **data,
+                                        helix_checkpoint_mapping **mapping,
+                                        char *error, size_t error_size);
+void helix_checkpoint_mapping_release(helix_checkpoint_mapping *mapping);
 
 /* Number of tensors, and the name of tensor i (stable order). */
 int64_t helix_checkpoint_size(const helix_checkpoint *checkpoint);

@@ -182,6 +182,12 @@ public:
   }
 
   int64_t weightBytes() const override { return weightSize; }
+  /// Matrices are bf16 here, vectors and router copies fp32.
+  int64_t weightBytesOf(helix_dtype dtype) const override {
+    return dtype == HELIX_DTYPE_BF16  ? bf16Size
+           : dtype == HELIX_DTYPE_F32 ? weightSize - bf16Size
+                                      : 0;
+  }
   int64_t cacheBytes() const override { return cacheSize; }
 
   void *alloc(int64_t bytes) override {
@@ -713,6 +719,7 @@ private:
       return false;
     }
     weightSize += static_cast<int64_t>(fp32 / 2);
+    bf16Size += static_cast<int64_t>(fp32 / 2);
     return true;
   }
 
@@ -722,7 +729,7 @@ private:
   std::map<int64_t, float *> fp32Copies; // router weights, by id
   std::map<std::pair<int64_t, int64_t>, RopeTable> ropeTables;
   ops::CacheLayout cache{};
-  int64_t weightSize = 0, cacheSize = 0;
+  int64_t weightSize = 0, bf16Size = 0, cacheSize = 0;
   void *workspaces[2] = {nullptr, nullptr};
   size_t workspaceSize[2] = {0, 0};
   /// HELIX_CUDA_FAULT_STEP=N (HELIX_CUDA_FAULT_RANK=R, default 0): rank R

@@ -12,11 +12,10 @@
 
 namespace helix_rt::kernels {
 
-void embed(const float *table, int64_t hidden, const int64_t *tokens,
-           int64_t batch, float *out) {
+void embed(Weights table, int64_t hidden, const int64_t *tokens, int64_t batch,
+           float *out) {
   for (int64_t b = 0; b < batch; ++b)
-    std::memcpy(out + b * hidden, table + tokens[b] * hidden,
-                static_cast<size_t>(hidden) * sizeof(float));
+    toFloat(table.at(tokens[b] * hidden), hidden, out + b * hidden);
 }
 
 void rmsNorm(const float *x, const float *weight, int64_t batch, int64_t n,

@@ -9,6 +9,8 @@
 #ifndef HELIX_RT_KERNELS_KERNELUTIL_H
 #define HELIX_RT_KERNELS_KERNELUTIL_H
 
+#include "helix_rt/kernels.h"
+
 #include <cstdint>
 #include <cstring>
 
@@ -132,16 +134,16 @@ inline float expNonPositive(float x) {
 }
 
 /// out[b, j] = x[b] . w[j] for B rows of x (row stride ldx) and n rows of w
-/// (k floats each); out has row stride ldo. Each weight row is read once
-/// from memory for all batch rows.
-void linearRows(const float *x, int64_t ldx, const float *w, int64_t batch,
+/// (k values each, fp32 or half precision); out has row stride ldo. Each
+/// weight row is read once from memory for all batch rows.
+void linearRows(const float *x, int64_t ldx, Weights w, int64_t batch,
                 int64_t k, int64_t n, float *out, int64_t ldo);
 
 /// Dense SwiGLU block (see kernels::swiglu) into out [B, hidden]; x rows
 /// have stride ldx.
-void swigluRows(const float *x, int64_t ldx, const float *gate,
-                const float *up, const float *down, int64_t batch,
-                int64_t hidden, int64_t width, float *out);
+void swigluRows(const float *x, int64_t ldx, Weights gate, Weights up,
+                Weights down, int64_t batch, int64_t hidden, int64_t width,
+                float *out);
 
 /// Softmax attention of `count` queries that read one key/value stream (the
 /// heads of a GQA group or of MLA, over the rows of one sequence: a decode

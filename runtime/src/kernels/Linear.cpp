@@ -6,12 +6,19 @@
 // rows and is compute-bound: from kGemmRows rows on, the product is
 // OpenBLAS's cache-blocked sgemm.
 //
+// bf16/f16 weights are read as they are: below kGemmRows by the active
+// instruction set's fused widen-and-dot loops (HalfOps.h); for sgemm a panel
+// of weight rows at a time is widened into fp32 scratch that stays in L2,
+// so the weights still stream from memory once per call, at half the bytes.
+//
 //===----------------------------------------------------------------------===//
+#include "HalfOps.h"
 #include "KernelUtil.h"
 #include "helix_rt/kernels.h"
 
 #include <cblas.h>
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -23,16 +30,38 @@ namespace detail {
 /// below it the weights' one pass from memory dominates.
 constexpr int64_t kGemmRows = 16;
 
-void linearRows(const float *x, int64_t ldx, const float *w, int64_t batch,
+/// fp32 values of one widened panel of half-precision weight rows (1 MiB:
+/// L2-resident, and wide enough for sgemm's own blocking).
+constexpr int64_t kPanelFloats = int64_t(1) << 18;
+
+/// out[batch, n] = x[batch, k] . w[n, k]^T by sgemm.
+void sgemm(const float *x, int64_t ldx, const float *w, int64_t batch,
+           int64_t k, int64_t n, float *out, int64_t ldo) {
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(batch),
+              static_cast<int>(n), static_cast<int>(k), 1.0f, x,
+              static_cast<int>(ldx), w, static_cast<int>(k), 0.0f, out,
+              static_cast<int>(ldo));
+}
+
+void linearRows(const float *x, int64_t ldx, Weights weights, int64_t batch,
                 int64_t k, int64_t n, float *out, int64_t ldo) {
+  if (batch >= kGemmRows && weights.isF32())
+    return sgemm(x, ldx, weights.f32(), batch, k, n, out, ldo);
   if (batch >= kGemmRows) {
-    // out[batch, n] = x[batch, k] . w[n, k]^T
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(batch),
-                static_cast<int>(n), static_cast<int>(k), 1.0f, x,
-                static_cast<int>(ldx), w, static_cast<int>(k), 0.0f, out,
-                static_cast<int>(ldo));
+    int64_t rows = std::max<int64_t>(
+        1, std::min(n, kPanelFloats / std::max<int64_t>(k, 1)));
+    std::vector<float> panel(static_cast<size_t>(rows * k));
+    for (int64_t j = 0; j < n; j += rows) {
+      int64_t count = std::min(rows, n - j);
+      toFloat(weights.at(j * k), count * k, panel.data());
+      sgemm(x, ldx, panel.data(), batch, k, count, out + j, ldo);
+    }
     return;
   }
+  if (!weights.isF32())
+    return halfOps().gemv(weights.type, x, ldx, weights.half(), batch, k, n,
+                          out, ldo);
+  const float *w = weights.f32();
   for (int64_t j = 0; j < n; ++j) {
     const float *row = w + j * k;
     int64_t b = 0;
@@ -57,9 +86,9 @@ void linearRows(const float *x, int64_t ldx, const float *w, int64_t batch,
   }
 }
 
-void swigluRows(const float *x, int64_t ldx, const float *gate,
-                const float *up, const float *down, int64_t batch,
-                int64_t hidden, int64_t width, float *out) {
+void swigluRows(const float *x, int64_t ldx, Weights gate, Weights up,
+                Weights down, int64_t batch, int64_t hidden, int64_t width,
+                float *out) {
   // act[b, j] = silu(gate_j . x_b) * (up_j . x_b); the gate and up rows of
   // j are each read once for all batch rows.
   std::vector<float> g(static_cast<size_t>(batch * width));
@@ -75,14 +104,13 @@ void swigluRows(const float *x, int64_t ldx, const float *gate,
 
 } // namespace detail
 
-void linear(const float *x, const float *weight, int64_t batch, int64_t k,
-            int64_t n, float *out) {
+void linear(const float *x, Weights weight, int64_t batch, int64_t k, int64_t n,
+            float *out) {
   detail::linearRows(x, k, weight, batch, k, n, out, n);
 }
 
-void swiglu(const float *x, const float *gate, const float *up,
-            const float *down, int64_t batch, int64_t hidden, int64_t width,
-            float *out) {
+void swiglu(const float *x, Weights gate, Weights up, Weights down,
+            int64_t batch, int64_t hidden, int64_t width, float *out) {
   detail::swigluRows(x, hidden, gate, up, down, batch, hidden, width, out);
 }
 

@@ -14,21 +14,27 @@
 namespace helix_rt::kernels {
 
 void mlaPartialAttention(const float *q, const float *const *latent,
-                         const int64_t *length, const float *kvB,
-                         int64_t batch, int64_t heads, int64_t nope,
-                         int64_t ropeDim, int64_t vDim, int64_t rank,
-                         float scale, float *out) {
+                         const int64_t *length, Weights kvB, int64_t batch,
+                         int64_t heads, int64_t nope, int64_t ropeDim,
+                         int64_t vDim, int64_t rank, float scale, float *out) {
   const int64_t qWidth = nope + ropeDim;
   const int64_t keyWidth = rank + ropeDim;
   const int64_t headRows = nope + vDim;
   // Absorbed queries [B, heads, rank + ropeDim] = [q_latent ; q_rope].
   std::vector<float> absorbed(static_cast<size_t>(batch * heads * keyWidth),
                               0.0f);
+  // A half-precision W_UK row is widened once into L1 scratch.
+  std::vector<float> widened(kvB.isF32() ? 0 : static_cast<size_t>(rank));
   for (int64_t h = 0; h < heads; ++h) {
     // q_latent[b, h] = sum_n q_nope[b, h, n] * kvB[h * headRows + n, :]:
     // each W_UK row is loaded once for every sequence of the batch.
     for (int64_t n = 0; n < nope; ++n) {
-      const float *row = kvB + (h * headRows + n) * rank;
+      Weights w = kvB.at((h * headRows + n) * rank);
+      const float *row = w.f32();
+      if (!w.isF32()) {
+        toFloat(w, rank, widened.data());
+        row = widened.data();
+      }
       for (int64_t b = 0; b < batch; ++b)
         detail::axpy(q[(b * heads + h) * qWidth + n], row,
                      absorbed.data() + (b * heads + h) * keyWidth, rank);
@@ -61,13 +67,13 @@ void mlaPartialAttention(const float *q, const float *const *latent,
   });
 }
 
-void mlaValueProjection(const float *in, const float *kvB, int64_t batch,
+void mlaValueProjection(const float *in, Weights kvB, int64_t batch,
                         int64_t heads, int64_t nope, int64_t vDim, int64_t rank,
                         float *out) {
   // out[b, h, :] = W_UV,h in[b, h, :], W_UV,h the last vDim rows of head h.
   for (int64_t h = 0; h < heads; ++h)
     detail::linearRows(in + h * rank, heads * rank,
-                       kvB + (h * (nope + vDim) + nope) * rank, batch, rank,
+                       kvB.at((h * (nope + vDim) + nope) * rank), batch, rank,
                        vDim, out + h * vDim, heads * vDim);
 }
 

@@ -29,7 +29,7 @@ void topIndices(const float *values, int64_t size, int64_t count,
 
 /// The experts of a row come back in descending order of their (group-
 /// masked, biased) choice value; weights[b, k] belongs to ids[b, k].
-void moeRoute(const float *x, const float *gateWeight, const float *bias,
+void moeRoute(const float *x, Weights gateWeight, const float *bias,
               int64_t batch, int64_t hidden, int64_t experts, int64_t topK,
               int64_t groups, int64_t topkGroup, bool normTopkProb,
               float scaling, int64_t *ids, float *weights) {
@@ -85,8 +85,8 @@ void moeRoute(const float *x, const float *gateWeight, const float *bias,
 void moeExperts(const float *x, const int64_t *ids, const float *weights,
                 int64_t batch, int64_t hidden, int64_t topK,
                 int64_t firstExpert, int64_t numLocal, int64_t width,
-                const float *const *gate, const float *const *up,
-                const float *const *down, float *out) {
+                const Weights *gate, const Weights *up, const Weights *down,
+                float *out) {
   std::fill(out, out + batch * hidden, 0.0f);
   // Rows routed to each local expert, with their routing weights, so that
   // an expert's matrices are read once for all the rows that use it.

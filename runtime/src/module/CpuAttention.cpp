@@ -24,11 +24,9 @@ bool CpuDevice::upload(RankContext &c, int64_t rows, int64_t slots,
   // RankContext checked that the cache's size fits an int64_t.
   cache.assign(static_cast<size_t>(spec.layers * rows * slots * tokenWidth),
                0.0f);
-  int64_t floats = 0;
   int64_t count = static_cast<int64_t>(c.manifest().weights.size());
   for (int64_t id = 0; id < count; ++id)
-    floats += static_cast<int64_t>(c.weight(id).data.size());
-  weightSize = floats * 4;
+    weightSize[c.weight(id).dtype()] += c.weight(id).bytes();
   return true;
 }
 
@@ -125,9 +123,10 @@ void CpuDevice::mlaPartialAttention(RankContext &c, int64_t layer, int64_t kvb,
                                     int64_t heads, int64_t nope, int64_t vDim,
                                     float scale, const F32x4 &out) {
   const CacheSpec &spec = *c.manifest().cache;
-  const float *kvB = weightData(c, kvb, heads * (nope + vDim), spec.kvLoraRank);
+  k::Weights kvB = weightData(c, kvb, heads * (nope + vDim), spec.kvLoraRank);
   SequenceViews views;
-  if (!kvB || !sequenceViews(c, layer, positions, rank, rowOffset, 0, views))
+  if (!kvB.data ||
+      !sequenceViews(c, layer, positions, rank, rowOffset, 0, views))
     return;
   k::mlaPartialAttention(q.data(), views.first.data(), views.length.data(), kvB,
                          q.size(0), heads, nope, spec.ropeDim, vDim,

@@ -18,23 +18,33 @@ namespace helix_rt {
 
 namespace k = kernels;
 
-const float *CpuDevice::weightData(RankContext &c, int64_t id, int64_t rows,
-                                   int64_t cols) {
+k::Weights CpuDevice::weightData(RankContext &c, int64_t id, int64_t rows,
+                                 int64_t cols) {
   const LocalWeight &w = c.weight(id);
   const std::string &name = c.manifest().weights.at(id).name;
   if (!w.owned) {
     c.fail("internal error: weight '" + name + "' is not loaded on rank " +
            std::to_string(c.rank()));
-    return nullptr;
+    return {};
   }
   bool ok = (rows < 0 || w.shape[0] == rows) &&
             (cols < 0 || (w.shape.size() > 1 ? w.shape[1] : 1) == cols);
   if (!ok) {
     c.fail("internal error: weight '" + name +
            "' has a local shape that does not match the compiled step");
+    return {};
+  }
+  return w.values;
+}
+
+const float *CpuDevice::vectorData(RankContext &c, int64_t id, int64_t size) {
+  k::Weights w = weightData(c, id, size, -1);
+  if (w.data && !w.isF32()) {
+    c.fail("internal error: weight '" + c.manifest().weights.at(id).name +
+           "' is not fp32");
     return nullptr;
   }
-  return w.data.data();
+  return w.data ? w.f32() : nullptr;
 }
 
 void *CpuDevice::alloc(int64_t bytes) {
@@ -68,12 +78,8 @@ void CpuDevice::add(RankContext &, const F32x2 &a, const F32x2 &b,
 
 void CpuDevice::rmsNorm(RankContext &c, int64_t weight, float eps,
                         const F32x2 &in, const F32x2 &out) {
-  const LocalWeight &w = c.weight(weight);
-  if (!w.owned || static_cast<int64_t>(w.data.size()) != in.size(1))
-    return c.fail("internal error: RMSNorm weight '" +
-                  c.manifest().weights.at(weight).name +
-                  "' is missing or does not match the step");
-  k::rmsNorm(in.data(), w.data.data(), in.size(0), in.size(1), eps, out.data());
+  if (const float *w = vectorData(c, weight, in.size(1)))
+    k::rmsNorm(in.data(), w, in.size(0), in.size(1), eps, out.data());
 }
 
 void CpuDevice::lseMerge(RankContext &, const F32x4 &in, const F32x2 &out) {
@@ -98,8 +104,8 @@ void CpuDevice::kvOwner(RankContext &, int64_t block, int64_t shards,
 void CpuDevice::embed(RankContext &c, int64_t weight, const I64x1 &tokens,
                       const F32x2 &out) {
   int64_t vocab = c.manifest().model.vocabSize;
-  const float *table = weightData(c, weight, vocab, out.size(1));
-  if (!table)
+  k::Weights table = weightData(c, weight, vocab, out.size(1));
+  if (!table.data)
     return;
   for (int64_t b = 0; b < tokens.size(0); ++b)
     if (tokens.data()[b] < 0 || tokens.data()[b] >= vocab)
@@ -110,7 +116,8 @@ void CpuDevice::embed(RankContext &c, int64_t weight, const I64x1 &tokens,
 
 void CpuDevice::linear(RankContext &c, int64_t weight, const F32x2 &in,
                        const F32x2 &out) {
-  if (const float *w = weightData(c, weight, out.size(1), in.size(1)))
+  k::Weights w = weightData(c, weight, out.size(1), in.size(1));
+  if (w.data)
     k::linear(in.data(), w, in.size(0), in.size(1), out.size(1), out.data());
 }
 
@@ -125,7 +132,8 @@ void CpuDevice::mlaValueProjection(RankContext &c, int64_t kvb, int64_t nope,
                                    int64_t vDim, const F32x2 &in,
                                    const F32x2 &out) {
   int64_t heads = out.size(1) / vDim, rank = in.size(1) / heads;
-  if (const float *kvB = weightData(c, kvb, heads * (nope + vDim), rank))
+  k::Weights kvB = weightData(c, kvb, heads * (nope + vDim), rank);
+  if (kvB.data)
     k::mlaValueProjection(in.data(), kvB, in.size(0), heads, nope, vDim, rank,
                           out.data());
 }
@@ -166,10 +174,10 @@ void CpuDevice::swiglu(RankContext &c, int64_t gate, int64_t up, int64_t down,
                        const F32x2 &in, const F32x2 &out) {
   int64_t hidden = in.size(1);
   int64_t width = c.weight(gate).shape.empty() ? 0 : c.weight(gate).shape[0];
-  const float *g = weightData(c, gate, width, hidden);
-  const float *u = weightData(c, up, width, hidden);
-  const float *d = weightData(c, down, hidden, width);
-  if (g && u && d)
+  k::Weights g = weightData(c, gate, width, hidden);
+  k::Weights u = weightData(c, up, width, hidden);
+  k::Weights d = weightData(c, down, hidden, width);
+  if (g.data && u.data && d.data)
     k::swiglu(in.data(), g, u, d, in.size(0), hidden, width, out.data());
 }
 
@@ -178,9 +186,9 @@ void CpuDevice::moeRoute(RankContext &c, int64_t gate, int64_t bias,
                          bool norm, float scaling, const F32x2 &in,
                          const I64x2 &ids, const F32x2 &weights) {
   int64_t experts = c.manifest().weights.at(gate).shape[0];
-  const float *g = weightData(c, gate, experts, in.size(1));
-  const float *b = weightData(c, bias, experts, -1);
-  if (g && b)
+  k::Weights g = weightData(c, gate, experts, in.size(1));
+  const float *b = vectorData(c, bias, experts);
+  if (g.data && b)
     k::moeRoute(in.data(), g, b, in.size(0), in.size(1), experts, topK, groups,
                 topkGroup, norm, scaling, ids.data(), weights.data());
 }
@@ -190,7 +198,7 @@ void CpuDevice::moeExperts(RankContext &c, int64_t moe, const F32x2 &in,
                            const F32x2 &out) {
   const MoeSpec &spec = c.manifest().moes.at(moe);
   int64_t hidden = in.size(1), batch = in.size(0);
-  std::vector<const float *> gate, up, down;
+  std::vector<k::Weights> gate, up, down;
   int64_t first = -1, width = 0;
   for (int64_t e = 0; e < spec.numExperts; ++e) {
     const std::vector<int64_t> &w = spec.experts[e];
@@ -203,9 +211,9 @@ void CpuDevice::moeExperts(RankContext &c, int64_t moe, const F32x2 &in,
       return c.fail("internal error: rank " + std::to_string(c.rank()) +
                     " owns a non-contiguous set of experts");
     width = c.weight(w[0]).shape[0];
-    gate.push_back(c.weight(w[0]).data.data());
-    up.push_back(c.weight(w[1]).data.data());
-    down.push_back(c.weight(w[2]).data.data());
+    gate.push_back(c.weight(w[0]).values);
+    up.push_back(c.weight(w[1]).values);
+    down.push_back(c.weight(w[2]).values);
   }
   k::moeExperts(in.data(), ids.data(), weights.data(), batch, hidden,
                 ids.size(1), first < 0 ? 0 : first,
@@ -216,10 +224,10 @@ void CpuDevice::moeExperts(RankContext &c, int64_t moe, const F32x2 &in,
   const std::vector<int64_t> &s = *spec.shared;
   int64_t sharedWidth =
       c.weight(s[0]).shape.empty() ? 0 : c.weight(s[0]).shape[0];
-  const float *g = weightData(c, s[0], sharedWidth, hidden);
-  const float *u = weightData(c, s[1], sharedWidth, hidden);
-  const float *d = weightData(c, s[2], hidden, sharedWidth);
-  if (!g || !u || !d)
+  k::Weights g = weightData(c, s[0], sharedWidth, hidden);
+  k::Weights u = weightData(c, s[1], sharedWidth, hidden);
+  k::Weights d = weightData(c, s[2], hidden, sharedWidth);
+  if (!g.data || !u.data || !d.data)
     return;
   std::vector<float> shared(static_cast<size_t>(batch * hidden));
   k::swiglu(in.data(), g, u, d, batch, hidden, sharedWidth, shared.data());

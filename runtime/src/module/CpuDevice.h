@@ -1,7 +1,8 @@
 //===- CpuDevice.h - the Device on host memory ------------------*- C++ -*-===//
 //
 // The rank's device when the caller passes none: buffers are host memory,
-// the weights stay where RankContext loaded them (fp32) and the ops are the
+// the weights stay where RankContext loaded them (fp32, or bf16/f16 matrices
+// as the checkpoint holds them, most in its mapping) and the ops are the
 // CPU kernels (helix_rt/kernels.h). It runs both targets' modules: a
 // target=cpu step allocates its buffers itself, a target=cuda one through
 // alloc/free here (HELIX_CUDA_ON_HOST=1 in helix-run).
@@ -11,6 +12,7 @@
 #define HELIX_RT_MODULE_CPUDEVICE_H
 
 #include "Device.h"
+#include "helix_rt/kernels.h"
 
 #include <vector>
 
@@ -24,7 +26,12 @@ public:
   /// Allocates the cache (zeros); the weights are read in place.
   bool upload(RankContext &c, int64_t rows, int64_t slots,
               std::string &error) override;
-  int64_t weightBytes() const override { return weightSize; }
+  int64_t weightBytes() const override {
+    return weightSize[0] + weightSize[1] + weightSize[2];
+  }
+  int64_t weightBytesOf(helix_dtype dtype) const override {
+    return weightSize[dtype];
+  }
   int64_t cacheBytes() const override {
     return static_cast<int64_t>(cache.size()) * 4;
   }
@@ -87,10 +94,12 @@ public:
                   const F32x2 &out) override;
 
 private:
-  /// The rank's block of a weight, or null (and a failure) when it is
+  /// The rank's block of a weight, or null data (and a failure) when it is
   /// missing or its local shape does not match `rows` x `cols` (-1: any).
-  static const float *weightData(RankContext &c, int64_t id, int64_t rows,
-                                 int64_t cols);
+  static kernels::Weights weightData(RankContext &c, int64_t id, int64_t rows,
+                                     int64_t cols);
+  /// The same for a weight the kernel takes as fp32 only (a vector).
+  static const float *vectorData(RankContext &c, int64_t id, int64_t size);
 
   /// Per-sequence token pointers and lengths for a partial attention.
   struct SequenceViews {
@@ -109,7 +118,7 @@ private:
 
   std::vector<float> cache;
   int64_t rows = 0, slots = 0, tokenWidth = 0;
-  int64_t weightSize = 0;
+  int64_t weightSize[3] = {}; // bytes by helix_dtype
 };
 
 } // namespace helix_rt

@@ -21,6 +21,7 @@
 #define HELIX_RT_MODULE_DEVICE_H
 
 #include "MemRef.h"
+#include "helix_rt/safetensors.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -61,14 +62,20 @@ public:
   /// take row r as sequence r.
   virtual bool mapsStepRows() const { return false; }
 
-  /// Takes the rank's loaded weights (host fp32; a device with memory of
-  /// its own copies them, and RankContext then drops the host copies),
+  /// Takes the rank's loaded weights (host fp32 for a device with memory of
+  /// its own, which copies them, and RankContext then drops the host
+  /// copies; the CPU device reads them in place, bf16/f16 matrices as such),
   /// allocates its cache of `rows` x `slots` tokens per layer and binds the
   /// rank's world communicator (before its groups are split). Once per
   /// device.
   virtual bool upload(RankContext &c, int64_t rows, int64_t slots,
                       std::string &error) = 0;
   virtual int64_t weightBytes() const = 0;
+  /// Of those, the bytes held as `dtype` (a device that says nothing holds
+  /// fp32 only).
+  virtual int64_t weightBytesOf(helix_dtype dtype) const {
+    return dtype == HELIX_DTYPE_F32 ? weightBytes() : 0;
+  }
   virtual int64_t cacheBytes() const = 0;
 
   // Memory (host memory on the CPU device). The step's inputs and outputs

@@ -244,6 +244,12 @@ helix_status helix_rank_step_rows(helix_rank *rank, const int64_t *tokens,
 int64_t helix_rank_weight_bytes(const helix_rank *rank) {
   return rank->context.weightBytes();
 }
+int64_t helix_rank_weight_bytes_of(const helix_rank *rank, helix_dtype dtype) {
+  if (dtype != HELIX_DTYPE_F32 && dtype != HELIX_DTYPE_BF16 &&
+      dtype != HELIX_DTYPE_F16)
+    return 0;
+  return rank->context.weightBytesOf(dtype);
+}
 int64_t helix_rank_cache_bytes(const helix_rank *rank) {
   return rank->context.cacheBytes();
 }

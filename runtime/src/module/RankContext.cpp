@@ -18,6 +18,17 @@ std::string shapeString(const std::vector<int64_t> &shape) {
 
 } // namespace
 
+int64_t LocalWeight::count() const {
+  int64_t n = owned ? 1 : 0;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+
+int64_t LocalWeight::bytes() const {
+  return count() * (values.isF32() ? 4 : 2);
+}
+
 Scratch::Scratch(Device &device, int64_t count)
     : device(&device), floats(static_cast<float *>(device.alloc(count * 4))) {}
 
@@ -94,7 +105,9 @@ bool RankContext::init(const Manifest &manifest,
             std::to_string(maxContext) + " tokens does not fit in memory";
     return false;
   }
-  if (!loadWeights(checkpoint, error))
+  // Only the CPU device reads bf16/f16 matrices; a caller's device takes
+  // fp32 and converts them itself.
+  if (!loadWeights(checkpoint, /*keepHalf=*/!device, error))
     return false;
   if (!device) {
     ownDevice = std::make_unique<CpuDevice>();
@@ -112,7 +125,7 @@ bool RankContext::init(const Manifest &manifest,
   return createGroups(error);
 }
 
-bool RankContext::loadWeights(const helix_checkpoint *checkpoint,
+bool RankContext::loadWeights(const helix_checkpoint *checkpoint, bool keepHalf,
                               std::string &error) {
   char message[512];
   weights.resize(spec->weights.size());
@@ -145,19 +158,54 @@ bool RankContext::loadWeights(const helix_checkpoint *checkpoint,
       size = block;
       local.shape[dim] = block;
     }
-    int64_t count = 1;
-    for (int64_t d : local.shape)
-      count *= d;
-    local.data.resize(static_cast<size_t>(count));
-    if (helix_checkpoint_read_block(checkpoint, w.name.c_str(), dim, begin,
-                                    size, local.data.data(), message,
-                                    sizeof message) != HELIX_OK) {
-      error = message;
-      return false;
-    }
     local.owned = true;
+    if (!loadBlock(checkpoint, w.name, info.dtype, dim, begin, size,
+                   keepHalf && local.shape.size() == 2, local, error))
+      return false;
   }
   return true;
+}
+
+bool RankContext::loadBlock(const helix_checkpoint *checkpoint,
+                            const std::string &name, helix_dtype dtype,
+                            int32_t dim, int64_t begin, int64_t size,
+                            bool keepHalf, LocalWeight &local,
+                            std::string &error) {
+  char message[512];
+  auto count = static_cast<size_t>(local.count());
+  if (!keepHalf || dtype == HELIX_DTYPE_F32) {
+    local.data.resize(count);
+    local.values = local.data.data();
+    if (helix_checkpoint_read_block(checkpoint, name.c_str(), dim, begin, size,
+                                    local.data.data(), message,
+                                    sizeof message) == HELIX_OK)
+      return true;
+    error = message;
+    return false;
+  }
+  auto type = static_cast<kernels::WeightType>(dtype);
+  const void *mapped = nullptr;
+  helix_checkpoint_mapping *mapping = nullptr;
+  if (helix_checkpoint_map_block(checkpoint, name.c_str(), dim, begin, size,
+                                 &mapped, &mapping, message,
+                                 sizeof message) != HELIX_OK) {
+    error = message;
+    return false;
+  }
+  if (mapped) {
+    local.mapping.reset(mapping);
+    local.values = {mapped, type};
+    return true;
+  }
+  // A column block (row-parallel projections): its own half copy.
+  local.half.resize(count);
+  local.values = {local.half.data(), type};
+  if (helix_checkpoint_read_block_as(checkpoint, name.c_str(), dim, begin, size,
+                                     dtype, local.half.data(), message,
+                                     sizeof message) == HELIX_OK)
+    return true;
+  error = message;
+  return false;
 }
 
 bool RankContext::createGroups(std::string &error) {
@@ -207,5 +255,9 @@ PendingCollective RankContext::takeCollective(int64_t id) {
 int64_t RankContext::cacheBytes() const { return dev->cacheBytes(); }
 
 int64_t RankContext::weightBytes() const { return dev->weightBytes(); }
+
+int64_t RankContext::weightBytesOf(helix_dtype dtype) const {
+  return dev->weightBytesOf(dtype);
+}
 
 } // namespace helix_rt

@@ -2,8 +2,9 @@
 #ifndef HELIX_RT_MODULE_RANKCONTEXT_H
 #define HELIX_RT_MODULE_RANKCONTEXT_H
 
-#include "helix_rt/manifest_json.h"
 #include "helix_rt/comm.h"
+#include "helix_rt/kernels.h"
+#include "helix_rt/manifest_json.h"
 #include "helix_rt/safetensors.h"
 
 #include <functional>
@@ -14,12 +15,31 @@
 
 namespace helix_rt {
 
+struct MappingRelease {
+  void operator()(helix_checkpoint_mapping *m) const {
+    helix_checkpoint_mapping_release(m);
+  }
+};
+
 /// A loaded weight block: the rank's slice of one manifest entry (empty
-/// when the rank does not own the tensor).
+/// when the rank does not own the tensor). On the CPU device a bf16 or f16
+/// matrix keeps its dtype: used in place in the checkpoint's mapping when
+/// its block is one run of the file, else copied into `half`. Vectors
+/// (norms, biases), fp32 matrices and every weight a caller's device takes
+/// are fp32 in `data`.
 struct LocalWeight {
   std::vector<float> data;
+  std::vector<uint16_t> half;
+  std::unique_ptr<helix_checkpoint_mapping, MappingRelease> mapping;
+  /// Where the values are, and their type: data, half or the mapping.
+  kernels::Weights values;
   std::vector<int64_t> shape; // local shape
   bool owned = false;
+
+  int64_t count() const;
+  /// The values' bytes (mapped ones included: they are read every step).
+  int64_t bytes() const;
+  helix_dtype dtype() const { return static_cast<helix_dtype>(values.type); }
 };
 
 class Device;
@@ -106,10 +126,20 @@ public:
   PendingCollective takeCollective(int64_t id);
 
   int64_t weightBytes() const;
+  /// Of those, the bytes held as `dtype`.
+  int64_t weightBytesOf(helix_dtype dtype) const;
   int64_t cacheBytes() const;
 
 private:
-  bool loadWeights(const helix_checkpoint *checkpoint, std::string &error);
+  /// `keepHalf`: bf16/f16 matrices stay so (the CPU device reads them).
+  bool loadWeights(const helix_checkpoint *checkpoint, bool keepHalf,
+                   std::string &error);
+  /// Reads (or maps) one block of a tensor of `dtype` into `local`, whose
+  /// shape is the block's.
+  static bool loadBlock(const helix_checkpoint *checkpoint,
+                        const std::string &name, helix_dtype dtype, int32_t dim,
+                        int64_t begin, int64_t size, bool keepHalf,
+                        LocalWeight &local, std::string &error);
   bool createGroups(std::string &error);
 
   const Manifest *spec = nullptr;

@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Checkpoint.h"
+#include "Convert.h"
 
 #include <exception>
 
@@ -88,8 +89,56 @@ extern "C" helix_status helix_checkpoint_read_block(
   return guarded(function, error, error_size, [&]() -> Failure {
     if (!checkpoint || !name)
       return invalidArgument(function, "checkpoint or name is null");
-    return checkpoint->readBlock(name, dim, begin, size, dst);
+    return checkpoint->readBlock(name, dim, begin, size, HELIX_DTYPE_F32, dst);
   });
+}
+
+extern "C" helix_status
+helix_checkpoint_read_block_as(const helix_checkpoint *checkpoint,
+                               const char *name, int32_t dim, int64_t begin,
+                               int64_t size, helix_dtype dtype, void *dst,
+                               char *error, size_t error_size) {
+  const char *function = __func__;
+  return guarded(function, error, error_size, [&]() -> Failure {
+    if (!checkpoint || !name)
+      return invalidArgument(function, "checkpoint or name is null");
+    if (dtype != HELIX_DTYPE_F32 && dtype != HELIX_DTYPE_BF16 &&
+        dtype != HELIX_DTYPE_F16)
+      return invalidArgument(function, "unknown dtype");
+    return checkpoint->readBlock(name, dim, begin, size, dtype, dst);
+  });
+}
+
+extern "C" helix_status helix_checkpoint_map_block(
+    const helix_checkpoint *checkpoint, const char *name, int32_t dim,
+    int64_t begin, int64_t size, const void **data,
+    helix_checkpoint_mapping **mapping, char *error, size_t error_size) {
+  const char *function = __func__;
+  if (data)
+    *data = nullptr;
+  if (mapping)
+    *mapping = nullptr;
+  return guarded(function, error, error_size, [&]() -> Failure {
+    if (!checkpoint || !name || !data || !mapping)
+      return invalidArgument(function, "checkpoint, name, data or mapping is "
+                                       "null");
+    BlockRuns block;
+    if (Failure failure =
+            checkpoint->locateBlock(name, dim, begin, size, block))
+      return failure;
+    size_t elementBytes = dtypeSize(block.tensor->dtype);
+    bool oneRun = block.runs <= 1 || block.runLength == block.stride;
+    if (!oneRun || reinterpret_cast<uintptr_t>(block.first) % elementBytes)
+      return {}; // The caller copies it.
+    *mapping = new helix_checkpoint_mapping{block.tensor->file};
+    *data = block.first;
+    return {};
+  });
+}
+
+extern "C" void
+helix_checkpoint_mapping_release(helix_checkpoint_mapping *mapping) {
+  delete mapping;
 }
 
 extern "C" int64_t helix_checkpoint_size(const helix_checkpoint *checkpoint) {

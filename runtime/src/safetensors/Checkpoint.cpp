@@ -50,17 +50,18 @@ Failure helix_checkpoint::open(const std::string &directory,
     FileHeader header;
     if (Failure failure = parseHeader(*file, header))
       return failure;
+    std::shared_ptr<const MappedFile> shared(std::move(file));
     for (TensorEntry &entry : header.tensors) {
       auto [previous, inserted] = fileOf.emplace(entry.name, fileName);
       if (!inserted)
-        return {HELIX_ERROR_FORMAT, file->path() + ": tensor " +
+        return {HELIX_ERROR_FORMAT, shared->path() + ": tensor " +
                                         quote(entry.name) + " is also in " +
                                         previous->second};
-      const uint8_t *data = file->data() + header.dataStart + entry.begin;
+      const uint8_t *data = shared->data() + header.dataStart + entry.begin;
       checkpoint->tensors.push_back({std::move(entry.name), entry.dtype,
-                                     std::move(entry.shape), file.get(), data});
+                                     std::move(entry.shape), shared, data});
     }
-    checkpoint->files.push_back(std::move(file));
+    checkpoint->files.push_back(std::move(shared));
   }
   if (Failure failure = checkWeightMap(plan, fileOf))
     return failure;

@@ -93,4 +93,22 @@ void convertToFloat(helix_dtype dtype, const uint8_t *src, size_t count,
   }
 }
 
+void convertBlock(helix_dtype from, const uint8_t *src, size_t count,
+                  helix_dtype to, uint8_t *dst) {
+  if (from == to) {
+    std::memcpy(dst, src, count * dtypeSize(from));
+    return;
+  }
+  // Only float is a wider target; the caller checked.
+  if (reinterpret_cast<uintptr_t>(dst) % alignof(float) == 0) {
+    convertToFloat(from, src, count, reinterpret_cast<float *>(dst));
+    return;
+  }
+  float value;
+  for (size_t i = 0; i < count; ++i) {
+    convertToFloat(from, src + i * dtypeSize(from), 1, &value);
+    std::memcpy(dst + 4 * i, &value, sizeof(value));
+  }
+}
+
 } // namespace helix::rt

@@ -28,6 +28,11 @@ float halfToFloat(uint16_t bits);
 void convertToFloat(helix_dtype dtype, const uint8_t *src, size_t count,
                     float *dst);
 
+/// Converts `count` values of `from` at `src` to `to` at `dst` (any
+/// alignment): to float from any dtype, or a plain copy when the two match.
+void convertBlock(helix_dtype from, const uint8_t *src, size_t count,
+                  helix_dtype to, uint8_t *dst);
+
 } // namespace helix::rt
 
 #endif // HELIX_RT_SAFETENSORS_CONVERT_H

@@ -245,6 +245,8 @@ bool decode(helix_rank *rank, const Prompts &prompts, int64_t newTokens,
   result.tokens.assign(batch, {});
   result.stopReasons.assign(batch, "length");
   result.weightBytes = helix_rank_weight_bytes(rank);
+  for (helix_dtype dtype : {HELIX_DTYPE_F32, HELIX_DTYPE_BF16, HELIX_DTYPE_F16})
+    result.weightBytesByDtype[dtype] = helix_rank_weight_bytes_of(rank, dtype);
   result.cacheBytes = helix_rank_cache_bytes(rank);
   if (record)
     result.logits.assign(static_cast<size_t>(batch * newTokens * vocab), 0.0f);

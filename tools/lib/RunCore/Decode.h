@@ -36,6 +36,7 @@ struct DecodeResult {
   double prefillMs = 0;      // wall time of the prompt steps, all together
   int64_t prefillTokens = 0; // prompt tokens those steps ingested
   int64_t weightBytes = 0;                  // this rank's weights
+  int64_t weightBytesByDtype[3] = {};       // of those, by helix_dtype
   int64_t cacheBytes = 0;                   // this rank's KV cache shard
 };
 

@@ -65,7 +65,14 @@ bool writeOutputs(const std::string &output, const std::string &logitsPath,
                      {"prefill_ms", result.prefillMs},
                      {"prefill_tokens_per_s", summary.prefillTokensPerSecond}};
     // Rank 0's share: weight memory falls with N for every sharded tensor.
+    // By dtype: what a step streams (the CPU device keeps bf16/f16 matrices
+    // as the checkpoint holds them).
+    const int64_t *byDtype = result.weightBytesByDtype;
     doc["memory"] = {{"weight_bytes_rank0", result.weightBytes},
+                     {"weight_bytes_rank0_by_dtype",
+                      {{"f32", byDtype[HELIX_DTYPE_F32]},
+                       {"bf16", byDtype[HELIX_DTYPE_BF16]},
+                       {"f16", byDtype[HELIX_DTYPE_F16]}}},
                      {"kv_cache_bytes_rank0", result.cacheBytes}};
     std::string tmp = output + ".tmp";
     if (!writeJson(tmp, doc)) {

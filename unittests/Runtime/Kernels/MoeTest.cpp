@@ -164,7 +164,7 @@ TEST(MoeExperts, OnlyLocalExpertsContribute) {
   }
   const std::vector<int64_t> ids = {2, 4, 0, 3, 5, 1, 4, 3, 2, 3};
   std::vector<float> weights = randomVector(batch * topK, 120, 0.1f, 1.0f);
-  std::vector<const float *> gp, up, dp;
+  std::vector<k::Weights> gp, up, dp;
   for (int64_t e = first; e < first + numLocal; ++e) {
     gp.push_back(g[e].data());
     up.push_back(u[e].data());

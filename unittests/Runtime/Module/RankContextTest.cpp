@@ -34,15 +34,46 @@ const char *kManifest = R"({
   "ropes": [], "groups": [{"grid": "helix_attention", "axes": [0]}], "moe": []
 })";
 
-TEST(RankContext, EachRankLoadsItsSlice) {
-  helix::rt::test::TempDir dir;
+/// w[r][c] = 6r + c in `dtype` (exact in all three), e = {7, 8} in F32.
+void writeCheckpoint(const helix::rt::test::TempDir &dir, const char *dtype) {
+  namespace t = helix::rt::test;
   std::vector<float> w(24);
-  for (int i = 0; i < 24; ++i)
-    w[i] = float(i); // w[r][c] = 6r + c
-  helix::rt::test::writeBytes(
-      dir.file("model.safetensors"),
-      helix::rt::test::safetensorsFile({{"e", "F32", {2}, helix::rt::test::f32Bytes({7, 8})},
-                                    {"w", "F32", {4, 6}, helix::rt::test::f32Bytes(w)}}));
+  std::vector<uint16_t> half(24);
+  for (int i = 0; i < 24; ++i) {
+    w[i] = float(i);
+    // bf16: the top half of the float; f16: 1.m x 2^e with 10 mantissa bits.
+    if (std::string(dtype) == "BF16") {
+      half[i] = uint16_t(t::bitsOf(w[i]) >> 16);
+    } else if (i > 0) {
+      int e = 0;
+      while ((2 << e) <= i)
+        ++e;
+      half[i] = uint16_t(((e + 15) << 10) | ((i << (10 - e)) & 0x3ff));
+    }
+  }
+  t::writeBytes(dir.file("model.safetensors"),
+                t::alignedSafetensorsFile(
+                    {{"e", "F32", {2}, t::f32Bytes({7, 8})},
+                     {"w",
+                      dtype,
+                      {4, 6},
+                      std::string(dtype) == "F32" ? t::f32Bytes(w)
+                                                  : t::u16Bytes(half)}}));
+}
+
+/// The values of a loaded block as floats, whatever its dtype.
+std::vector<float> valuesOf(const LocalWeight &w) {
+  std::vector<float> out(static_cast<size_t>(w.count()));
+  helix_rt::kernels::toFloat(w.values, w.count(), out.data());
+  return out;
+}
+
+class RankContextLoads : public ::testing::TestWithParam<const char *> {};
+
+TEST_P(RankContextLoads, EachRankLoadsItsSlice) {
+  helix::rt::test::TempDir dir;
+  const std::string dtype = GetParam();
+  writeCheckpoint(dir, GetParam());
   helix_checkpoint *checkpoint = nullptr;
   char error[256];
   ASSERT_EQ(helix_checkpoint_open(dir.path().c_str(), &checkpoint, error,
@@ -66,6 +97,8 @@ TEST(RankContext, EachRankLoadsItsSlice) {
     });
   for (std::thread &t : threads)
     t.join();
+  // Mapped weights outlive the checkpoint handle.
+  helix_checkpoint_close(checkpoint);
 
   for (int r = 0; r < 4; ++r) {
     ASSERT_EQ(errors[r], "") << "rank " << r;
@@ -76,15 +109,30 @@ TEST(RankContext, EachRankLoadsItsSlice) {
     // Rows [2 tpa, 2 tpa + 2) of w, whatever the KVP index.
     const LocalWeight &rows = ranks[r].weight(0);
     ASSERT_EQ(rows.shape, (std::vector<int64_t>{2, 6}));
+    std::vector<float> rowValues = valuesOf(rows);
     for (int i = 0; i < 2; ++i)
       for (int c = 0; c < 6; ++c)
-        EXPECT_EQ(rows.data[i * 6 + c], 6 * (2 * tpa + i) + c);
+        EXPECT_EQ(rowValues[i * 6 + c], 6 * (2 * tpa + i) + c);
+    // Half-precision matrices keep their dtype on the CPU device: a row
+    // block in place in the file's mapping, a column block as a copy.
+    bool half = dtype != "F32";
+    EXPECT_EQ(rows.values.isF32(), !half);
+    EXPECT_EQ(rows.mapping != nullptr, half);
+    EXPECT_EQ(rows.data.empty(), half);
+    EXPECT_EQ(ranks[r].weightBytesOf(HELIX_DTYPE_F32),
+              (half ? 0 : (12 + 12) * 4) + (r == 2 ? 8 : 0));
+    EXPECT_EQ(ranks[r].weightBytes(),
+              (12 + 12) * (half ? 2 : 4) + (r == 2 ? 8 : 0));
     // Columns [3 kvp, 3 kvp + 3) of every row, whatever the TPA index.
     const LocalWeight &cols = ranks[r].weight(1);
     ASSERT_EQ(cols.shape, (std::vector<int64_t>{4, 3}));
+    std::vector<float> colValues = valuesOf(cols);
     for (int i = 0; i < 4; ++i)
       for (int c = 0; c < 3; ++c)
-        EXPECT_EQ(cols.data[i * 3 + c], 6 * i + 3 * kvp + c);
+        EXPECT_EQ(colValues[i * 3 + c], 6 * i + 3 * kvp + c);
+    EXPECT_EQ(cols.half.size(), half ? 12u : 0u);
+    EXPECT_EQ(cols.mapping, nullptr);
+    EXPECT_TRUE(ranks[r].weight(2).values.isF32() || r != 2); // a vector
     // Only the rank whose tpf coordinate is 2 owns "e".
     EXPECT_EQ(ranks[r].weight(2).owned, r == 2);
     // The KVP group of the all-to-all has the two ranks sharing tpa.
@@ -96,7 +144,9 @@ TEST(RankContext, EachRankLoadsItsSlice) {
   ranks.clear();
   for (helix_comm *comm : comms)
     helix_comm_destroy(comm);
-  helix_checkpoint_close(checkpoint);
 }
+
+INSTANTIATE_TEST_SUITE_P(Dtypes, RankContextLoads,
+                         ::testing::Values("F32", "BF16", "F16"));
 
 } // namespace

@@ -246,4 +246,93 @@ TEST_F(SafetensorsReadBlock, BlockAlongDim0TouchesOnlyItsRows) {
   EXPECT_DEATH(read("w", 0, 3, 1, pageFloats), "");
 }
 
+// Half-precision blocks kept in their dtype: copied bit for bit, or used in
+// place where the block is one aligned run of the file.
+std::vector<uint16_t> halfBits(const std::vector<uint8_t> &bytes) {
+  std::vector<uint16_t> bits(bytes.size() / 2);
+  std::memcpy(bits.data(), bytes.data(), bytes.size());
+  return bits;
+}
+
+TEST_F(SafetensorsReadBlock, ReadAsOwnDtypeCopiesTheBits) {
+  open(matrices(), /*padding=*/1);
+  std::vector<TensorSpec> specs = matrices();
+  for (int t : {1, 2}) {
+    SCOPED_TRACE(specs[t].name);
+    helix_dtype dtype = t == 1 ? HELIX_DTYPE_BF16 : HELIX_DTYPE_F16;
+    std::vector<uint16_t> all = halfBits(specs[t].data);
+    std::vector<uint16_t> got(8, 0xffff);
+    char error[256];
+    ASSERT_EQ(helix_checkpoint_read_block_as(
+                  opened.checkpoint.get(), specs[t].name.c_str(), 1, 1, 2,
+                  dtype, got.data(), error, sizeof error),
+              HELIX_OK)
+        << error;
+    EXPECT_EQ(got, (std::vector<uint16_t>{all[1], all[2], all[4], all[5],
+                                          all[7], all[8], all[10], all[11]}));
+    // As float it is the same as helix_checkpoint_read_block.
+    std::vector<float> floats(6);
+    ASSERT_EQ(helix_checkpoint_read_block_as(
+                  opened.checkpoint.get(), specs[t].name.c_str(), 0, 1, 2,
+                  HELIX_DTYPE_F32, floats.data(), error, sizeof error),
+              HELIX_OK);
+    EXPECT_EQ(floats, (std::vector<float>{3, 4, 5, 6, 7, 8}));
+    // Never rounded: F32 is not read as half, nor BF16 as F16.
+    EXPECT_EQ(helix_checkpoint_read_block_as(opened.checkpoint.get(), "f32", 0,
+                                             0, 1, dtype, got.data(), error,
+                                             sizeof error),
+              HELIX_ERROR_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(error).find("is F32"), std::string::npos) << error;
+  }
+}
+
+TEST_F(SafetensorsReadBlock, MapBlockPointsIntoTheFileAndOutlivesClose) {
+  opened = openSingleFile(dir, alignedSafetensorsFile(matrices()));
+  ASSERT_EQ(opened.status, HELIX_OK) << opened.error;
+  std::vector<uint16_t> all = halfBits(matrices()[1].data);
+  const void *data = nullptr;
+  helix_checkpoint_mapping *mapping = nullptr;
+  char error[256];
+  ASSERT_EQ(helix_checkpoint_map_block(opened.checkpoint.get(), "bf16", 0, 1, 2,
+                                       &data, &mapping, error, sizeof error),
+            HELIX_OK)
+      << error;
+  ASSERT_TRUE(data && mapping);
+  // A dim-1 block of several columns is not one run: the caller copies.
+  const void *strided = &error;
+  helix_checkpoint_mapping *none = nullptr;
+  ASSERT_EQ(helix_checkpoint_map_block(opened.checkpoint.get(), "bf16", 1, 1, 2,
+                                       &strided, &none, error, sizeof error),
+            HELIX_OK);
+  EXPECT_EQ(strided, nullptr);
+  EXPECT_EQ(none, nullptr);
+  // ... but one spanning whole rows is.
+  ASSERT_EQ(helix_checkpoint_map_block(opened.checkpoint.get(), "f16", 1, 0, 3,
+                                       &strided, &none, error, sizeof error),
+            HELIX_OK);
+  EXPECT_NE(strided, nullptr);
+  helix_checkpoint_mapping_release(none);
+  // Out-of-range blocks fail as reads do.
+  EXPECT_EQ(helix_checkpoint_map_block(opened.checkpoint.get(), "bf16", 0, 3, 2,
+                                       &strided, &none, error, sizeof error),
+            HELIX_ERROR_OUT_OF_RANGE);
+  opened.checkpoint.reset(); // closes the checkpoint; the mapping stays
+  std::vector<uint16_t> got(6);
+  std::memcpy(got.data(), data, 12);
+  EXPECT_EQ(got, std::vector<uint16_t>(all.begin() + 3, all.begin() + 9));
+  helix_checkpoint_mapping_release(mapping);
+}
+
+TEST_F(SafetensorsReadBlock, MapBlockRefusesMisalignedData) {
+  open(matrices(), /*padding=*/1); // odd data start: halves misaligned
+  const void *data = &data;
+  helix_checkpoint_mapping *mapping = nullptr;
+  char error[256];
+  ASSERT_EQ(helix_checkpoint_map_block(opened.checkpoint.get(), "bf16", 0, 0, 4,
+                                       &data, &mapping, error, sizeof error),
+            HELIX_OK);
+  EXPECT_EQ(data, nullptr);
+  EXPECT_EQ(mapping, nullptr);
+}
+
 } // namespace

@@ -107,6 +107,15 @@ inline Bytes safetensorsFile(const std::vector<TensorSpec> &tensors,
   return rawFile(header, data);
 }
 
+/// As the safetensors writers lay it out: the data section 8-byte aligned.
+inline Bytes alignedSafetensorsFile(const std::vector<TensorSpec> &tensors) {
+  size_t dataBytes = 0;
+  for (const TensorSpec &tensor : tensors)
+    dataBytes += tensor.data.size();
+  size_t start = safetensorsFile(tensors).size() - dataBytes;
+  return safetensorsFile(tensors, (8 - start % 8) % 8);
+}
+
 inline Bytes f32Bytes(const std::vector<float> &values) {
   Bytes bytes;
   for (float value : values) {
