@@ -108,6 +108,11 @@ helix_status helix_comm_barrier_timeout(helix_comm *comm, int64_t timeout_ms);
 void helix_comm_set_injected_latency_us(int64_t us);
 int64_t helix_comm_injected_latency_us(void);
 
+/* Collectives the calling thread has started so far (blocking ones
+ * included), on any endpoint: one rank's count when each rank is a thread
+ * or a process, for measurements (helix-run's collectives per step). */
+int64_t helix_comm_thread_collectives(void);
+
 /* Fails the whole world with `reason` (first reason wins). */
 void helix_comm_abort(helix_comm *comm, const char *reason);
 

@@ -25,6 +25,7 @@ using namespace helix_rt::comm;
 namespace {
 
 thread_local std::string threadError;
+thread_local int64_t threadCollectives = 0;
 
 std::atomic<int64_t> &injectedLatencyUs() {
   static std::atomic<int64_t> us([] {
@@ -115,6 +116,7 @@ helix_status start(helix_comm *comm, const CollectiveArgs &args,
   if (!request)
     return failLocal(comm, HELIX_ERROR_INVALID_ARGUMENT,
                      std::string(what) + ": null request");
+  ++threadCollectives;
   const bool inject = injectedLatencyUs().load(std::memory_order_relaxed) > 0 &&
                       hostBackend(comm->ops);
   const int64_t started = inject ? nowNs() : 0;
@@ -286,6 +288,8 @@ void helix_comm_set_injected_latency_us(int64_t us) {
 int64_t helix_comm_injected_latency_us(void) {
   return injectedLatencyUs().load();
 }
+
+int64_t helix_comm_thread_collectives(void) { return threadCollectives; }
 
 helix_status helix_comm_barrier(helix_comm *comm) {
   return run(comm, {CollectiveKind::Barrier, nullptr, nullptr, 0},

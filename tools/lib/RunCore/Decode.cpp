@@ -180,11 +180,13 @@ bool decodeChunked(helix_rank *rank, const Prompts &prompts, int64_t chunk,
       positions[s] = static_cast<int64_t>(prompts[s].size()) + index - 1;
     }
     chosen.beforeStep();
+    const int64_t collectives = helix_comm_thread_collectives();
     double ms = timedStep(rank, tokens, positions, {}, next, logits, withLogits,
                           error);
     if (ms < 0)
       return false;
     result.stepMs.push_back(ms);
+    result.stepCollectives += helix_comm_thread_collectives() - collectives;
     for (int64_t s = 0; s < batch; ++s)
       if (chosen.runs(s))
         chosen.take(s, next[s], withLogits ? logits.data() + s * vocab : nullptr);
@@ -218,6 +220,7 @@ bool decodeTokenwise(helix_rank *rank, const Prompts &prompts, int64_t steps,
       positions[s] = t;
     }
     chosen.beforeStep();
+    const int64_t collectives = helix_comm_thread_collectives();
     double ms = timedStep(rank, tokens, positions, {}, next, logits, withLogits,
                           error);
     if (ms < 0)
@@ -227,6 +230,7 @@ bool decodeTokenwise(helix_rank *rank, const Prompts &prompts, int64_t steps,
       result.prefillTokens += batch;
     } else {
       result.stepMs.push_back(ms);
+      result.stepCollectives += helix_comm_thread_collectives() - collectives;
     }
     for (int64_t s = 0; s < batch; ++s)
       if (t + 1 >= static_cast<int64_t>(prompts[s].size()) && chosen.runs(s))

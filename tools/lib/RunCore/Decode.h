@@ -33,6 +33,7 @@ struct DecodeResult {
   std::vector<std::string> stopReasons;     // "eos" or "length"
   std::vector<float> logits;                // [batch, newTokens, vocab]
   std::vector<double> stepMs;               // wall time of every decode step
+  int64_t stepCollectives = 0; // collectives this rank started in them
   double prefillMs = 0;      // wall time of the prompt steps, all together
   int64_t prefillTokens = 0; // prompt tokens those steps ingested
   int64_t weightBytes = 0;                  // this rank's weights

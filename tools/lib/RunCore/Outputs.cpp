@@ -63,7 +63,12 @@ bool writeOutputs(const std::string &output, const std::string &logitsPath,
                      {"prefill_chunk", summary.prefillChunk},
                      {"prefill_tokens", result.prefillTokens},
                      {"prefill_ms", result.prefillMs},
-                     {"prefill_tokens_per_s", summary.prefillTokensPerSecond}};
+                     {"prefill_tokens_per_s", summary.prefillTokensPerSecond},
+                     {"collectives_per_step",
+                      result.stepMs.empty()
+                          ? 0.0
+                          : double(result.stepCollectives) /
+                                double(result.stepMs.size())}};
     // Rank 0's share: weight memory falls with N for every sharded tensor.
     // By dtype: what a step streams (the CPU device keeps bf16/f16 matrices
     // as the checkpoint holds them).
