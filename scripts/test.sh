@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds into build/ and runs every test (lit,
-# GoogleTest, end-to-end) through ctest. `--sanitize` does the same in
-# build-sanitize/ with AddressSanitizer + UndefinedBehaviorSanitizer.
+# GoogleTest, end-to-end, fuzz corpus replay) through ctest. `--sanitize`
+# does the same in build-sanitize/ with AddressSanitizer +
+# UndefinedBehaviorSanitizer; `--fuzz SECONDS` fuzzes each fuzz target that
+# long in build-fuzz/ (scripts/fuzz.sh).
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 
@@ -25,8 +27,12 @@ case "${1:-}" in
     export LSAN_OPTIONS="suppressions=$HELIX_ROOT/scripts/lsan-suppressions.txt:fast_unwind_on_malloc=0"
     export OMPI_MCA_mca_base_component_disable_dlclose=1
     ;;
-  -h|--help) echo "usage: $0 [--sanitize]"; exit 0 ;;
-  *) echo "error: unknown option '$1' (usage: $0 [--sanitize])" >&2; exit 2 ;;
+  --fuzz)
+    # Fuzz every target SECONDS each (scripts/fuzz.sh); the normal run only
+    # replays the seed corpus and saved crash inputs.
+    exec "$HELIX_ROOT/scripts/fuzz.sh" "${2:?usage: $0 --fuzz SECONDS}" ;;
+  -h|--help) echo "usage: $0 [--sanitize | --fuzz SECONDS]"; exit 0 ;;
+  *) echo "error: unknown option '$1' (usage: $0 [--sanitize | --fuzz SECONDS])" >&2; exit 2 ;;
 esac
 
 helix_install_deps

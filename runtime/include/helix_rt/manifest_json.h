@@ -203,6 +203,13 @@ struct Reader {
         throw nlohmann::json::type_error::create(302, "expected an object",
                                                  &j);
       schema(Reader{j}, v);
+    } else if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+      // Integers only: nlohmann converts a float such as 3e57 to an int
+      // with undefined behaviour (found by fuzz/ManifestFuzz.cpp).
+      if (!j.is_number_integer())
+        throw nlohmann::json::type_error::create(302, "expected an integer",
+                                                 &j);
+      v = j.get<T>();
     } else {
       v = j.get<T>();
     }
