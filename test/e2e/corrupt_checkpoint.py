@@ -2,7 +2,7 @@
 
 usage: corrupt_checkpoint.py MODEL_DIR MODE
 MODE: truncate | header-past-end | overlap | out-of-range | unknown-dtype |
-      drop-tensor | shape-mismatch | not-json | nan-weight
+      drop-tensor | shape-mismatch | not-json | nan-weight | huge-weight
 The bad-input tests expect helix-run to refuse each with one error line.
 """
 import json
@@ -68,6 +68,15 @@ def main():
         # bits are NaN in both).
         begin, end = header["model.norm.weight"]["data_offsets"]
         payload = payload[:begin] + b"\xff" * (end - begin) + payload[end:]
+        write(path, header, payload)
+    elif mode == "huge-weight":
+        # Finite weights (F32 3e38) that overflow the activations to inf, and
+        # the logits to NaN (inf - inf), in the first step.
+        info = header["model.norm.weight"]
+        assert info["dtype"] == "F32"
+        begin, end = info["data_offsets"]
+        huge = struct.pack("<f", 3e38) * ((end - begin) // 4)
+        payload = payload[:begin] + huge + payload[end:]
         write(path, header, payload)
     else:
         sys.exit("unknown mode " + mode)

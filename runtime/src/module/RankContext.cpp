@@ -4,10 +4,32 @@
 #include "helix_rt/abi.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 namespace helix_rt {
 namespace {
+
+/// Index of the first NaN or infinity among `count` weights, or -1. A
+/// non-finite weight only shows up later as NaN logits; named here, at load,
+/// it points at the tensor. One pass over the weights, in their stored type
+/// (the exponent bits all ones is NaN or Inf for bf16 and f16 alike).
+int64_t firstNonFinite(const kernels::Weights &w, int64_t count) {
+  if (w.isF32()) {
+    const float *v = static_cast<const float *>(w.data);
+    for (int64_t i = 0; i < count; ++i)
+      if (!std::isfinite(v[i]))
+        return i;
+    return -1;
+  }
+  const uint16_t mask = w.type == kernels::WeightType::BF16 ? 0x7f80 : 0x7c00;
+  const uint16_t *v = static_cast<const uint16_t *>(w.data);
+  for (int64_t i = 0; i < count; ++i)
+    if ((v[i] & mask) == mask)
+      return i;
+  return -1;
+}
+
 
 std::string shapeString(const std::vector<int64_t> &shape) {
   std::string text = "[";
@@ -162,6 +184,11 @@ bool RankContext::loadWeights(const helix_checkpoint *checkpoint, bool keepHalf,
     if (!loadBlock(checkpoint, w.name, info.dtype, dim, begin, size,
                    keepHalf && local.shape.size() == 2, local, error))
       return false;
+    if (int64_t at = firstNonFinite(local.values, local.count()); at >= 0) {
+      error = "tensor '" + w.name + "' holds a NaN or an infinity (element " +
+              std::to_string(at) + " of this rank's block)";
+      return false;
+    }
   }
   return true;
 }
