@@ -2,8 +2,9 @@
 # Installs what is missing, builds into build/ and runs every test (lit,
 # GoogleTest, end-to-end, fuzz corpus replay) through ctest. `--sanitize`
 # does the same in build-sanitize/ with AddressSanitizer +
-# UndefinedBehaviorSanitizer; `--fuzz SECONDS` fuzzes each fuzz target that
-# long in build-fuzz/ (scripts/fuzz.sh).
+# UndefinedBehaviorSanitizer; `--tsan` runs the runtime's unit tests under
+# ThreadSanitizer in build-tsan/ (scripts/tsan.sh); `--fuzz SECONDS` fuzzes
+# each fuzz target that long in build-fuzz/ (scripts/fuzz.sh).
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 
@@ -31,8 +32,11 @@ case "${1:-}" in
     # Fuzz every target SECONDS each (scripts/fuzz.sh); the normal run only
     # replays the seed corpus and saved crash inputs.
     exec "$HELIX_ROOT/scripts/fuzz.sh" "${2:?usage: $0 --fuzz SECONDS}" ;;
-  -h|--help) echo "usage: $0 [--sanitize | --fuzz SECONDS]"; exit 0 ;;
-  *) echo "error: unknown option '$1' (usage: $0 [--sanitize | --fuzz SECONDS])" >&2; exit 2 ;;
+  --tsan)
+    # ThreadSanitizer over the runtime's unit tests (scripts/tsan.sh).
+    exec "$HELIX_ROOT/scripts/tsan.sh" ;;
+  -h|--help) echo "usage: $0 [--sanitize | --tsan | --fuzz SECONDS]"; exit 0 ;;
+  *) echo "error: unknown option '$1' (usage: $0 [--sanitize | --tsan | --fuzz SECONDS])" >&2; exit 2 ;;
 esac
 
 helix_install_deps
