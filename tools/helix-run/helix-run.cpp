@@ -34,7 +34,8 @@ int64_t setupTimeoutMs() {
 }
 
 int fail(const std::string &message) {
-  std::fprintf(stderr, "error: %s\n", message.c_str());
+  if (!quietMpiRank()) // under mpirun: rank 0's line only
+    std::fprintf(stderr, "error: %s\n", message.c_str());
   return 1;
 }
 

@@ -3,10 +3,18 @@
 #include "RunCore/Gpu.h"
 
 #include <cstdio>
+#include <cstdlib>
 #include <new>
 #include <thread>
 
 namespace helix::run {
+
+bool quietMpiRank() {
+  for (const char *name : {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK"})
+    if (const char *rank = std::getenv(name))
+      return std::string(rank) != "0";
+  return false;
+}
 
 bool resolvePrefillChunk(int64_t requested, bool gpu, int64_t &chunk,
                          std::string &error) {

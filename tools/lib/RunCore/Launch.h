@@ -52,6 +52,12 @@ int openMpiWorld(int32_t world, helix_comm *&mpiWorld, bool &root);
 bool runLaunch(const Launch &launch, helix_comm *mpiWorld, int32_t world,
                DecodeResult &result, std::string &error);
 
+/// True in a process an MPI launcher started as a rank other than 0 (its
+/// environment says so before MPI is initialised): such a rank keeps its
+/// error lines to itself, so a bad input under mpirun prints one line, from
+/// rank 0, not one per rank.
+bool quietMpiRank();
+
 } // namespace helix::run
 
 #endif // HELIX_TOOLS_RUNCORE_LAUNCH_H
