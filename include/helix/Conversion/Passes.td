@@ -16,8 +16,10 @@ def HelixLowerToRuntime : Pass<"helix-lower-to-runtime", "::mlir::ModuleOp"> {
         %logits: memref<?xVxf32>) attributes {llvm.emit_c_interface}
     ```
 
-    Every tensor becomes a buffer (`memref.alloc`, freed after its last
-    use); slicing and concatenation become subviews and copies. Every op on
+    Every tensor becomes a buffer from the runtime (`helix_rt_alloc` shaped
+    by `memref.view`, freed through `helix_rt_free` after its last use; the
+    runtime checks each allocation, so running out of memory ends the rank
+    with an error rather than a null pointer); slicing and concatenation become subviews and copies. Every op on
     the data is a call into the runtime (`@helix_rt_*`, declared with C
     interfaces), which gets the rank context `%ctx`, weight ids and group
     ids: the GEMM-, attention- and routing-heavy helix ops, the `shard`

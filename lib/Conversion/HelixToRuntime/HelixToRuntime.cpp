@@ -60,8 +60,7 @@ struct HelixLowerToRuntimePass
     b.setInsertionPointToStart(body);
 
     ManifestBuilder manifest(module, target);
-    StepBuilder s(module, b, body->getArgument(0), manifest,
-                  /*deviceBuffers=*/target == "cuda");
+    StepBuilder s(module, b, body->getArgument(0), manifest);
     Block &old = step.front();
     s.mapping().map(old.getArgument(0), body->getArgument(1));
     s.mapping().map(old.getArgument(1), body->getArgument(2));

@@ -31,11 +31,6 @@ Value StepBuilder::alloc(Location loc, Type tensorType, Value like) {
 
 Value StepBuilder::allocBuffer(Location loc, MemRefType type,
                                ValueRange sizes) {
-  if (!device) {
-    Value buffer = memref::AllocOp::create(b, loc, type, sizes);
-    allocs.push_back(buffer);
-    return buffer;
-  }
   // bytes = element size x static extent x each dynamic size.
   int64_t staticCount = 1;
   for (int64_t d = 0; d < type.getRank(); ++d)
@@ -53,10 +48,7 @@ Value StepBuilder::allocBuffer(Location loc, MemRefType type,
 }
 
 void StepBuilder::release(Location loc, Value allocation) {
-  if (device)
-    emitCall(loc, Entry::free, {ctx, allocation}, {});
-  else
-    memref::DeallocOp::create(b, loc, allocation);
+  emitCall(loc, Entry::free, {ctx, allocation}, {});
 }
 
 void StepBuilder::copy(Location loc, Value src, Value dst) {

@@ -16,15 +16,14 @@ namespace helix {
 /// vocabulary the per-op lowerings are written in.
 class StepBuilder {
 public:
-  /// `deviceBuffers` (target=cuda): buffers come from the runtime (device
-  /// memory) instead of memref.alloc. Either way the module never reads or
-  /// writes their data itself: every op on them is a runtime call.
+  /// Buffers come from the runtime (helix_rt_alloc: device memory on a GPU,
+  /// and on either device an allocation that is checked, so a failure ends
+  /// the rank with an error instead of a null pointer used). The module
+  /// never reads or writes their data itself: every op on them is a
+  /// runtime call.
   StepBuilder(mlir::ModuleOp module, mlir::OpBuilder &b, mlir::Value ctx,
-              ManifestBuilder &manifest, bool deviceBuffers = false)
-      : module(module), b(b), ctx(ctx), manifest(manifest),
-        device(deviceBuffers) {}
-
-  bool deviceBuffers() const { return device; }
+              ManifestBuilder &manifest)
+      : module(module), b(b), ctx(ctx), manifest(manifest) {}
 
   mlir::OpBuilder &builder() { return b; }
   ManifestBuilder &manifestBuilder() { return manifest; }
@@ -35,11 +34,11 @@ public:
   /// A fresh identity-layout buffer shaped like `tensorType`, whose dynamic
   /// dimensions (the batch) take the size of `like`'s dynamic dimension.
   mlir::Value alloc(mlir::Location loc, mlir::Type tensorType, mlir::Value like);
-  /// A buffer of `type` with `sizes`, freed after its last use: memref.alloc,
-  /// or (device buffers) a `helix_rt_alloc` block shaped by memref.view.
+  /// A buffer of `type` with `sizes`, freed after its last use: a
+  /// `helix_rt_alloc` block shaped by memref.view.
   mlir::Value allocBuffer(mlir::Location loc, mlir::MemRefType type,
                           mlir::ValueRange sizes);
-  /// Frees a buffer from allocations() (memref.dealloc or `helix_rt_free`).
+  /// Frees a buffer from allocations() (`helix_rt_free`).
   void release(mlir::Location loc, mlir::Value allocation);
   /// Copies `src` into `dst` (same shape, any strides):
   /// `helix_rt_copy_<type>_<rank>d`.
@@ -78,7 +77,6 @@ private:
   ManifestBuilder &manifest;
   mlir::IRMapping map;
   llvm::SmallVector<mlir::Value> allocs;
-  bool device;
 };
 
 /// Frees every buffer right after its last use (views and started

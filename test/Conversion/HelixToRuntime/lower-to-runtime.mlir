@@ -29,7 +29,9 @@ module attributes {helix.model = #helix.model<architecture = "LlamaForCausalLM",
   // CHECK-SAME: attributes {llvm.emit_c_interface}
   func.func @decode_step(%t: tensor<?xi64>, %p: tensor<?xi64>, %c: !helix.kv_cache<layers = 1, kv_heads = 1, head_dim = 4, element_type = f32>)
       -> (tensor<?xi64>, tensor<?x10xf32>, !helix.kv_cache<layers = 1, kv_heads = 1, head_dim = 4, element_type = f32>) {
-    // CHECK: %[[H:.*]] = memref.alloc(%{{.*}}) : memref<?x8xf32>
+    // Buffers come from the runtime, which checks each allocation.
+    // CHECK: call @helix_rt_alloc(
+    // CHECK: %[[H:.*]] = memref.view %[[HRAW:[0-9]+]][%{{.*}}][%{{.*}}] : memref<?xi8> to memref<?x8xf32>
     // CHECK: call @helix_rt_embed(%[[CTX]], %{{.*}}, %[[TOK]], %{{[^,)]+}})
     // CHECK-SAME: : (i64, i64, memref<?xi64>, memref<?x?xf32>) -> ()
     %h = helix.embed %t weight "model.embed_tokens.weight" {vocab_size = 10 : i64} : tensor<?xi64> -> tensor<?x8xf32>
@@ -47,10 +49,10 @@ module attributes {helix.model = #helix.model<architecture = "LlamaForCausalLM",
     // CHECK: %[[HC:.*]] = memref.cast %[[H]] : memref<?x8xf32> to memref<?x?xf32>
     // CHECK: call @helix_rt_add(%[[CTX]], %[[HC]], %{{.*}}, %{{[^,)]+}})
     // CHECK-SAME: : (i64, memref<?x?xf32>, memref<?x?xf32>, memref<?x?xf32>) -> ()
-    // CHECK: memref.dealloc %[[H]] : memref<?x8xf32>
+    // CHECK: call @helix_rt_free(%{{.*}}, %[[HRAW]]) : (i64, memref<?xi8>) -> ()
     %r = arith.addf %h, %o : tensor<?x8xf32>
     %l = helix.linear %r weight "lm_head.weight" : tensor<?x8xf32> -> tensor<?x10xf32>
-    // CHECK: %[[IDS:.*]] = memref.alloc(%{{.*}}) : memref<?xi64>
+    // CHECK: %[[IDS:.*]] = memref.view %[[IDSRAW:[0-9]+]][%{{.*}}][%{{.*}}] : memref<?xi8> to memref<?xi64>
     // CHECK: call @helix_rt_argmax(%[[CTX]], %{{.*}}, %[[IDS]])
     // CHECK-SAME: : (i64, memref<?x?xf32>, memref<?xi64>) -> ()
     %n = helix.argmax %l : tensor<?x10xf32> -> tensor<?xi64>
@@ -59,11 +61,11 @@ module attributes {helix.model = #helix.model<architecture = "LlamaForCausalLM",
     // CHECK: %[[NS:.*]] = memref.cast %[[NEXT]] : memref<?xi64>
     // CHECK-SAME: to memref<?xi64, strided<[?], offset: ?>>
     // CHECK: call @helix_rt_copy_i64_1d(%[[CTX]], %{{.*}}, %[[NS]])
-    // CHECK: memref.dealloc %[[IDS]] : memref<?xi64>
+    // CHECK: call @helix_rt_free(%{{.*}}, %[[IDSRAW]]) : (i64, memref<?xi8>) -> ()
     // CHECK: %[[LS:.*]] = memref.cast %[[LOGITS]] : memref<?x10xf32>
     // CHECK-SAME: to memref<?x?xf32, strided<[?, ?], offset: ?>>
     // CHECK: call @helix_rt_copy_f32_2d(%[[CTX]], %{{.*}}, %[[LS]])
-    // CHECK-NEXT: memref.dealloc
+    // CHECK-NEXT: call @helix_rt_free
     // CHECK: return
     return %n, %l, %c1 : tensor<?xi64>, tensor<?x10xf32>, !helix.kv_cache<layers = 1, kv_heads = 1, head_dim = 4, element_type = f32>
   }
@@ -94,7 +96,7 @@ module attributes {helix.layout = #helix.layout<kvp = 2, tpa = 1, tpf = 2, ep = 
     // CHECK: %[[COORD:.*]] = call @helix_rt_grid_coord(%{{.*}}, %{{.*}}, %{{[^,)]+}})
     // CHECK-SAME: : (i64, i64, i64) -> i64
     %me = shard.process_multi_index on @helix_attention axes = [0] : index
-    // CHECK: %[[OWN:.*]] = memref.alloc(%{{.*}}) : memref<?xi64>
+    // CHECK: %[[OWN:.*]] = memref.view %[[OWNRAW:[0-9]+]][%{{.*}}][%{{.*}}] : memref<?xi8> to memref<?xi64>
     // CHECK: call @helix_rt_kv_owner(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[OWN]])
     // CHECK-SAME: : (i64, i64, i64, memref<?xi64>, memref<?xi64>) -> ()
     %own = helix.kv_owner %p {block = 2 : i64, shards = 2 : i64} : tensor<?xi64>
