@@ -101,6 +101,8 @@ std::optional<Options> parseOptions(int argc, char **argv, std::string &error) {
   } else if (o.ranks > kMaxRanks) {
     error = "--ranks " + std::to_string(o.ranks) + " is above " +
             std::to_string(kMaxRanks);
+  } else if (o.maxContext > (int64_t(1) << 32)) {
+    error = "--max-context " + std::to_string(o.maxContext) + " is above 2^32";
   } else if (o.microbatches > kMaxMicrobatches) {
     error = "--microbatches " + std::to_string(o.microbatches) +
             " is above " + std::to_string(kMaxMicrobatches);

@@ -1,4 +1,5 @@
 //===- helix-run.cpp - compile a model for a layout and decode on N ranks -===//
+#include "MemoryCheck.h"
 #include "Options.h"
 
 #include "RunCore/CheckpointLayers.h"
@@ -204,6 +205,14 @@ int main(int argc, char **argv) {
     checkpoint.reset(opened);
     if (!checkCheckpointLayers(checkpoint.get(), config->numLayers, error))
       return fail(error);
+    // The GPU device checks its own memory when its ranks are created.
+    if (!cuda || cudaOnHost) {
+      RunMemory need = runMemory(checkpoint.get(), *config,
+                                 static_cast<int64_t>(prompts->size()),
+                                 o.maxContext > 0 ? o.maxContext : steps);
+      if (!checkMemory(need, error))
+        return fail(error);
+    }
   }
   std::string cacheDir = o.cacheDir.empty() ? defaultCacheDir() : o.cacheDir;
   std::string modulePath;
