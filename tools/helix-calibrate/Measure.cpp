@@ -67,22 +67,27 @@ Stream streamedGemv(int threads, double totalBytes, int64_t batch) {
   return {double(rows) * kK * sizeof(float), median(times)};
 }
 
-StreamFit fitStream(const Stream &one, const Stream &eight, double flops) {
-  // fp32: 4 bytes and 2 FLOPs per weight per batch row.
-  double math1 = 2.0 * one.bytesPerThread / 4 / flops;
-  double math8 = 8 * 2.0 * eight.bytesPerThread / 4 / flops;
-  double bytesRatio = eight.bytesPerThread / one.bytesPerThread;
+StreamFit fitStream(const Stream &one, const Stream &eight, double l2Flops) {
+  // fp32: 4 bytes and 2 FLOPs per weight per batch row; both streams read
+  // the same bytes.
+  double flopsPerRow = 2.0 * one.bytesPerThread / 4;
+  double math1 = flopsPerRow / l2Flops, math8 = 8 * math1;
   StreamFit fit;
+  fit.flops = l2Flops;
   // Fixed point: batch 1 gives memory for an overlap, batch 8 the overlap
   // for a memory time.
   for (int i = 0; i < 50; ++i) {
-    double memory1 =
-        std::max(1e-12, one.seconds - (1 - fit.overlap) * math1);
-    double memory8 = memory1 * bytesRatio;
-    double hidden = memory8 + math8 - eight.seconds;
-    fit.overlap =
-        std::min(1.0, std::max(0.0, hidden / std::min(memory8, math8)));
-    fit.bandwidth = one.bytesPerThread / memory1;
+    double memory = std::max(1e-12, one.seconds - (1 - fit.overlap) * math1);
+    double hidden = memory + math8 - eight.seconds;
+    fit.overlap = std::min(1.0, std::max(0.0, hidden / std::min(memory, math8)));
+    fit.bandwidth = one.bytesPerThread / memory;
+  }
+  double perRow = (eight.seconds - one.seconds) / 7;
+  if (fit.overlap == 0 && perRow > math1) {
+    // Nothing hidden, and batch 8 costs more than reads + cached math:
+    // a linear fit in the batch, t(b) = memory + b x perRow.
+    fit.flops = flopsPerRow / perRow;
+    fit.bandwidth = one.bytesPerThread / std::max(1e-12, one.seconds - perRow);
   }
   return fit;
 }

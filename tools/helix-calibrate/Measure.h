@@ -31,13 +31,19 @@ double gemvFlops(int threads, int64_t batch, bool bf16);
 
 /// The planner's phase time is memory + math - overlap x min(memory, math)
 /// (LayerCost.cpp). Given the same streamed GEMV at batch 1 and batch 8
-/// and the math rate `flops`, solves for the read bandwidth (bytes/s) and
-/// the overlap in [0, 1] that reproduce both times.
+/// and the math rate `l2Flops` of weights in cache, finds the read
+/// bandwidth, the overlap in [0, 1] and the math rate that reproduce both
+/// times. Where the math hides behind the reads (overlap > 0) the rate is
+/// `l2Flops`; where it does not, each batch row costs what the streamed
+/// times say ((t8 - t1) / 7, the decode GEMV rate), which is slower than
+/// from cache when streaming also slows the math.
 struct StreamFit {
   double bandwidth = 0;
   double overlap = 0;
+  double flops = 0;
 };
-StreamFit fitStream(const Stream &batch1, const Stream &batch8, double flops);
+StreamFit fitStream(const Stream &batch1, const Stream &batch8,
+                    double l2Flops);
 
 /// Median seconds of one small collective (the mean over all-reduce,
 /// all-to-all and all-gather of `floats` floats per rank) between `ranks`
