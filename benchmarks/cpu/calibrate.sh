@@ -5,7 +5,9 @@
 # that the anchor model allows (helix-plan --layout refuses the others) at
 # batch 1 and 8 (and 2 micro-batches at batch 8), it prints helix-plan's
 # modelled step time next to helix-run's median ms per decode step (out.json
-# timing.median_ms_per_step), their ratio and the CPU other processes used
+# timing.median_ms_per_step), their ratio, the ratio of the model without
+# its host terms (GPU-style: roofline, a core and bandwidth per rank) and
+# the CPU other processes used
 # meanwhile (on a 2-core machine a row with load is not a quiet
 # measurement: the calibration and each row run up to TRIES=3 times, and
 # the first run under QUIET=0.15 cores of other load, else the least loaded,
@@ -68,10 +70,21 @@ if [ -z "${HARDWARE:-}" ]; then
   sed 's/^/calibration: /' "$work/calibrate.log"
   echo "calibration: other processes used $OTHERS cores meanwhile"
 fi
+# The same measurements without the terms of a host whose ranks share it
+# (what the model was for GPUs alone): roofline overlap, every rank its own
+# core and bandwidth.
+gpu_style="$work/host-gpu-style.json"
+/usr/bin/python3 - "$hw" "$gpu_style" <<'PY'
+import json, sys
+hw = json.load(open(sys.argv[1]))
+hw.update(memory_compute_overlap=1, parallel_ranks=0, aggregate_bandwidth_tb_s=0)
+json.dump(hw, open(sys.argv[2], "w"), indent=2)
+PY
 echo "anchor model, fp32; prompt $P, $G new tokens, modelled context $context; hardware $hw"
+echo "GPU-style: the same file with memory_compute_overlap 1, parallel_ranks 0, aggregate_bandwidth_tb_s 0"
 echo
-echo "| ranks | layout | batch | predicted ms | measured ms | predicted / measured | other load (cores) |"
-echo "|---|---|---|---|---|---|---|"
+echo "| ranks | layout | batch | predicted ms | measured ms | predicted / measured | GPU-style / measured | other load (cores) |"
+echo "|---|---|---|---|---|---|---|---|"
 
 # Candidate layouts of N ranks: every kvp x tpa = N, FFN over all N
 # (tpf = N, ep = 1: the anchor is dense), and at batch 8 also M = 2.
@@ -96,13 +109,18 @@ for n in $RANKS; do
         continue
       fi
       predicted=$(sed -E 's/.*: ([0-9.]+) ms\/step.*/\1/' <<<"$plan")
+      gpu=$("$bin/helix-plan" --model "$MODEL_DIR/config.json" --hardware "$gpu_style" \
+          --context "$context" --dtype fp32 --layout "$layout" --batch "$b" |
+        sed -E 's/.*: ([0-9.]+) ms\/step.*/\1/')
       args=(); [ "$n" = 1 ] || args=(--layout "$layout")
       quietest 'measured=$(/usr/bin/python3 -c "import json, sys; print(json.load(open(sys.argv[1]))[\"timing\"][\"median_ms_per_step\"])" "$work/out.json")' \
         "$bin/helix-run" --model "$MODEL_DIR" --prompts "$work/prompts-$b.json" \
         --max-new-tokens "$G" --cache-dir "$work/cache" "${args[@]}" \
         --output "$work/out.json" >/dev/null
       ratio=$(awk -v p="$predicted" -v m="$measured" 'BEGIN { printf "%.2f", p / m }')
-      printf '| %s | %s | %s | %.2f | %.2f | %s | %s |\n' "$n" "$layout" "$b" "$predicted" "$measured" "$ratio" "$OTHERS"
+      gpu_ratio=$(awk -v p="$gpu" -v m="$measured" 'BEGIN { printf "%.2f", p / m }')
+      printf '| %s | %s | %s | %.2f | %.2f | %s | %s | %s |\n' "$n" "$layout" "$b" "$predicted" \
+        "$measured" "$ratio" "$gpu_ratio" "$OTHERS"
       echo "$n $b $layout $predicted $measured" >> "$results"
     done
   done
