@@ -72,12 +72,7 @@ int onePoint(const PlanRequest &request, const std::string &text,
   int64_t batch = 0;
   if (!parseCount(batchText, batch))
     return fail("--batch must be a positive count, got '" + batchText + "'");
-  Layout layout;
-  layout.kvp = parsed.kvp;
-  layout.tpa = parsed.tpa;
-  layout.tpf = parsed.tpf;
-  layout.ep = parsed.ep;
-  layout.microbatches = parsed.microbatches;
+  Layout layout = Layout::fromHelix(parsed);
   if (std::string why = layoutProblem(request.model, layout); !why.empty())
     return fail("--layout " + text + ": " + why);
   CostContext ctx{request.model, request.hardware, request.dtype,
