@@ -44,7 +44,7 @@ double slowest(int threads, const std::function<void(int)> &body) {
   return *std::max_element(took.begin(), took.end());
 }
 
-constexpr int64_t kK = 4096;  // GEMV input width (a row is 16 KiB in fp32)
+constexpr int64_t kK = 4096; // GEMV input width (a row is 16 KiB in fp32)
 constexpr int kRepeats = 7;
 
 } // namespace
@@ -79,7 +79,8 @@ StreamFit fitStream(const Stream &one, const Stream &eight, double l2Flops) {
   for (int i = 0; i < 50; ++i) {
     double memory = std::max(1e-12, one.seconds - (1 - fit.overlap) * math1);
     double hidden = memory + math8 - eight.seconds;
-    fit.overlap = std::min(1.0, std::max(0.0, hidden / std::min(memory, math8)));
+    fit.overlap =
+        std::min(1.0, std::max(0.0, hidden / std::min(memory, math8)));
     fit.bandwidth = one.bytesPerThread / memory;
   }
   double perRow = (eight.seconds - one.seconds) / 7;

@@ -1,4 +1,5 @@
-//===- Measure.h - This host's parameters for the planner's model -*- C++ -*-===//
+//===- Measure.h - This host's parameters for the planner's model -*- C++
+//-*-===//
 //
 // Each function measures one quantity of helix::planner::Hardware on this
 // machine with the runtime's own pieces: the decode GEMV kernel
@@ -42,8 +43,7 @@ struct StreamFit {
   double overlap = 0;
   double flops = 0;
 };
-StreamFit fitStream(const Stream &batch1, const Stream &batch8,
-                    double l2Flops);
+StreamFit fitStream(const Stream &batch1, const Stream &batch8, double l2Flops);
 
 /// Median seconds of one small collective (the mean over all-reduce,
 /// all-to-all and all-gather of `floats` floats per rank) between `ranks`

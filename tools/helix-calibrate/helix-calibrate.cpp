@@ -93,8 +93,8 @@ int main(int argc, char **argv) {
   for (int threads : {1, c}) {
     calibrate::Stream one = calibrate::streamedGemv(threads, stream, 1);
     calibrate::Stream eight = calibrate::streamedGemv(threads, stream, 8);
-    double flops = threads == c ? l2Fp32
-                                : calibrate::gemvFlops(threads, 8, false);
+    double flops =
+        threads == c ? l2Fp32 : calibrate::gemvFlops(threads, 8, false);
     calibrate::StreamFit fit = calibrate::fitStream(one, eight, flops);
     std::fprintf(stderr,
                  "memory: %d thread(s) at once stream %.0f MB each: batch 1 "
@@ -127,8 +127,9 @@ int main(int argc, char **argv) {
     return fail("the 4 MiB all-reduce took no longer than its latency");
   hw.scaleOutBandwidth = hw.linkBandwidth; // no scale-out: one process
   hw.scaleOutLatency = 0;
-  std::fprintf(stderr, "collectives: %.2f GB/s on the wire (4 MiB all-reduce, "
-                       "2 ranks)\n",
+  std::fprintf(stderr,
+               "collectives: %.2f GB/s on the wire (4 MiB all-reduce, "
+               "2 ranks)\n",
                hw.linkBandwidth / 1e9);
 
   hw.kernelOverhead = calibrate::kernelCallSeconds();
