@@ -33,7 +33,7 @@ llvm_config.with_system_environment(
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.add_tool_substitutions(
-    ["helix-opt", "helix-import", "helix-plan", "helix-run", "helix-run-module",
+    ["helix-opt", "helix-import", "helix-plan", "helix-calibrate", "helix-run", "helix-run-module",
      "helix-tokenize"],
     [config.helix_tools_dir])
 if config.helix_have_mpi:

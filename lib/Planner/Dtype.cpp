@@ -10,6 +10,8 @@ std::optional<Dtype> parseDtype(const std::string &name) {
     return Dtype::FP8;
   if (name == "bf16")
     return Dtype::BF16;
+  if (name == "fp32")
+    return Dtype::FP32;
   return std::nullopt;
 }
 
@@ -21,6 +23,8 @@ const char *dtypeName(Dtype dtype) {
     return "fp8";
   case Dtype::BF16:
     return "bf16";
+  case Dtype::FP32:
+    return "fp32";
   }
   return "?";
 }
@@ -33,8 +37,14 @@ double storageBytes(Dtype dtype) {
     return 1.0;
   case Dtype::BF16:
     return 2.0;
+  case Dtype::FP32:
+    return 4.0;
   }
   return 2.0;
+}
+
+double activationBytes(Dtype dtype) {
+  return dtype == Dtype::FP32 ? 4.0 : 2.0;
 }
 
 } // namespace helix::planner

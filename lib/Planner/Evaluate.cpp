@@ -99,7 +99,11 @@ std::vector<PhaseTime> stepProgram(const CostContext &ctx, const Layout &l,
 
 } // namespace
 
-PlanPoint evaluate(const CostContext &ctx, const Layout &l, int64_t batch) {
+PlanPoint evaluate(const CostContext &shared, const Layout &l,
+                   int64_t batch) {
+  // Each rank's view of the hardware when all of the layout's ranks run.
+  Hardware hw = shared.hw.sharedBy(l.gpus());
+  CostContext ctx{shared.model, hw, shared.dtype, shared.context};
   PlanPoint point;
   point.layout = l;
   point.batch = batch;
@@ -141,7 +145,7 @@ PlanPoint evaluate(const CostContext &ctx, const Layout &l, int64_t batch) {
         stepSeconds({stepProgram(ctx, l, stageLayers, b, b, false)});
     Phase head = lmHeadPhase(ctx, l, b);
     Collective send{CollectiveKind::AllToAll, 2, 2,
-                    b * m.hidden * kActivationBytes * 2.0};
+                    b * m.hidden * activationBytes(ctx.dtype) * 2.0};
     seconds = l.pp * (stage + collectiveSeconds(send, ctx.hw)) +
               computeSeconds(head, ctx.hw, ctx.dtype) +
               collectiveSeconds(head.comm, ctx.hw);

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -90,6 +91,40 @@ Hardware hopper(const std::string &name, double hbm, double bandwidth) {
   return hw;
 }
 
+/// The file's numeric fields: key, unit (the file's number times `scale` is
+/// the member's SI value) and member. One list for reading and writing.
+struct NumberField {
+  const char *key;
+  double scale;
+  double Hardware::*member;
+};
+constexpr NumberField kNumberFields[] = {
+    {"hbm_gb", kGB, &Hardware::hbmBytes},
+    {"usable_hbm_fraction", 1, &Hardware::usableHbmFraction},
+    {"hbm_bandwidth_tb_s", kTB, &Hardware::hbmBandwidth},
+    {"bf16_tflops", 1e12, &Hardware::flopsBf16},
+    {"fp8_tflops", 1e12, &Hardware::flopsFp8},
+    {"fp4_tflops", 1e12, &Hardware::flopsFp4},
+    {"fp32_tflops", 1e12, &Hardware::flopsFp32},
+    {"link_bandwidth_gb_s", kGB, &Hardware::linkBandwidth},
+    {"collective_latency_us", kUs, &Hardware::collectiveBase},
+    {"collective_latency_per_doubling_us", kUs,
+     &Hardware::collectivePerDoubling},
+    {"scale_out_bandwidth_gb_s", kGB, &Hardware::scaleOutBandwidth},
+    {"scale_out_latency_us", kUs, &Hardware::scaleOutLatency},
+    {"kernel_overhead_us", kUs, &Hardware::kernelOverhead},
+    {"aggregate_bandwidth_tb_s", kTB, &Hardware::aggregateBandwidth},
+    {"memory_compute_overlap", 1, &Hardware::memoryComputeOverlap},
+};
+struct CountField {
+  const char *key;
+  int64_t Hardware::*member;
+};
+constexpr CountField kCountFields[] = {
+    {"domain_size", &Hardware::domainSize},
+    {"parallel_ranks", &Hardware::parallelRanks},
+};
+
 bool readNumber(const nlohmann::json &j, const char *key, double scale,
                 double &out, std::string &error) {
   auto it = j.find(key);
@@ -104,6 +139,37 @@ bool readNumber(const nlohmann::json &j, const char *key, double scale,
   return true;
 }
 
+bool readFields(const nlohmann::json &j, Hardware &hw, std::string &error) {
+  for (const NumberField &f : kNumberFields)
+    if (!readNumber(j, f.key, f.scale, hw.*f.member, error))
+      return false;
+  for (const CountField &f : kCountFields) {
+    double value = static_cast<double>(hw.*f.member);
+    if (!readNumber(j, f.key, 1, value, error))
+      return false;
+    if (value != static_cast<double>(static_cast<int64_t>(value))) {
+      error = std::string("hardware field '") + f.key +
+              "' must be a whole number";
+      return false;
+    }
+    hw.*f.member = static_cast<int64_t>(value);
+  }
+  return true;
+}
+
+/// Every key a hardware file may hold: a typo is an error, not a default.
+bool knownKey(const std::string &key) {
+  if (key == "base" || key == "name")
+    return true;
+  for (const NumberField &f : kNumberFields)
+    if (key == f.key)
+      return true;
+  for (const CountField &f : kCountFields)
+    if (key == f.key)
+      return true;
+  return false;
+}
+
 } // namespace
 
 double Hardware::gemmFlops(Dtype dtype) const {
@@ -114,12 +180,35 @@ double Hardware::gemmFlops(Dtype dtype) const {
     return flopsFp8;
   case Dtype::BF16:
     return flopsBf16;
+  case Dtype::FP32:
+    // Hopper and Blackwell run dense TF32 at half the bf16 rate
+    // (datasheets); a measured host file gives its own.
+    return flopsFp32 > 0 ? flopsFp32 : flopsBf16 / 2;
   }
   return flopsBf16;
 }
 
 double Hardware::attentionFlops(Dtype dtype) const {
-  return dtype == Dtype::BF16 ? flopsBf16 : flopsFp8;
+  if (dtype == Dtype::FP32 || dtype == Dtype::BF16)
+    return gemmFlops(dtype);
+  return flopsFp8;
+}
+
+Hardware Hardware::sharedBy(int64_t ranks) const {
+  Hardware hw = *this;
+  int64_t running = parallelRanks > 0 ? std::min(ranks, parallelRanks) : ranks;
+  if (running < 1)
+    return hw;
+  if (aggregateBandwidth > 0)
+    hw.hbmBandwidth = std::min(hbmBandwidth, aggregateBandwidth / running);
+  double share = double(running) / double(ranks); // time slice of each rank
+  hw.hbmBandwidth *= share;
+  hw.flopsBf16 *= share;
+  hw.flopsFp8 *= share;
+  hw.flopsFp4 *= share;
+  hw.flopsFp32 = gemmFlops(Dtype::FP32) * share;
+  hw.kernelOverhead /= share;
+  return hw;
 }
 
 std::vector<std::string> hardwarePresetNames() {
@@ -165,29 +254,13 @@ std::optional<Hardware> parseHardwareJson(const std::string &text,
     hw.name = name->get<std::string>();
   else if (hw.name.empty())
     hw.name = "custom";
-  double domain = static_cast<double>(hw.domainSize);
-  bool ok = readNumber(j, "hbm_gb", kGB, hw.hbmBytes, error) &&
-            readNumber(j, "usable_hbm_fraction", 1, hw.usableHbmFraction,
-                       error) &&
-            readNumber(j, "hbm_bandwidth_tb_s", kTB, hw.hbmBandwidth, error) &&
-            readNumber(j, "bf16_tflops", 1e12, hw.flopsBf16, error) &&
-            readNumber(j, "fp8_tflops", 1e12, hw.flopsFp8, error) &&
-            readNumber(j, "fp4_tflops", 1e12, hw.flopsFp4, error) &&
-            readNumber(j, "domain_size", 1, domain, error) &&
-            readNumber(j, "link_bandwidth_gb_s", kGB, hw.linkBandwidth,
-                       error) &&
-            readNumber(j, "collective_latency_us", kUs, hw.collectiveBase,
-                       error) &&
-            readNumber(j, "collective_latency_per_doubling_us", kUs,
-                       hw.collectivePerDoubling, error) &&
-            readNumber(j, "scale_out_bandwidth_gb_s", kGB,
-                       hw.scaleOutBandwidth, error) &&
-            readNumber(j, "scale_out_latency_us", kUs, hw.scaleOutLatency,
-                       error) &&
-            readNumber(j, "kernel_overhead_us", kUs, hw.kernelOverhead, error);
-  if (!ok)
+  for (auto it = j.begin(); it != j.end(); ++it)
+    if (!knownKey(it.key())) {
+      error = "unknown hardware field '" + it.key() + "'";
+      return std::nullopt;
+    }
+  if (!readFields(j, hw, error))
     return std::nullopt;
-  hw.domainSize = static_cast<int64_t>(domain);
   const char *missing = nullptr;
   if (hw.hbmBytes <= 0)
     missing = "hbm_gb";
@@ -205,6 +278,10 @@ std::optional<Hardware> parseHardwareJson(const std::string &text,
     error = "hardware field 'usable_hbm_fraction' must be in (0, 1]";
     return std::nullopt;
   }
+  if (!missing && hw.memoryComputeOverlap > 1) {
+    error = "hardware field 'memory_compute_overlap' must be in [0, 1]";
+    return std::nullopt;
+  }
   if (missing) {
     error = std::string("hardware field '") + missing +
             "' is missing or not positive";
@@ -215,6 +292,16 @@ std::optional<Hardware> parseHardwareJson(const std::string &text,
   if (hw.flopsFp4 <= 0)
     hw.flopsFp4 = hw.flopsFp8;
   return hw;
+}
+
+std::string hardwareJson(const Hardware &hw) {
+  nlohmann::ordered_json j;
+  j["name"] = hw.name;
+  for (const NumberField &f : kNumberFields)
+    j[f.key] = hw.*f.member / f.scale;
+  for (const CountField &f : kCountFields)
+    j[f.key] = hw.*f.member;
+  return j.dump(2) + "\n";
 }
 
 std::optional<Hardware> loadHardware(const std::string &nameOrPath,

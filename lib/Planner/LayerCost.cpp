@@ -123,9 +123,10 @@ std::vector<Phase> layerPhases(const CostContext &ctx, const Layout &l,
   attn.attentionFlops =
       requests * headsLocal * tokensLocal * m.attentionFlopsPerToken();
   if (s.splitsKv) {
-    // Partial outputs (bf16) and their LSE (fp32) of the local heads.
-    double perRank =
-        requests * headsLocal * (m.mergeWidth(l.latentMerge) * 2.0 + 4.0);
+    // Partial outputs (activations) and their LSE (fp32) of the local heads.
+    double perRank = requests * headsLocal *
+                     (m.mergeWidth(l.latentMerge) * activationBytes(ctx.dtype) +
+                      4.0);
     if (l.strategy == Strategy::Helix) // scatter heads over the kvp peers
       attn.comm = collective(CollectiveKind::AllToAll, s.kvp, group, perRank);
     else // Medha: every kvp rank gathers all partials and merges
@@ -142,7 +143,7 @@ std::vector<Phase> layerPhases(const CostContext &ctx, const Layout &l,
   out.weightBytes = outW * wb;
   out.gemmFlops = 2.0 * requests * outW;
   out.comm = collective(CollectiveKind::AllReduce, s.out, s.out,
-                        requests * m.hidden * kActivationBytes);
+                        requests * m.hidden * activationBytes(ctx.dtype));
   phases.push_back(out);
 
   if (l.strategy == Strategy::DataParallelAttention) {
@@ -150,14 +151,14 @@ std::vector<Phase> layerPhases(const CostContext &ctx, const Layout &l,
     Phase dispatch;
     dispatch.name = "dispatch";
     dispatch.comm = collective(CollectiveKind::AllGather, group, group,
-                               ffnTokens * m.hidden * kActivationBytes);
+                               ffnTokens * m.hidden * activationBytes(ctx.dtype));
     phases.push_back(dispatch);
   }
 
   // 3. Norm + FFN (dense SwiGLU or routed + shared experts).
   Phase ffn;
   ffn.name = "ffn";
-  double combineBytes = ffnTokens * m.hidden * kActivationBytes;
+  double combineBytes = ffnTokens * m.hidden * activationBytes(ctx.dtype);
   if (!moeLayer) {
     ffn.kernels = 2;
     double w = m.denseFfnWeights() / s.ffnDense;
@@ -226,7 +227,10 @@ double computeSeconds(const Phase &p, const Hardware &hw, Dtype dtype) {
   double memory = (p.weightBytes + p.kvBytes) / hw.hbmBandwidth;
   double math = p.gemmFlops / hw.gemmFlops(dtype) +
                 p.attentionFlops / hw.attentionFlops(dtype);
-  return p.kernels * hw.kernelOverhead + std::max(memory, math);
+  // Overlap 1 is the roofline (a GPU hides one behind the other); a CPU
+  // core that streams and multiplies in one loop hides only part of it.
+  double hidden = hw.memoryComputeOverlap * std::min(memory, math);
+  return p.kernels * hw.kernelOverhead + memory + math - hidden;
 }
 
 double collectiveSeconds(const Collective &c, const Hardware &hw) {
@@ -289,7 +293,7 @@ MemoryUse memoryPerGpu(const CostContext &ctx, const Layout &l,
   double headsLocal = double(m.queryHeads) / s.heads;
   use.workspace = 512.0 * (1 << 20) +
                   batch * (headsLocal * m.mergeWidth(true) * 4.0 +
-                           8.0 * m.hidden * kActivationBytes);
+                           8.0 * m.hidden * activationBytes(ctx.dtype));
   return use;
 }
 

@@ -10,6 +10,8 @@
 #include "Report.h"
 
 #include "helix/Model/ModelConfig.h"
+#include "helix/Planner/Evaluate.h"
+#include "helix_rt/layout.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -23,9 +25,14 @@ namespace {
 
 const char *kUsage =
     "usage: helix-plan --model config.json --hardware NAME|file.json\n"
-    "                  --context TOKENS [--dtype fp4|fp8|bf16] [--max-gpus G]\n"
+    "                  --context TOKENS [--dtype fp4|fp8|bf16|fp32]\n"
+    "                  [--max-gpus G]\n"
     "                  [--json out.json] [--csv out.csv] [--plot out.png]\n"
     "                  [--target-ms-per-token MS]\n"
+    "       helix-plan --model config.json --hardware NAME|file.json\n"
+    "                  --context TOKENS --layout kvp=K,tpa=T,tpf=F[,ep=E,\n"
+    "                  microbatches=M] [--batch B] [--dtype ...]\n"
+    "                  (one Helix layout's modelled step time)\n"
     "hardware presets: gb200-nvl72, h100-sxm-8, h200-sxm-8\n";
 
 int fail(const std::string &message) {
@@ -53,13 +60,41 @@ bool parseCount(const std::string &text, int64_t &out) {
   return true;
 }
 
+/// --layout: the modelled step of one Helix layout at one batch, printed
+/// as "helix LAYOUT batch B: X ms/step, ..." (benchmarks/cpu/calibrate.sh
+/// reads it).
+int onePoint(const PlanRequest &request, const std::string &text,
+             const std::string &batchText) {
+  helix_rt::Layout parsed;
+  std::string error;
+  if (!helix_rt::parseLayout(text, parsed, error))
+    return fail("--layout: " + error);
+  int64_t batch = 0;
+  if (!parseCount(batchText, batch))
+    return fail("--batch must be a positive count, got '" + batchText + "'");
+  Layout layout = Layout::fromHelix(parsed);
+  if (std::string why = layoutProblem(request.model, layout); !why.empty())
+    return fail("--layout " + text + ": " + why);
+  CostContext ctx{request.model, request.hardware, request.dtype,
+                  request.context};
+  PlanPoint p = evaluate(ctx, layout, batch);
+  if (!p.feasible)
+    return fail("--layout " + text + " does not fit batch " + batchText +
+                " in " + request.hardware.name + " memory");
+  std::printf("helix %s batch %lld: %.3f ms/step, %.2f GB/rank\n",
+              layout.str().c_str(), (long long)batch,
+              p.secondsPerToken * 1e3, p.memory.total() / 1e9);
+  return 0;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
   std::map<std::string, std::string> flags;
   const char *known[] = {"--model",    "--hardware", "--context",
                          "--dtype",    "--max-gpus", "--json",
-                         "--csv",      "--plot",     "--target-ms-per-token"};
+                         "--csv",      "--plot",     "--target-ms-per-token",
+                         "--layout",   "--batch"};
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
@@ -100,7 +135,7 @@ int main(int argc, char **argv) {
   if (flags.count("--dtype")) {
     std::optional<Dtype> dtype = parseDtype(flags["--dtype"]);
     if (!dtype)
-      return fail("--dtype must be fp4, fp8 or bf16, got '" +
+      return fail("--dtype must be fp4, fp8, bf16 or fp32, got '" +
                   flags["--dtype"] + "'");
     request.dtype = *dtype;
   }
@@ -118,6 +153,12 @@ int main(int argc, char **argv) {
       return fail("--target-ms-per-token must be a positive number, got '" +
                   flags["--target-ms-per-token"] + "'");
   }
+
+  if (flags.count("--layout"))
+    return onePoint(request, flags["--layout"],
+                    flags.count("--batch") ? flags["--batch"] : "1");
+  if (flags.count("--batch"))
+    return fail("--batch needs --layout (the frontiers sweep the batch)");
 
   PlanResult result = plan(request);
   PlanInfo info{config->architectureName + " (" + flags["--model"] + ")",

@@ -29,6 +29,19 @@ Layout tp(int64_t n) {
   return Layout{Strategy::TensorParallel, 1, n, 1, n, 1, 1, 1, false};
 }
 
+TEST(Compute, OverlapBlendsRooflineAndSum) {
+  Hardware hw = gb200();
+  hw.kernelOverhead = 0;
+  Phase p;
+  p.weightBytes = 8e9;             // 1 ms at 8 TB/s
+  p.gemmFlops = 0.5e-3 * 2.5e15;   // 0.5 ms at the bf16 peak
+  EXPECT_NEAR(computeSeconds(p, hw, Dtype::BF16), 1e-3, 1e-12);
+  hw.memoryComputeOverlap = 0; // one CPU core streams, then multiplies
+  EXPECT_NEAR(computeSeconds(p, hw, Dtype::BF16), 1.5e-3, 1e-12);
+  hw.memoryComputeOverlap = 0.5;
+  EXPECT_NEAR(computeSeconds(p, hw, Dtype::BF16), 1.25e-3, 1e-12);
+}
+
 TEST(Collective, LatencyGrowsPerDoubling) {
   const Hardware &hw = gb200();
   EXPECT_NEAR(collectiveSeconds({CollectiveKind::AllReduce, 2, 2, 0}, hw),

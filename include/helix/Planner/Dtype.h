@@ -9,7 +9,9 @@ namespace helix::planner {
 
 /// The format of weights and KV cache. Activations and collective payloads
 /// stay bf16 whatever the storage format (as in NVFP4/FP8 inference stacks).
-enum class Dtype { FP4, FP8, BF16 };
+// FP32: weights, KV cache and activations all fp32, as the CPU backend runs
+// an fp32 checkpoint (what helix-calibrate's measurements are checked on).
+enum class Dtype { FP4, FP8, BF16, FP32 };
 
 std::optional<Dtype> parseDtype(const std::string &name);
 const char *dtypeName(Dtype dtype);
@@ -20,7 +22,9 @@ const char *dtypeName(Dtype dtype);
 double storageBytes(Dtype dtype);
 
 /// Bytes of one activation element in collectives and workspace (bf16).
-inline constexpr double kActivationBytes = 2.0;
+/// Bytes of one activation and collective payload element: bf16 on GPUs
+/// whatever the storage format, fp32 for an fp32 run.
+double activationBytes(Dtype dtype);
 
 } // namespace helix::planner
 

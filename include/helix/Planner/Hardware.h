@@ -30,6 +30,13 @@ struct Hardware {
   double scaleOutBandwidth = 0; // bytes/s per GPU across domains
   double scaleOutLatency = 0;   // extra seconds when a group spans domains
   double kernelOverhead = 0;    // seconds per kernel inside a CUDA graph
+  // Hosts whose ranks share one memory system and a few cores (the CPU
+  // backend's threads); a GPU preset leaves them at "every rank has its
+  // own device".
+  double flopsFp32 = 0;           // fp32 GEMM/GEMV FLOP/s (0: flopsBf16 / 2)
+  int64_t parallelRanks = 0;      // ranks that run at once (cores); 0: all
+  double aggregateBandwidth = 0;  // bytes/s of all running ranks; 0: none
+  double memoryComputeOverlap = 1; // 1: roofline max(); 0: memory + math
 
   /// FLOP/s for GEMMs whose weights are stored as `dtype` (activations are
   /// quantized to the same format: W4A4, W8A8, bf16).
@@ -38,6 +45,11 @@ struct Hardware {
   /// cache runs at the FP8 rate.
   double attentionFlops(Dtype dtype) const;
   double usableHbmBytes() const { return hbmBytes * usableHbmFraction; }
+  /// What each of `ranks` ranks gets when they run together: with more
+  /// ranks than parallelRanks they time-share (every rate scaled by the
+  /// share, each launch stretched), and the running ranks split
+  /// aggregateBandwidth. The identity for a GPU preset.
+  Hardware sharedBy(int64_t ranks) const;
 };
 
 /// Names of the built-in presets.
@@ -50,6 +62,9 @@ std::optional<Hardware> loadHardware(const std::string &nameOrPath,
                                      std::string &error);
 std::optional<Hardware> parseHardwareJson(const std::string &text,
                                           std::string &error);
+/// The JSON text of `hw` in the file format parseHardwareJson reads (no
+/// `base`: every field written), e.g. helix-calibrate's output.
+std::string hardwareJson(const Hardware &hw);
 
 } // namespace helix::planner
 

@@ -47,6 +47,16 @@ struct Layout {
     l.microbatches = microbatches;
     return l;
   }
+  /// The Helix layout the compiler and runtime take (`helix()` reversed).
+  static Layout fromHelix(const helix_rt::Layout &h) {
+    Layout l;
+    l.kvp = h.kvp;
+    l.tpa = h.tpa;
+    l.tpf = h.tpf;
+    l.ep = h.ep;
+    l.microbatches = h.microbatches;
+    return l;
+  }
 };
 
 } // namespace helix::planner
