@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Decode-step latency of the CPU backend at N = 1, 2, 4, 8 ranks (threads),
-# next to the STREAM triad bandwidth measured in the same run. Prints a
+# next to the read-only and STREAM triad bandwidths measured in the same run
+# (the floor divides by the read-only one: a step only reads). Prints a
 # markdown table (docs/benchmarks.md quotes it with this command).
 #
 # MODEL=anchor (default): the perf-anchors Llama-style model (hidden 1024, 8
@@ -34,9 +35,13 @@ streamed() { case $1 in float32) echo $(( matrices*4 + norms )) ;; *) echo $(( m
 echo "model ($MODEL): Llama-style, $(for d in $DTYPES; do printf '%s %s MB, ' "$d" $(( $(streamed "$d")/1000000 )); done)of weights streamed per step; batch $B, prompt $P, $G new tokens"
 echo "host: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 cores=$(nproc)
-declare -A triad
-for t in $(seq 1 "$cores"); do triad[$t]=$("$bin/helix-stream-triad" "$t"); done
+declare -A triad readbw
+for t in $(seq 1 "$cores"); do
+  triad[$t]=$("$bin/helix-stream-triad" "$t")
+  readbw[$t]=$("$bin/helix-stream-read" "$t")
+done
 echo "STREAM triad (GB/s): $(for t in $(seq 1 "$cores"); do printf '%s thread(s) %s; ' "$t" "${triad[$t]}"; done)"
+echo "read-only (GB/s, the floor's bandwidth): $(for t in $(seq 1 "$cores"); do printf '%s thread(s) %s; ' "$t" "${readbw[$t]}"; done)"
 echo
 echo "| dtype | ranks N | layout | median ms/step | tokens/s | bandwidth floor (ms) | % of floor |"
 echo "|---|---|---|---|---|---|---|"
@@ -56,9 +61,9 @@ for n in $RANKS; do
   ms=$(sed -E 's/.*median ([0-9.]+) ms\/step.*/\1/' <<<"$line")
   tps=$(sed -E 's/.*, ([0-9.]+) tokens\/s.*/\1/' <<<"$line")
   # N ranks run on min(N, cores) cores: the floor is the weights over the
-  # triad bandwidth of that many threads.
+  # read-only bandwidth of that many threads (a step only reads).
   used=$(( n < cores ? n : cores ))
-  floor=$(awk -v w="$weights" -v bw="${triad[$used]}" 'BEGIN { printf "%.1f", w / (bw * 1e9) * 1000 }')
+  floor=$(awk -v w="$weights" -v bw="${readbw[$used]}" 'BEGIN { printf "%.1f", w / (bw * 1e9) * 1000 }')
   pct=$(awk -v f="$floor" -v m="$ms" 'BEGIN { printf "%.0f", 100 * f / m }')
   echo "| $dtype | $n | $name | $ms | $tps | $floor | $pct% |"
 done

@@ -17,12 +17,14 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <new>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -37,7 +39,8 @@ constexpr int64_t kMaxTimeoutMs = 365LL * 24 * 3600 * 1000;
 constexpr int64_t kDefaultTimeoutMs = 600000;
 
 struct World {
-  explicit World(int64_t timeoutMs) : timeout(timeoutMs) {}
+  World(int64_t timeoutMs, std::chrono::microseconds spin)
+      : timeout(timeoutMs), spin(spin) {}
 
   // Records the first reason and wakes every waiter. Caller holds mutex.
   void failLocked(const std::string &why) {
@@ -58,6 +61,11 @@ struct World {
   std::atomic<bool> failed{false};
   std::string reason; // Written once, before `failed` becomes true.
   const std::chrono::milliseconds timeout;
+  // How long a waiter spins before it blocks (0: never). A condition
+  // variable's wake-up costs tens of microseconds, several times a
+  // collective between threads; spinning is only worth a core when every
+  // rank has one (threadsCreate).
+  const std::chrono::microseconds spin;
 };
 
 struct Group;
@@ -93,6 +101,9 @@ struct Operation {
   const Signature signature;
   const int32_t firstRank; // Named when a later rank disagrees.
   int32_t arrived = 0;
+  // `arrived == size`, readable without the mutex: what a spinning waiter
+  // polls (awaitAll). Set under the mutex with release order.
+  std::atomic<bool> complete{false};
   std::vector<bool> present;
   std::vector<std::vector<float>> contributions; // Immutable once complete.
   // Split: inputs, then the groups built by the first rank to finish.
@@ -186,6 +197,7 @@ helix_status join(ThreadsComm *comm, const Signature &signature,
   }
   op->present[comm->rank] = true;
   if (++op->arrived == group.size()) {
+    op->complete.store(true, std::memory_order_release);
     group.pending.erase(sequence);
     world.changed.notify_all();
   }
@@ -194,13 +206,31 @@ helix_status join(ThreadsComm *comm, const Signature &signature,
   return HELIX_OK;
 }
 
-// Blocks until every rank joined `request`'s operation; aborts the world on
+inline void spinPause() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#else
+  std::this_thread::yield();
+#endif
+}
+
+// Blocks until every rank joined `request`'s operation (spinning first when
+// the world allows it, with the lock released); aborts the world on
 // timeout. Returns with the lock held.
 helix_status awaitAll(const ThreadsRequest &request,
                       std::unique_lock<std::mutex> &lock) {
   const Group &group = *request.group;
   World &world = *group.world;
   const Operation &op = *request.op;
+  if (world.spin.count() > 0 && op.arrived < group.size()) {
+    lock.unlock();
+    const Clock::time_point until = Clock::now() + world.spin;
+    while (!op.complete.load(std::memory_order_acquire) &&
+           !world.failed.load(std::memory_order_relaxed) &&
+           Clock::now() < until)
+      spinPause();
+    lock.lock();
+  }
   Clock::time_point deadline = Clock::now() + world.timeout;
   while (!world.failed.load(std::memory_order_relaxed) &&
          op.arrived < group.size()) {
@@ -389,6 +419,20 @@ const CommOps threadsOps = {"threads",     threadsSplit, threadsStart,
 
 } // namespace
 
+namespace {
+
+// HELIX_COMM_SPIN_US overrides; by default 50 us when every rank has a core
+// of its own, else 0 (a spinning rank would take the core its peer needs).
+std::chrono::microseconds spinFor(int32_t worldSize) {
+  if (const char *text = std::getenv("HELIX_COMM_SPIN_US"))
+    return std::chrono::microseconds(std::max(0LL, std::atoll(text)));
+  const unsigned cores = std::thread::hardware_concurrency();
+  return std::chrono::microseconds(
+      cores >= unsigned(worldSize) && worldSize > 1 ? 50 : 0);
+}
+
+} // namespace
+
 helix_status helix_rt::comm::threadsCreate(int32_t worldSize, int64_t timeoutMs,
                                            helix_comm **ranks) {
   if (timeoutMs == 0)
@@ -399,8 +443,9 @@ helix_status helix_rt::comm::threadsCreate(int32_t worldSize, int64_t timeoutMs,
     std::vector<int32_t> worldRanks(worldSize);
     for (int32_t rank = 0; rank < worldSize; ++rank)
       worldRanks[rank] = rank;
-    auto group = std::make_shared<Group>(std::make_shared<World>(timeoutMs),
-                                         std::move(worldRanks));
+    auto group = std::make_shared<Group>(
+        std::make_shared<World>(timeoutMs, spinFor(worldSize)),
+        std::move(worldRanks));
     for (int32_t rank = 0; rank < worldSize; ++rank)
       endpoints.push_back(std::make_unique<ThreadsComm>(group, rank));
   } catch (const std::bad_alloc &) {
