@@ -95,6 +95,8 @@ void convertToFloat(helix_dtype dtype, const uint8_t *src, size_t count,
 
 void convertBlock(helix_dtype from, const uint8_t *src, size_t count,
                   helix_dtype to, uint8_t *dst) {
+  if (count == 0) // an empty block may come with null pointers
+    return;
   if (from == to) {
     std::memcpy(dst, src, count * dtypeSize(from));
     return;
