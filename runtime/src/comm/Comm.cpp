@@ -9,6 +9,7 @@
 #include "CommImpl.h"
 #include "SharedComm.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -140,6 +141,32 @@ helix_status helix_rt::comm::setThreadError(helix_status status,
                                             std::string message) {
   threadError = std::move(message);
   return status;
+}
+
+std::vector<std::vector<int32_t>>
+helix_rt::comm::splitMembers(const std::vector<int32_t> &colors,
+                             const std::vector<int32_t> &keys) {
+  std::vector<int32_t> order(colors.size());
+  for (size_t rank = 0; rank < order.size(); ++rank)
+    order[rank] = int32_t(rank);
+  // By color, then key, then parent rank: a total order, so std::sort.
+  std::sort(order.begin(), order.end(), [&](int32_t a, int32_t b) {
+    if (colors[a] != colors[b])
+      return colors[a] < colors[b];
+    if (keys[a] != keys[b])
+      return keys[a] < keys[b];
+    return a < b;
+  });
+  std::vector<std::vector<int32_t>> groups;
+  for (size_t begin = 0; begin < order.size();) {
+    size_t end = begin;
+    while (end < order.size() && colors[order[end]] == colors[order[begin]])
+      ++end;
+    if (colors[order[begin]] >= 0)
+      groups.emplace_back(order.begin() + begin, order.begin() + end);
+    begin = end;
+  }
+  return groups;
 }
 
 const char *helix_rt::comm::collectiveName(CollectiveKind kind) {

@@ -13,7 +13,9 @@
 #include "helix_rt/comm.h"
 
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <vector>
 
 namespace helix_rt {
 namespace comm {
@@ -85,6 +87,34 @@ namespace comm {
 // Failures of calls that have no endpoint to keep them (create, null
 // communicator); helix_comm_error(NULL) reads the calling thread's last one.
 helix_status setThreadError(helix_status status, std::string message);
+
+/// MPI_Comm_split's rule, for the in-process backends: ranks of one color
+/// form a group, ordered by key, then by parent rank; a negative color joins
+/// none. Returns each group's parent ranks in new-rank order.
+std::vector<std::vector<int32_t>>
+splitMembers(const std::vector<int32_t> &colors,
+             const std::vector<int32_t> &keys);
+
+/// Fills a complete split operation's per-rank new groups and ranks from
+/// splitMembers, for either in-process backend (each has its own Group,
+/// built from the parent's world and the members' world ranks).
+template <class Group, class Operation>
+void assignSplitGroups(Operation &op, const Group &parent,
+                       const std::vector<int32_t> &colors,
+                       const std::vector<int32_t> &keys) {
+  op.newGroups.resize(parent.size());
+  op.newRanks.assign(parent.size(), -1);
+  for (const std::vector<int32_t> &members : splitMembers(colors, keys)) {
+    std::vector<int32_t> worldRanks;
+    for (int32_t rank : members)
+      worldRanks.push_back(parent.worldRanks[rank]);
+    auto group = std::make_shared<Group>(parent.world, std::move(worldRanks));
+    for (size_t i = 0; i < members.size(); ++i) {
+      op.newGroups[members[i]] = group;
+      op.newRanks[members[i]] = int32_t(i);
+    }
+  }
+}
 
 helix_status threadsCreate(int32_t worldSize, int64_t timeoutMs,
                            helix_comm **ranks);

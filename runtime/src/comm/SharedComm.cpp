@@ -438,37 +438,12 @@ helix_status hostOperation(SharedComm *comm, const Signature &signature,
 void buildSplitGroups(Operation &op, const Group &parent) {
   if (!op.newGroups.empty())
     return;
-  int32_t size = parent.size();
-  op.newGroups.resize(size);
-  op.newRanks.assign(size, -1);
-  std::vector<int32_t> order(size);
-  for (int32_t rank = 0; rank < size; ++rank)
-    order[rank] = rank;
-  const std::vector<Part> &p = op.parts;
-  std::sort(order.begin(), order.end(), [&](int32_t a, int32_t b) {
-    if (p[a].color != p[b].color)
-      return p[a].color < p[b].color;
-    if (p[a].key != p[b].key)
-      return p[a].key < p[b].key;
-    return a < b;
-  });
-  for (size_t begin = 0; begin < order.size();) {
-    size_t end = begin;
-    int32_t color = p[order[begin]].color;
-    while (end < order.size() && p[order[end]].color == color)
-      ++end;
-    if (color >= 0) {
-      std::vector<int32_t> worldRanks;
-      for (size_t i = begin; i < end; ++i)
-        worldRanks.push_back(parent.worldRanks[order[i]]);
-      auto group = std::make_shared<Group>(parent.world, std::move(worldRanks));
-      for (size_t i = begin; i < end; ++i) {
-        op.newGroups[order[i]] = group;
-        op.newRanks[order[i]] = int32_t(i - begin);
-      }
-    }
-    begin = end;
+  std::vector<int32_t> colors, keys;
+  for (const Part &part : op.parts) {
+    colors.push_back(part.color);
+    keys.push_back(part.key);
   }
+  assignSplitGroups(op, parent, colors, keys);
 }
 
 helix_status sharedSplit(helix_comm *base, int32_t color, int32_t key,

@@ -339,37 +339,7 @@ helix_status threadsWait(helix_comm_request *base) {
 void buildSplitGroups(Operation &op, const Group &parent) {
   if (!op.newGroups.empty())
     return;
-  int32_t size = parent.size();
-  op.newGroups.resize(size);
-  op.newRanks.assign(size, -1);
-  std::vector<int32_t> order(size);
-  for (int32_t rank = 0; rank < size; ++rank)
-    order[rank] = rank;
-  // By color, then key, then parent rank: a total order, so std::sort.
-  std::sort(order.begin(), order.end(), [&](int32_t a, int32_t b) {
-    if (op.colors[a] != op.colors[b])
-      return op.colors[a] < op.colors[b];
-    if (op.keys[a] != op.keys[b])
-      return op.keys[a] < op.keys[b];
-    return a < b;
-  });
-  for (size_t begin = 0; begin < order.size();) {
-    size_t end = begin;
-    int32_t color = op.colors[order[begin]];
-    while (end < order.size() && op.colors[order[end]] == color)
-      ++end;
-    if (color >= 0) {
-      std::vector<int32_t> worldRanks;
-      for (size_t i = begin; i < end; ++i)
-        worldRanks.push_back(parent.worldRanks[order[i]]);
-      auto group = std::make_shared<Group>(parent.world, std::move(worldRanks));
-      for (size_t i = begin; i < end; ++i) {
-        op.newGroups[order[i]] = group;
-        op.newRanks[order[i]] = int32_t(i - begin);
-      }
-    }
-    begin = end;
-  }
+  assignSplitGroups(op, parent, op.colors, op.keys);
 }
 
 helix_status threadsSplit(helix_comm *base, int32_t color, int32_t key,
