@@ -193,6 +193,12 @@ void TextPrinter::onToken(int64_t s, int64_t token, bool last) {
     std::fflush(stdout);
     return;
   }
+  // Several sequences stream too, one tagged line per piece as it arrives
+  // ("[N] piece"), then each whole text when its sequence ends.
+  if (!piece.empty()) {
+    std::printf("[%lld] %s\n", static_cast<long long>(s), piece.c_str());
+    std::fflush(stdout);
+  }
   pending[s] += piece;
   if (last) {
     std::printf("text %lld: %s\n", static_cast<long long>(s), pending[s].c_str());

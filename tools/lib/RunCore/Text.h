@@ -59,8 +59,9 @@ bool writePromptTokens(const std::string &output, const Prompts &prompts,
                        std::string &error);
 
 /// Streams new text to stdout as rank 0 chooses tokens: one sequence's text
-/// as it arrives; with several, each sequence's text when it ends, as
-/// "text N: ...". Special tokens (the eos) are left out.
+/// as it arrives; with several, each piece as it arrives on a line tagged
+/// "[N] ", and each sequence's whole text when it ends, as "text N: ...".
+/// Special tokens (the eos) are left out.
 class TextPrinter {
 public:
   TextPrinter(const tok::Tokenizer &tokenizer, int64_t batch);
