@@ -130,6 +130,15 @@ def prepare(args):
     print("kit: %s ready, %.1f MiB, %d decode cases" % (kit, size / 2**20, len(manifest)))
 
 
+# Chunked prefill on the GPU (docs/runtime.md): (decode case, C). Each runs
+# its case's module again with --prefill-chunk C against the same CPU
+# reference: C = 3 gives a partial last chunk for every prompt longer than
+# 3, and with KV blocks of 4 on 4 KVP ranks chunks cross blocks.
+CHUNKED = [("llama unsharded", 3), ("llama kvp-2_tpa-2_one_gpu", 2),
+           ("llama kvp-4_one_gpu", 3), ("deepseek unsharded", 3),
+           ("deepseek kvp-4_ep-4_one_gpu", 2), ("deepseek kvp-4_tpf-2_ep-2_one_gpu", 16)]
+
+
 def check(args):
     kit = os.path.abspath(args.kit)
     with open(os.path.join(kit, "kit.json")) as f:
@@ -140,20 +149,28 @@ def check(args):
     gpus = len([line for line in subprocess.run(
         ["nvidia-smi", "-L"], capture_output=True, text=True).stdout.splitlines()
         if line.startswith("GPU ")]) if shutil.which("nvidia-smi") else 0
+    by_label = {"%s %s" % (c["model"], c["case"]): c for c in spec["cases"]}
+    runs = [(label, case, []) for label, case in by_label.items()]
+    for source, chunk in CHUNKED:
+        if source not in by_label:
+            print("FAIL %s chunked: no such case in the kit" % source)
+            return 1
+        runs.append(("%s, --prefill-chunk %d" % (source, chunk),
+                     by_label[source], ["--prefill-chunk", str(chunk)]))
     failures = 0
-    for case in spec["cases"]:
-        label = "%s %s" % (case["model"], case["case"])
+    for label, case, extra in runs:
         # "threads" cases run every rank in one process, sharing GPU 0.
         mpi = case["ranks"] and case.get("launcher", "mpi") == "mpi"
         if mpi and (gpus < case["ranks"] or not shutil.which("mpirun")):
             print("skip %s: needs %d GPUs and mpirun" % (label, case["ranks"]))
             continue
-        out = os.path.join(work, "%s-%s" % (case["model"], case["case"]))
+        out = os.path.join(work, "%s-%s%s" % (case["model"], case["case"],
+                                              "-".join([""] + extra[1:])))
         cmd = [runner, "--module", os.path.join(kit, case["module"]), "--model",
                os.path.join(kit, "models", case["model"]), "--prompts",
                os.path.join(kit, "prompts.json"), "--max-new-tokens",
                str(spec["steps"]), "--backend", args.backend, "--output", out + ".json",
-               "--dump-logits", out + ".npy"]
+               "--dump-logits", out + ".npy"] + extra
         if mpi:
             cmd = ["mpirun", "--allow-run-as-root", "-np", str(case["ranks"])] + \
                 cmd + ["--launcher", "mpi"]

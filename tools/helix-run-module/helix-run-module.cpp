@@ -159,7 +159,8 @@ int main(int argc, char **argv) {
   int64_t requestedChunk = 0;
   if (!parseInteger(args["--prefill-chunk"], requestedChunk))
     return fail("--prefill-chunk must be a positive integer");
-  if (!resolvePrefillChunk(requestedChunk, gpu, launch.prefillChunk, error))
+  if (!resolvePrefillChunk(requestedChunk, gpu, *prompts,
+                           launch.prefillChunk, error))
     return fail(error);
   DecodeResult result;
   bool ok = runLaunch(launch, mpiWorld, world, result, error);

@@ -276,7 +276,8 @@ int main(int argc, char **argv) {
   launch.recordLogits = !o.dumpLogits.empty();
   launch.gpu = cuda && !cudaOnHost;
   launch.sharedHostComm = cudaOnHost; // the shared-CUDA comm's host twin
-  if (!resolvePrefillChunk(o.prefillChunk, launch.gpu, launch.prefillChunk,
+  if (!resolvePrefillChunk(o.prefillChunk, launch.gpu, *prompts,
+                           launch.prefillChunk,
                            error))
     return fail(error);
   DecodeResult result;

@@ -71,23 +71,29 @@ TEST(Schedule, MedianOfStepTimes) {
 TEST(PrefillChunk, ChosenPerDeviceWhenNotGiven) {
   int64_t chunk = 0;
   std::string error;
-  ASSERT_TRUE(resolvePrefillChunk(0, /*gpu=*/false, chunk, error));
+  const Prompts prompts = {{1, 2, 3}, {4}};
+  ASSERT_TRUE(resolvePrefillChunk(0, /*gpu=*/false, prompts, chunk, error));
   EXPECT_EQ(chunk, 64);
-  ASSERT_TRUE(resolvePrefillChunk(0, /*gpu=*/true, chunk, error));
+  ASSERT_TRUE(resolvePrefillChunk(0, /*gpu=*/true, prompts, chunk, error));
   EXPECT_EQ(chunk, 1);
-  ASSERT_TRUE(resolvePrefillChunk(7, /*gpu=*/false, chunk, error));
+  ASSERT_TRUE(resolvePrefillChunk(7, /*gpu=*/false, prompts, chunk, error));
   EXPECT_EQ(chunk, 7);
-  ASSERT_TRUE(resolvePrefillChunk(1, /*gpu=*/true, chunk, error));
-  EXPECT_EQ(chunk, 1);
+  ASSERT_TRUE(resolvePrefillChunk(16, /*gpu=*/true, prompts, chunk, error));
+  EXPECT_EQ(chunk, 16);
 }
 
-TEST(PrefillChunk, RefusesNegativeAndGpuChunks) {
+TEST(PrefillChunk, RefusesNegativeAndGpuStepsPastTheGrid) {
   int64_t chunk = 0;
   std::string error;
-  EXPECT_FALSE(resolvePrefillChunk(-1, false, chunk, error));
+  EXPECT_FALSE(resolvePrefillChunk(-1, false, {{1}}, chunk, error));
   EXPECT_EQ(error, "--prefill-chunk must be a positive integer");
-  EXPECT_FALSE(resolvePrefillChunk(8, true, chunk, error));
-  EXPECT_NE(error.find("needs the CPU device"), std::string::npos) << error;
+  // Rows a step = sum of min(C, prompt length): 2 x 40000 > 65535.
+  const Prompts two(2, std::vector<int64_t>(40000, 1));
+  EXPECT_FALSE(resolvePrefillChunk(40000, true, two, chunk, error));
+  EXPECT_NE(error.find("steps of 80000 rows"), std::string::npos) << error;
+  EXPECT_TRUE(resolvePrefillChunk(30000, true, two, chunk, error)) << error;
+  // The CPU device has no such limit.
+  EXPECT_TRUE(resolvePrefillChunk(40000, false, two, chunk, error)) << error;
 }
 
 } // namespace

@@ -316,7 +316,7 @@ public:
       return;
     ok(c, ops::append(cache, layer, a.data(), a.size(1), b.data(), b.size(1),
                       positions.data(), owner.data(), batch, rank, rowOffset,
-                      stream));
+                      c.deviceStepSequences(), stream));
   }
 
   void gqaPartialAttention(RankContext &c, int64_t layer, const F32x2 &q,
@@ -576,12 +576,18 @@ private:
   }
 
   /// Host checks of what the kernels assume: rows inside the step's
-  /// positions, positions inside this rank's cache.
+  /// positions and mapped to cache rows, positions inside this rank's cache.
   bool positionsFit(RankContext &c, int64_t rowOffset, int64_t batch,
                     int64_t rank) {
     const std::vector<int64_t> &pos = c.stepPositions();
-    if (rowOffset < 0 || rowOffset + batch > static_cast<int64_t>(pos.size()) ||
-        rowOffset + batch > cache.rows) {
+    bool rowsOk = rowOffset >= 0 &&
+                  rowOffset + batch <= static_cast<int64_t>(pos.size()) &&
+                  (c.deviceStepSequences() || !c.hasStepSequences());
+    for (int64_t s = 0; rowsOk && s < batch; ++s) {
+      int64_t row = c.cacheRowOf(rowOffset + s);
+      rowsOk = row >= 0 && row < cache.rows;
+    }
+    if (!rowsOk) {
       c.fail("internal error: step rows " + std::to_string(rowOffset) + "+" +
              std::to_string(batch) + " are outside the batch");
       return false;
@@ -623,7 +629,8 @@ private:
            localLengths(c, rowOffset, batch, rank, maxLength) &&
            toBf16(c, q, q16.as<bf16>()) &&
            ok(c, ops::sequenceViews(cache, layer, positions.data(), batch, rank,
-                                    rowOffset, views.firstOut(),
+                                    rowOffset, c.deviceStepSequences(),
+                                    views.firstOut(),
                                     views.secondOut(), views.length(), stream));
   }
 

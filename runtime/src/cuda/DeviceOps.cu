@@ -181,10 +181,17 @@ __device__ __nv_bfloat16 *rowBase(const CacheLayout &c, int64_t layer,
   return c.base + (layer * c.rows + row) * c.rowElements;
 }
 
+/// The cache row (sequence) of step row `row`: itself in a decode step,
+/// cacheRows[row] in a prefill chunk.
+__device__ int64_t cacheRowOf(const int64_t *cacheRows, int64_t row) {
+  return cacheRows ? cacheRows[row] : row;
+}
+
 __global__ void appendKernel(CacheLayout cache, int64_t layer, const float *a,
                              int64_t aWidth, const float *b, int64_t bWidth,
                              const int64_t *positions, const int64_t *owner,
-                             int64_t batch, int64_t rank, int64_t rowOffset) {
+                             int64_t batch, int64_t rank, int64_t rowOffset,
+                             const int64_t *cacheRows) {
   const int64_t width = aWidth + bWidth;
   const int64_t i = int64_t(blockIdx.x) * kThreads + threadIdx.x;
   if (i >= batch * width)
@@ -194,7 +201,8 @@ __global__ void appendKernel(CacheLayout cache, int64_t layer, const float *a,
     return;
   // Positions were checked against the capacity on the host (helix_rank_step).
   const int64_t slot = abi::kvSlot(positions[s], cache.block, cache.shards);
-  __nv_bfloat16 *base = rowBase(cache, layer, rowOffset + s);
+  __nv_bfloat16 *base =
+      rowBase(cache, layer, cacheRowOf(cacheRows, rowOffset + s));
   if (c < aWidth)
     base[slot * cache.tokenStride + c] = __float2bfloat16(a[s * aWidth + c]);
   else if (cache.secondOffset == 0) // latent: rope key after the latent
@@ -208,13 +216,15 @@ __global__ void appendKernel(CacheLayout cache, int64_t layer, const float *a,
 __global__ void sequenceViewsKernel(CacheLayout cache, int64_t layer,
                                     const int64_t *positions, int64_t batch,
                                     int64_t rank, int64_t rowOffset,
+                                    const int64_t *cacheRows,
                                     const __nv_bfloat16 **first,
                                     const __nv_bfloat16 **second,
                                     int64_t *length) {
   const int64_t s = int64_t(blockIdx.x) * kThreads + threadIdx.x;
   if (s >= batch)
     return;
-  const __nv_bfloat16 *base = rowBase(cache, layer, rowOffset + s);
+  const __nv_bfloat16 *base =
+      rowBase(cache, layer, cacheRowOf(cacheRows, rowOffset + s));
   first[s] = base;
   if (second)
     second[s] = base + cache.secondOffset;
@@ -372,25 +382,26 @@ helix_status append(const CacheLayout &cache, int64_t layer, const float *a,
                     int64_t aWidth, const float *b, int64_t bWidth,
                     const int64_t *positions, const int64_t *owner,
                     int64_t batch, int64_t rank, int64_t rowOffset,
-                    cudaStream_t stream) {
-  if (rowOffset < 0 || rowOffset + batch > cache.rows)
+                    const int64_t *cacheRows, cudaStream_t stream) {
+  if (rowOffset < 0 || (!cacheRows && rowOffset + batch > cache.rows))
     return detail::invalid("cuda::ops::append", "rows outside the cache");
   return launchItems("cuda::ops::append", batch * (aWidth + bWidth),
                      appendKernel, stream, cache, layer, a, aWidth, b, bWidth,
-                     positions, owner, batch, rank, rowOffset);
+                     positions, owner, batch, rank, rowOffset, cacheRows);
 }
 
 helix_status sequenceViews(const CacheLayout &cache, int64_t layer,
                            const int64_t *positions, int64_t batch,
-                           int64_t rank, int64_t rowOffset, const bf16 **first,
+                           int64_t rank, int64_t rowOffset,
+                           const int64_t *cacheRows, const bf16 **first,
                            const bf16 **second, int64_t *length,
                            cudaStream_t stream) {
-  if (rowOffset < 0 || rowOffset + batch > cache.rows)
+  if (rowOffset < 0 || (!cacheRows && rowOffset + batch > cache.rows))
     return detail::invalid("cuda::ops::sequenceViews",
                            "rows outside the cache");
   return launchItems("cuda::ops::sequenceViews", batch, sequenceViewsKernel,
                      stream, cache, layer, positions, batch, rank, rowOffset,
-                     first, second, length);
+                     cacheRows, first, second, length);
 }
 
 helix_status expertRowWeights(const int64_t *ids, const float *weights,

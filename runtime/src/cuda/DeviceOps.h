@@ -65,19 +65,26 @@ struct CacheLayout {
 };
 
 /// Writes row s of a [B, aWidth] and b [B, bWidth] into the cache slot of
-/// positions[s] where rank < 0 or owner[s] == rank.
+/// positions[s] where rank < 0 or owner[s] == rank. Row s is step row
+/// rowOffset + s; its cache row is that, or cacheRows[rowOffset + s] when
+/// the step maps rows to sequences (a prefill chunk; the caller checks the
+/// map against cache.rows).
 helix_status append(const CacheLayout &cache, int64_t layer, const float *a,
                     int64_t aWidth, const float *b, int64_t bWidth,
                     const int64_t *positions, const int64_t *owner,
                     int64_t batch, int64_t rank, int64_t rowOffset,
-                    cudaStream_t stream);
+                    const int64_t *cacheRows, cudaStream_t stream);
 
 /// Per-sequence cache pointers and the number of tokens rank `rank` (-1:
 /// unsharded) holds for a query at positions[s]: what the attention kernels
-/// take. `second` may be null (latent caches).
+/// take. `second` may be null (latent caches). Rows map to cache rows as in
+/// append; a chunk's rows of one sequence share its cache, each seeing the
+/// tokens up to its own position (causal within the chunk, since the
+/// chunk's appends come first).
 helix_status sequenceViews(const CacheLayout &cache, int64_t layer,
                            const int64_t *positions, int64_t batch,
-                           int64_t rank, int64_t rowOffset, const bf16 **first,
+                           int64_t rank, int64_t rowOffset,
+                           const int64_t *cacheRows, const bf16 **first,
                            const bf16 **second, int64_t *length,
                            cudaStream_t stream);
 

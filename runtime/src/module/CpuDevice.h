@@ -21,7 +21,6 @@ namespace helix_rt {
 class CpuDevice final : public Device {
 public:
   const char *name() const override { return "cpu"; }
-  bool mapsStepRows() const override { return true; }
 
   /// Allocates the cache (zeros); the weights are read in place.
   bool upload(RankContext &c, int64_t rows, int64_t slots,

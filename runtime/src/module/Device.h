@@ -57,10 +57,6 @@ class Device {
 public:
   virtual ~Device() = default;
   virtual const char *name() const = 0;
-  /// Whether the device runs steps whose rows are not one per sequence
-  /// (RankContext::cacheRowOf; chunked prefill). The CUDA kernels still
-  /// take row r as sequence r.
-  virtual bool mapsStepRows() const { return false; }
 
   /// Takes the rank's loaded weights (host fp32 for a device with memory of
   /// its own, which copies them, and RankContext then drops the host

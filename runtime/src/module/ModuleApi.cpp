@@ -59,9 +59,16 @@ bool deviceStep(helix_rank *rank, std::vector<int64_t> &tokens,
   auto *p = static_cast<int64_t *>(d.alloc(ids));
   auto *n = static_cast<int64_t *>(d.alloc(ids));
   auto *l = static_cast<float *>(d.alloc(floats));
-  if (t && p && n && l) {
+  // A prefill chunk's row -> sequence map, for kernels that index the cache
+  // on the device (the CPU device reads RankContext::cacheRowOf instead).
+  int64_t *r = c.hasStepSequences() ? static_cast<int64_t *>(d.alloc(ids))
+                                    : nullptr;
+  if (t && p && n && l && (r || !c.hasStepSequences())) {
     d.toDevice(c, t, tokens.data(), ids);
     d.toDevice(c, p, positions.data(), ids);
+    if (r)
+      d.toDevice(c, r, c.stepSequences().data(), ids);
+    c.setDeviceStepSequences(r);
     I64x1 tokenView = view1(t, batch), positionView = view1(p, batch);
     I64x1 nextView = view1(n, batch);
     F32x2 logitsView{l, l, 0, {batch, vocab}, {vocab, 1}};
@@ -73,8 +80,10 @@ bool deviceStep(helix_rank *rank, std::vector<int64_t> &tokens,
   } else {
     c.fail("out of device memory for the step's inputs and outputs");
   }
+  c.setDeviceStepSequences(nullptr);
   for (void *buffer : {static_cast<void *>(t), static_cast<void *>(p),
-                       static_cast<void *>(n), static_cast<void *>(l)})
+                       static_cast<void *>(n), static_cast<void *>(l),
+                       static_cast<void *>(r)})
     if (buffer)
       d.free(buffer);
   return !c.failed();
@@ -184,11 +193,6 @@ helix_status helix_rank_step_rows(helix_rank *rank, const int64_t *tokens,
                   "batch " + std::to_string(batch) + " is outside 1.." +
                       std::to_string(c.cacheRows()));
   if (sequences) {
-    if (!c.device()->mapsStepRows())
-      return report(error, errorSize, HELIX_ERROR_INVALID_ARGUMENT,
-                    std::string("the ") + c.device()->name() +
-                        " device runs one row per sequence; chunked prefill "
-                        "needs the CPU device (--prefill-chunk 1)");
     // Rows of one sequence in increasing positions: a row attends to the
     // chunk's earlier rows, which must be appended before it (HOP-B chains
     // run in row order).

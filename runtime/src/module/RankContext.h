@@ -116,6 +116,11 @@ public:
   int64_t cacheRowOf(int64_t stepRow) const {
     return stepSeq.empty() ? stepRow : stepSeq.at(stepRow);
   }
+  const std::vector<int64_t> &stepSequences() const { return stepSeq; }
+  /// The device's copy of the step's sequences (null in a decode step), for
+  /// kernels that index the cache on the device.
+  void setDeviceStepSequences(const int64_t *s) { deviceStepSeq = s; }
+  const int64_t *deviceStepSequences() const { return deviceStepSeq; }
 
   /// Records the first failure and aborts the world so no peer hangs.
   void fail(const std::string &message);
@@ -152,6 +157,7 @@ private:
   std::vector<helix_comm *> groups;
   int64_t rows = 0, slots = 0, maxContext = 0;
   std::vector<int64_t> stepPos, stepSeq;
+  const int64_t *deviceStepSeq = nullptr;
   std::string firstError;
   std::map<int64_t, PendingCollective> pending;
   int64_t nextRequest = 1;

@@ -2,6 +2,7 @@
 #include "RunCore/Launch.h"
 #include "RunCore/Gpu.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <new>
@@ -16,18 +17,27 @@ bool quietMpiRank() {
   return false;
 }
 
-bool resolvePrefillChunk(int64_t requested, bool gpu, int64_t &chunk,
-                         std::string &error) {
+bool resolvePrefillChunk(int64_t requested, bool gpu, const Prompts &prompts,
+                         int64_t &chunk, std::string &error) {
   if (requested < 0) {
     error = "--prefill-chunk must be a positive integer";
     return false;
   }
-  if (gpu && requested > 1) {
-    error = "--prefill-chunk > 1 needs the CPU device: the CUDA device runs "
-            "one row per sequence (use --prefill-chunk 1)";
+  // GPUs keep one row per sequence by default until a GPU run has checked
+  // the chunked path against the CPU backend (docs/gpu.md).
+  chunk = requested > 0 ? requested : gpu ? 1 : 64;
+  if (!gpu)
+    return true;
+  // The attention kernels put a step's rows on the grid's z axis.
+  int64_t rows = 0;
+  for (const auto &prompt : prompts)
+    rows += std::min<int64_t>(chunk, static_cast<int64_t>(prompt.size()));
+  if (rows > kMaxGpuStepRows) {
+    error = "--prefill-chunk " + std::to_string(chunk) + " makes steps of " +
+            std::to_string(rows) + " rows; the CUDA kernels take at most " +
+            std::to_string(kMaxGpuStepRows) + " (use a smaller chunk)";
     return false;
   }
-  chunk = requested > 0 ? requested : gpu ? 1 : 64;
   return true;
 }
 namespace {

@@ -27,11 +27,14 @@ struct Launch {
   bool sharedHostComm = false;
 };
 
+/// Rows a CUDA step may have (the attention grid's z limit).
+constexpr int64_t kMaxGpuStepRows = 65535;
+
 /// The prompt chunk for `--prefill-chunk` (0: choose): 64 rows per
-/// sequence on the CPU device, 1 on GPUs (whose kernels take one row per
-/// sequence). False with `error` for a negative value, or a chunk > 1 on GPUs.
-bool resolvePrefillChunk(int64_t requested, bool gpu, int64_t &chunk,
-                         std::string &error);
+/// sequence on the CPU device, 1 on GPUs. False with `error` for a negative
+/// value, or a chunk whose steps have more rows than the CUDA kernels take.
+bool resolvePrefillChunk(int64_t requested, bool gpu, const Prompts &prompts,
+                         int64_t &chunk, std::string &error);
 
 /// Runs `world` ranks as threads of this process; rank 0's result is
 /// returned. Any rank's failure aborts the world; the first error wins.

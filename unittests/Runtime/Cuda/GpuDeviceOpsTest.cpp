@@ -184,9 +184,9 @@ TEST(GpuDeviceOps, AppendAndViewsFollowTheSlotRule) {
   HELIX_CUDA_OK(dp.upload(pos));
   HELIX_CUDA_OK(downer.upload(owner));
   HELIX_RT_OK(ops::append(layout, layer, dk.get(), kw, dv.get(), vw, dp.get(),
-                          downer.get(), 2, rank, rowOffset, nullptr));
+                          downer.get(), 2, rank, rowOffset, nullptr, nullptr));
   HELIX_RT_OK(ops::sequenceViews(layout, layer, dp.get(), 2, rank, rowOffset,
-                                 first.get(), second.get(), len.get(),
+                                 nullptr, first.get(), second.get(), len.get(),
                                  nullptr));
   HELIX_CUDA_OK(cudaDeviceSynchronize());
   std::vector<float> got = downloadBf16(cache);
@@ -211,6 +211,61 @@ TEST(GpuDeviceOps, AppendAndViewsFollowTheSlotRule) {
         asBf16(cache) + (layer * rows + rowOffset + s) * slots * (kw + vw);
     EXPECT_EQ(firsts[s], row);
     EXPECT_EQ(seconds[s], row + slots * kw);
+  }
+}
+
+TEST(GpuDeviceOps, ChunkRowsShareTheirSequencesCache) {
+  HELIX_REQUIRE_GPU();
+  SEEDED();
+  // A prefill step: rows 0-2 are positions 0-2 of sequence 1, row 3 is
+  // position 0 of sequence 0; unsharded, one layer, blocks of 2 tokens.
+  const int64_t rows = 2, slots = 4, kw = 4, vw = 4, block = 2, shards = 1;
+  DeviceBuffer<uint16_t> cache(size_t(rows * slots * (kw + vw)));
+  HELIX_CUDA_OK(cache.zero());
+  ops::CacheLayout layout{asBf16(cache), rows, slots, slots * (kw + vw),
+                          slots * kw,    kw,   block, shards};
+  const std::vector<int64_t> pos = {0, 1, 2, 0}, seq = {1, 1, 1, 0};
+  const int64_t batch = 4;
+  std::vector<float> k = randomVector(size_t(batch * kw), gen);
+  std::vector<float> v = randomVector(size_t(batch * vw), gen);
+  roundToBf16(k);
+  roundToBf16(v);
+  DeviceBuffer<float> dk(k.size()), dv(v.size());
+  DeviceBuffer<int64_t> dp(pos.size()), dseq(seq.size()), len(static_cast<size_t>(batch));
+  DeviceBuffer<const bf16 *> first(static_cast<size_t>(batch)),
+      second(static_cast<size_t>(batch));
+  HELIX_CUDA_OK(dk.upload(k));
+  HELIX_CUDA_OK(dv.upload(v));
+  HELIX_CUDA_OK(dp.upload(pos));
+  HELIX_CUDA_OK(dseq.upload(seq));
+  // Two calls, as two HOP-B micro-batches of the step (rowOffset 0 and 2):
+  // the map is indexed by the step row.
+  for (int64_t offset : {0, 2}) {
+    HELIX_RT_OK(ops::append(layout, 0, dk.get() + offset * kw, kw,
+                            dv.get() + offset * vw, vw, dp.get() + offset,
+                            nullptr, 2, -1, offset, dseq.get(), nullptr));
+    HELIX_RT_OK(ops::sequenceViews(layout, 0, dp.get() + offset, 2, -1, offset,
+                                   dseq.get(), first.get() + offset,
+                                   second.get() + offset, len.get() + offset,
+                                   nullptr));
+  }
+  HELIX_CUDA_OK(cudaDeviceSynchronize());
+  std::vector<float> got = downloadBf16(cache);
+  std::vector<float> want(got.size(), 0.0f);
+  for (int64_t r = 0; r < batch; ++r) {
+    int64_t base = seq[r] * slots * (kw + vw);
+    for (int64_t c = 0; c < kw; ++c)
+      want[size_t(base + pos[r] * kw + c)] = k[size_t(r * kw + c)];
+    for (int64_t c = 0; c < vw; ++c)
+      want[size_t(base + slots * kw + pos[r] * vw + c)] = v[size_t(r * vw + c)];
+  }
+  EXPECT_EQ(got, want);
+  std::vector<int64_t> lengths = download(len);
+  std::vector<const bf16 *> firsts = download(first);
+  for (int64_t r = 0; r < batch; ++r) {
+    EXPECT_EQ(lengths[size_t(r)], pos[r] + 1) << "row " << r;
+    EXPECT_EQ(firsts[size_t(r)], asBf16(cache) + seq[r] * slots * (kw + vw))
+        << "row " << r;
   }
 }
 
