@@ -45,9 +45,12 @@ public:
   /// Final norm and LM head: returns the logits.
   Value head(Value hidden) {
     Value normed = rmsNorm(hidden, "model.norm.weight");
-    return linear(normed, config.tieWordEmbeddings ? "model.embed_tokens.weight"
-                                                   : "lm_head.weight",
-                  config.vocabSize);
+    Value logits =
+        linear(normed, config.tieWordEmbeddings ? "model.embed_tokens.weight"
+                                                : "lm_head.weight",
+               config.vocabSize);
+    logits.getDefiningOp<LinearOp>().setLogits(true);
+    return logits;
   }
 
 private:

@@ -54,6 +54,10 @@ LogicalResult lowerEmbedLike(StepBuilder &s, Operation *op) {
   Value out = s.alloc(loc, op->getResult(0).getType(), in);
   if (isa<EmbedOp>(op))
     s.call(loc, Entry::embed, {s.i64(loc, ids[0]), in, out});
+  else if (auto linear = dyn_cast<LinearOp>(op); linear && linear.getLogits())
+    s.call(loc, Entry::logits,
+           {s.i64(loc, ids[0]), in, out,
+            optionalIndex(s, loc, linear.getRowOffset(), 0)});
   else if (isa<LinearOp>(op))
     s.call(loc, Entry::linear, {s.i64(loc, ids[0]), in, out});
   else if (isa<MergeLinearOp>(op))

@@ -24,7 +24,7 @@ namespace helix_rt::abi {
 
 /// The manifest's `abi_version`; bump it on any change to the table below,
 /// an entry point's arguments or the manifest's schema.
-inline constexpr int64_t kVersion = 2;
+inline constexpr int64_t kVersion = 3;
 
 /// Every `helix_rt_<name>` a compiled step may call; the runtime defines
 /// `_mlir_ciface_helix_rt_<name>` for each (unittests/Runtime/Module checks
@@ -37,7 +37,7 @@ inline constexpr int64_t kVersion = 2;
   /* elementwise and reductions */                                           \
   X(add) X(rms_norm) X(lse_merge) X(sum_shards) X(argmax) X(kv_owner)         \
   /* weights, projections, attention, FFN */                                 \
-  X(embed) X(linear) X(rope) X(kv_append) X(latent_append)                   \
+  X(embed) X(linear) X(logits) X(rope) X(kv_append) X(latent_append)         \
   X(gqa_partial_attention) X(gqa_attention) X(mla_partial_attention)          \
   X(mla_attention) X(mla_value_projection) X(merge_linear)                    \
   X(merge_value_projection) X(swiglu) X(moe_route) X(moe_experts)             \

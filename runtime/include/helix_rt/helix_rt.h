@@ -82,12 +82,15 @@ helix_status helix_rank_step(helix_rank *rank, const int64_t *tokens,
  * must come in increasing position order, and attention of each row covers
  * the sequence's cache up to its position (the chunk's earlier rows
  * included), so the result equals stepping the tokens one at a time.
- * next_tokens and logits are per row. helix_rank_step is this with
- * sequences[r] = r. Devices that take row r as sequence r (CUDA, for now)
- * refuse other maps. */
+ * next_tokens and logits are per row; with `outputs` (may be NULL: every
+ * row), only rows with outputs[r] != 0 get them, the others get token 0 and
+ * zero logits, and the LM head may skip those rows (a prefill chunk needs a
+ * sequence's last prompt row only). helix_rank_step is this with
+ * sequences[r] = r and every row's outputs. */
 helix_status helix_rank_step_rows(helix_rank *rank, const int64_t *tokens,
                                   const int64_t *positions,
-                                  const int64_t *sequences, int64_t rows,
+                                  const int64_t *sequences,
+                                  const uint8_t *outputs, int64_t rows,
                                   int64_t *next_tokens, float *logits,
                                   char *error, size_t error_size);
 

@@ -46,6 +46,12 @@ void _mlir_ciface_helix_rt_linear(int64_t ctx, int64_t w, F32x2 *in,
     c->device()->linear(*c, w, *in, *out);
 }
 
+void _mlir_ciface_helix_rt_logits(int64_t ctx, int64_t w, F32x2 *in,
+                                  F32x2 *out, int64_t rowOffset) {
+  if (RankContext *c = live(ctx))
+    c->device()->logits(*c, w, *in, *out, rowOffset);
+}
+
 void _mlir_ciface_helix_rt_rope(int64_t ctx, int64_t rope, int64_t heads,
                                 int64_t headDim, int64_t rotaryDim, F32x2 *in,
                                 I64x1 *positions, F32x2 *out) {

@@ -121,6 +121,32 @@ void CpuDevice::linear(RankContext &c, int64_t weight, const F32x2 &in,
     k::linear(in.data(), w, in.size(0), in.size(1), out.size(1), out.data());
 }
 
+/// Only the wanted rows through the LM head: in a prefill chunk that is a
+/// sequence's last prompt row, so the head's share of prefill (a quarter of
+/// the anchor model's weights) is paid once per sequence, not per row.
+void CpuDevice::logits(RankContext &c, int64_t weight, const F32x2 &in,
+                       const F32x2 &out, int64_t rowOffset) {
+  int64_t rows = in.size(0), k = in.size(1), n = out.size(1);
+  std::vector<int64_t> wanted;
+  for (int64_t r = 0; r < rows; ++r)
+    if (c.wantsLogits(rowOffset + r))
+      wanted.push_back(r);
+  if (static_cast<int64_t>(wanted.size()) == rows)
+    return linear(c, weight, in, out);
+  std::fill(out.data(), out.data() + rows * n, 0.0f);
+  if (wanted.empty())
+    return;
+  int64_t m = static_cast<int64_t>(wanted.size());
+  std::vector<float> x(static_cast<size_t>(m * k)), y(static_cast<size_t>(m * n));
+  for (int64_t i = 0; i < m; ++i)
+    std::copy_n(in.data() + wanted[i] * k, k, x.data() + i * k);
+  F32x2 xView{x.data(), x.data(), 0, {m, k}, {k, 1}};
+  F32x2 yView{y.data(), y.data(), 0, {m, n}, {n, 1}};
+  linear(c, weight, xView, yView);
+  for (int64_t i = 0; i < m; ++i)
+    std::copy_n(y.data() + i * n, n, out.data() + wanted[i] * n);
+}
+
 void CpuDevice::rope(RankContext &c, int64_t rope, int64_t heads,
                      int64_t headDim, int64_t rotaryDim, const F32x2 &in,
                      const I64x1 &positions, const F32x2 &out) {

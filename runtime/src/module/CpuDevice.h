@@ -58,6 +58,8 @@ public:
              const F32x2 &out) override;
   void linear(RankContext &c, int64_t weight, const F32x2 &in,
               const F32x2 &out) override;
+  void logits(RankContext &c, int64_t weight, const F32x2 &in,
+              const F32x2 &out, int64_t rowOffset) override;
   void rope(RankContext &c, int64_t rope, int64_t heads, int64_t headDim,
             int64_t rotaryDim, const F32x2 &in, const I64x1 &positions,
             const F32x2 &out) override;

@@ -101,6 +101,13 @@ public:
   // The microkernels (arguments as the entry points of docs/abi.md).
   virtual void embed(RankContext &c, int64_t weight, const I64x1 &tokens,
                      const F32x2 &out) = 0;
+  /// The LM head (`helix.linear {logits}`): rows rowOffset.. of the step.
+  /// A device may compute only the rows RankContext::wantsLogits names (the
+  /// step's caller zeroes the others); by default it computes them all.
+  virtual void logits(RankContext &c, int64_t weight, const F32x2 &in,
+                      const F32x2 &out, int64_t rowOffset) {
+    linear(c, weight, in, out);
+  }
   virtual void linear(RankContext &c, int64_t weight, const F32x2 &in,
                       const F32x2 &out) = 0;
   virtual void rope(RankContext &c, int64_t rope, int64_t heads,

@@ -6,6 +6,7 @@
 
 #include <dlfcn.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -176,13 +177,14 @@ helix_status helix_rank_step(helix_rank *rank, const int64_t *tokens,
                              const int64_t *positions, int64_t batch,
                              int64_t *nextTokens, float *logits, char *error,
                              size_t errorSize) {
-  return helix_rank_step_rows(rank, tokens, positions, nullptr, batch,
+  return helix_rank_step_rows(rank, tokens, positions, nullptr, nullptr, batch,
                               nextTokens, logits, error, errorSize);
 }
 
 helix_status helix_rank_step_rows(helix_rank *rank, const int64_t *tokens,
                                   const int64_t *positions,
-                                  const int64_t *sequences, int64_t batch,
+                                  const int64_t *sequences,
+                                  const uint8_t *outputs, int64_t batch,
                                   int64_t *nextTokens, float *logits,
                                   char *error, size_t errorSize) {
   RankContext &c = rank->context;
@@ -236,8 +238,18 @@ helix_status helix_rank_step_rows(helix_rank *rank, const int64_t *tokens,
   c.setStepPositions(positionCopy);
   c.setStepSequences(sequences ? std::vector<int64_t>(sequences, sequences + batch)
                                : std::vector<int64_t>());
+  c.setStepLogitRows(outputs ? std::vector<uint8_t>(outputs, outputs + batch)
+                             : std::vector<uint8_t>());
   if (!deviceStep(rank, tokenCopy, positionCopy, logits != nullptr))
     return report(error, errorSize, HELIX_ERROR_INTERNAL, c.error());
+  // Rows nobody asked for: the same result whether or not the device
+  // skipped them in the LM head.
+  for (int64_t r = 0; outputs && r < batch; ++r)
+    if (!outputs[r]) {
+      rank->next[r] = 0;
+      if (logits)
+        std::fill_n(rank->logits.begin() + r * vocab, vocab, 0.0f);
+    }
   if (nextTokens)
     std::memcpy(nextTokens, rank->next.data(), sizeof(int64_t) * batch);
   if (logits)

@@ -117,6 +117,11 @@ public:
     return stepSeq.empty() ? stepRow : stepSeq.at(stepRow);
   }
   const std::vector<int64_t> &stepSequences() const { return stepSeq; }
+  /// Which rows of the step need logits (empty: all).
+  void setStepLogitRows(std::vector<uint8_t> rows) { logitRows = std::move(rows); }
+  bool wantsLogits(int64_t stepRow) const {
+    return logitRows.empty() || logitRows.at(stepRow) != 0;
+  }
   /// The device's copy of the step's sequences (null in a decode step), for
   /// kernels that index the cache on the device.
   void setDeviceStepSequences(const int64_t *s) { deviceStepSeq = s; }
@@ -158,6 +163,7 @@ private:
   int64_t rows = 0, slots = 0, maxContext = 0;
   std::vector<int64_t> stepPos, stepSeq;
   const int64_t *deviceStepSeq = nullptr;
+  std::vector<uint8_t> logitRows;
   std::string firstError;
   std::map<int64_t, PendingCollective> pending;
   int64_t nextRequest = 1;

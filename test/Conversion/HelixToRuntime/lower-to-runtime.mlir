@@ -16,7 +16,7 @@
 // last use.
 // The manifest lists each weight once, with its full shape, and the cache.
 // CHECK-LABEL: module attributes
-// CHECK-SAME: helix.manifest = "{\22abi_version\22:2,
+// CHECK-SAME: helix.manifest = "{\22abi_version\22:3,
 // CHECK-SAME: \22cache\22:{\22kind\22:\22kv\22,\22layers\22:1,\22kv_heads\22:1,\22head_dim\22:4,
 // CHECK-SAME: \22token_shards\22:1,\22block\22:1},\22weights\22:[
 // CHECK-SAME: {\22name\22:\22model.embed_tokens.weight\22,\22shape\22:[10,8],
@@ -51,7 +51,12 @@ module attributes {helix.model = #helix.model<architecture = "LlamaForCausalLM",
     // CHECK-SAME: : (i64, memref<?x?xf32>, memref<?x?xf32>, memref<?x?xf32>) -> ()
     // CHECK: call @helix_rt_free(%{{.*}}, %[[HRAW]]) : (i64, memref<?xi8>) -> ()
     %r = arith.addf %h, %o : tensor<?x8xf32>
-    %l = helix.linear %r weight "lm_head.weight" : tensor<?x8xf32> -> tensor<?x10xf32>
+    // The LM head is its own entry: the runtime may skip rows nobody wants
+    // logits of (row offset 0 without HOP-B).
+    // CHECK: %[[ZERO:.*]] = arith.constant 0 : i64
+    // CHECK: call @helix_rt_logits(%[[CTX]], %{{.*}}, %{{.*}}, %{{.*}}, %[[ZERO]])
+    // CHECK-SAME: : (i64, i64, memref<?x?xf32>, memref<?x?xf32>, i64) -> ()
+    %l = helix.linear %r weight "lm_head.weight" {logits} : tensor<?x8xf32> -> tensor<?x10xf32>
     // CHECK: %[[IDS:.*]] = memref.view %[[IDSRAW:[0-9]+]][%{{.*}}][%{{.*}}] : memref<?xi8> to memref<?xi64>
     // CHECK: call @helix_rt_argmax(%[[CTX]], %{{.*}}, %[[IDS]])
     // CHECK-SAME: : (i64, memref<?x?xf32>, memref<?xi64>) -> ()

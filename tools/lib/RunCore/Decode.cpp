@@ -18,10 +18,12 @@ double msSince(std::chrono::steady_clock::time_point start) {
 }
 
 /// One step over `tokens.size()` rows (`sequences` empty: row r is
-/// sequence r); its wall time in ms, or a negative value with `error`.
+/// sequence r; `outputs` empty: every row's next token and logits); its
+/// wall time in ms, or a negative value with `error`.
 double timedStep(helix_rank *rank, std::vector<int64_t> &tokens,
                  std::vector<int64_t> &positions,
                  const std::vector<int64_t> &sequences,
+                 const std::vector<uint8_t> &outputs,
                  std::vector<int64_t> &next, std::vector<float> &logits,
                  bool withLogits, std::string &error) {
   char message[1024];
@@ -30,7 +32,8 @@ double timedStep(helix_rank *rank, std::vector<int64_t> &tokens,
                            : 0);
   auto start = std::chrono::steady_clock::now();
   if (helix_rank_step_rows(rank, tokens.data(), positions.data(),
-                           sequences.empty() ? nullptr : sequences.data(), rows,
+                           sequences.empty() ? nullptr : sequences.data(),
+                           outputs.empty() ? nullptr : outputs.data(), rows,
                            next.data(), withLogits ? logits.data() : nullptr,
                            message, sizeof message) != HELIX_OK) {
     error = message;
@@ -137,24 +140,27 @@ bool decodeChunked(helix_rank *rank, const Prompts &prompts, int64_t chunk,
   bool withLogits = chosen.wantLogits();
   std::vector<int64_t> fed(batch, 0);
   std::vector<int64_t> tokens, positions, sequences, next;
+  std::vector<uint8_t> outputs; // a sequence's last prompt row only
   std::vector<float> logits;
   for (bool more = true; more;) {
     tokens.clear();
     positions.clear();
     sequences.clear();
+    outputs.clear();
     for (int64_t s = 0; s < batch; ++s) {
       int64_t length = static_cast<int64_t>(prompts[s].size());
       for (int64_t i = 0; i < chunk && fed[s] < length; ++i, ++fed[s]) {
         tokens.push_back(prompts[s][fed[s]]);
         positions.push_back(fed[s]);
         sequences.push_back(s);
+        outputs.push_back(fed[s] + 1 == length);
       }
     }
     int64_t rows = static_cast<int64_t>(tokens.size());
     next.resize(rows);
     chosen.beforeStep();
-    double ms = timedStep(rank, tokens, positions, sequences, next, logits,
-                          withLogits, error);
+    double ms = timedStep(rank, tokens, positions, sequences, outputs, next,
+                          logits, withLogits, error);
     if (ms < 0)
       return false;
     result.prefillMs += ms;
@@ -181,7 +187,7 @@ bool decodeChunked(helix_rank *rank, const Prompts &prompts, int64_t chunk,
     }
     chosen.beforeStep();
     const int64_t collectives = helix_comm_thread_collectives();
-    double ms = timedStep(rank, tokens, positions, {}, next, logits, withLogits,
+    double ms = timedStep(rank, tokens, positions, {}, {}, next, logits, withLogits,
                           error);
     if (ms < 0)
       return false;
@@ -221,7 +227,7 @@ bool decodeTokenwise(helix_rank *rank, const Prompts &prompts, int64_t steps,
     }
     chosen.beforeStep();
     const int64_t collectives = helix_comm_thread_collectives();
-    double ms = timedStep(rank, tokens, positions, {}, next, logits, withLogits,
+    double ms = timedStep(rank, tokens, positions, {}, {}, next, logits, withLogits,
                           error);
     if (ms < 0)
       return false;

@@ -27,6 +27,7 @@ void _mlir_ciface_helix_rt_alloc(MemRef<int8_t, 1> *, int64_t, int64_t);
 void _mlir_ciface_helix_rt_free(int64_t, MemRef<int8_t, 1> *);
 void _mlir_ciface_helix_rt_copy_f32_2d(int64_t, F32x2 *, F32x2 *);
 void _mlir_ciface_helix_rt_linear(int64_t, int64_t, F32x2 *, F32x2 *);
+void _mlir_ciface_helix_rt_logits(int64_t, int64_t, F32x2 *, F32x2 *, int64_t);
 void _mlir_ciface_helix_rt_rms_norm(int64_t, int64_t, float, F32x2 *, F32x2 *);
 void _mlir_ciface_helix_rt_lse_merge(int64_t, F32x4 *, F32x2 *);
 void _mlir_ciface_helix_rt_sum_shards(int64_t, F32x3 *, F32x2 *);
@@ -44,7 +45,7 @@ namespace {
 // Two layers of a KV cache with one head of 2 channels; "w" [3, 6] and the
 // norm weight "n" [6].
 const char *kManifest = R"({
-  "abi_version": 2, "target": "cpu",
+  "abi_version": 3, "target": "cpu",
   "model": {"architecture": "LlamaForCausalLM", "num_layers": 2,
             "hidden_size": 6, "vocab_size": 4, "weight_dtype": "f32"},
   "layout": {"kvp": 1, "tpa": 1, "tpf": 1, "ep": 1, "microbatches": 1, "kv_block": 1},
@@ -124,6 +125,26 @@ TEST_F(CpuRank, HasTheCpuDeviceAndKeepsTheWeightsOnTheHost) {
   EXPECT_EQ(rank.weightBytes(), (18 + 6) * 4);
   // 2 layers x 3 rows x 7 slots x (key + value of 2 channels) floats.
   EXPECT_EQ(rank.cacheBytes(), 2 * 3 * 7 * 4 * 4);
+}
+
+TEST_F(CpuRank, TheLmHeadComputesOnlyTheWantedRows) {
+  // A step of 5 rows of which 1 and 4 want logits; this call is the HOP-B
+  // chain of step rows 2..4 (row offset 2), so only its row 2 (step row 4)
+  // is computed, the others are zero.
+  std::vector<float> x = values(3 * 6, 2.0f), got(9, 7.0f), want(9);
+  F32x2 in = dense<2>(x, {3, 6}), out = dense<2>(got, {3, 3});
+  rank.setStepLogitRows({0, 1, 0, 0, 1});
+  _mlir_ciface_helix_rt_logits(ctx, 0, &in, &out, /*rowOffset=*/2);
+  k::linear(x.data(), weight.data(), 3, 6, 3, want.data());
+  for (int64_t r = 0; r < 3; ++r)
+    for (int64_t j = 0; j < 3; ++j)
+      EXPECT_EQ(got[r * 3 + j], r == 2 ? want[r * 3 + j] : 0.0f)
+          << "row " << r << " col " << j;
+  // Every row wanted (no map): the plain projection.
+  rank.setStepLogitRows({});
+  _mlir_ciface_helix_rt_logits(ctx, 0, &in, &out, 0);
+  EXPECT_EQ(got, want);
+  EXPECT_FALSE(rank.failed()) << rank.error();
 }
 
 TEST_F(CpuRank, GlueEntriesGiveTheKernelsNumbers) {

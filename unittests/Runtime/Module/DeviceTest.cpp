@@ -24,7 +24,7 @@ namespace t = helix::rt::test;
 namespace {
 
 const char *kManifest = R"({
-  "abi_version": 2, "target": "%s",
+  "abi_version": 3, "target": "%s",
   "model": {"architecture": "LlamaForCausalLM", "num_layers": 2,
             "hidden_size": 6, "vocab_size": 4, "weight_dtype": "f32"},
   "layout": {"kvp": 1, "tpa": 1, "tpf": 1, "ep": 1, "microbatches": 1, "kv_block": 1},

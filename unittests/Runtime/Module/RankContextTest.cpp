@@ -17,7 +17,7 @@ using namespace helix_rt;
 namespace {
 
 const char *kManifest = R"({
-  "abi_version": 2, "target": "cpu",
+  "abi_version": 3, "target": "cpu",
   "model": {"architecture": "LlamaForCausalLM", "num_layers": 1,
             "hidden_size": 6, "vocab_size": 4, "weight_dtype": "f32"},
   "layout": {"kvp": 2, "tpa": 2, "tpf": 4, "ep": 1, "microbatches": 1, "kv_block": 2},

@@ -53,6 +53,9 @@ LogicalResult LinearOp::verify() {
     return emitOpError("expects static input and output features");
   if (failed(verifySlice(*this, getSliceAttr(), /*maxDim=*/1)))
     return failure();
+  if (getRowOffset() && !getLogits())
+    return emitOpError("has rows from without logits: only the LM head "
+                       "looks its rows up");
   return verifySameBatch(*this, {getInput(), getResult()});
 }
 

@@ -185,6 +185,8 @@ private:
       a.getRowOffsetMutable().assign(begin);
     else if (auto a = dyn_cast<MlaPartialAttentionOp>(clone))
       a.getRowOffsetMutable().assign(begin);
+    else if (auto a = dyn_cast<LinearOp>(clone); a && a.getLogits())
+      a.getRowOffsetMutable().assign(begin);
     if (appends)
       latestCache = clone->getResult(0);
   }

@@ -166,6 +166,14 @@ func.func @linear_batch(%x: tensor<2x8xf32>) {
 
 // -----
 
+func.func @linear_rows_without_logits(%x: tensor<?x8xf32>, %r: index) {
+  // expected-error@+1 {{'helix.linear' op has rows from without logits: only the LM head looks its rows up}}
+  %y = helix.linear %x weight "w" rows from %r : tensor<?x8xf32> -> tensor<?x4xf32>
+  return
+}
+
+// -----
+
 !kv = !helix.kv_cache<layers = 2, kv_heads = 2, head_dim = 4, element_type = f32>
 func.func @append_layer(%c: !kv, %k: tensor<?x8xf32>, %p: tensor<?xi64>) {
   // expected-error@+1 {{'helix.kv_append' op layer 2 is out of range for a cache of 2 layers}}

@@ -33,6 +33,10 @@
 // CHECK: helix.collective_start {
 // CHECK: helix.collective_wait %[[Y1]]
 // CHECK: helix.swiglu_mlp
+// The LM head of each chain carries the chain's first row, so the runtime
+// can look up which of its rows need logits.
+// CHECK: helix.linear %{{.*}} weight "lm" rows from %[[R0]] {logits}
+// CHECK: helix.linear %{{.*}} weight "lm" rows from %[[R1]] {logits}
 // CHECK: %[[N:.*]] = tensor.concat dim(0)
 // CHECK: return %[[N]], %[[A1]] :
 
@@ -57,7 +61,7 @@ func.func @step(%tokens: tensor<?xi64>, %pos: tensor<?xi64>, %kv: !kv) -> (tenso
   %o = helix.gqa_attention %q, %kv1[0] at %pos {num_heads = 4 : i64, scale = 0.5 : f64} : tensor<?x32xf32>, !kv, tensor<?xi64> -> tensor<?x32xf32>
   %a = helix.linear %o weight "o" : tensor<?x32xf32> -> tensor<?x32xf32>
   %f = helix.swiglu_mlp %a prefix "mlp" {intermediate_size = 8 : i64} : tensor<?x32xf32>
-  %l = helix.linear %f weight "lm" : tensor<?x32xf32> -> tensor<?x10xf32>
+  %l = helix.linear %f weight "lm" {logits} : tensor<?x32xf32> -> tensor<?x10xf32>
   %n = helix.argmax %l : tensor<?x10xf32> -> tensor<?xi64>
   return %n, %kv1 : tensor<?xi64>, !kv
 }

@@ -83,13 +83,34 @@ def Helix_LinearOp : Helix_Op<"linear", [Pure,
            {slice = #helix.slice<dim = 1, grid = @helix_attention, axes = [1, 0]>}
            : tensor<?x256xf32> -> tensor<?x16384xf32>
     ```
+
+    `logits` marks the LM head. A prefill chunk needs the logits of a
+    sequence's last prompt row only, so the runtime computes the rows its
+    caller asks for and leaves the others zero (docs/runtime.md, "Chunked
+    prefill"); `rows from` (set by `helix-hopb`) is the micro-batch's first
+    row in the step, which the runtime needs to look those rows up.
+
+    ```mlir
+    %l = helix.linear %n weight "lm_head.weight" rows from %begin {logits}
+           : tensor<?x2048xf32> -> tensor<?x32000xf32>
+    ```
   }];
   let arguments = (ins Helix_Activation:$input, StrAttr:$weight,
-                       OptionalAttr<Helix_SliceAttr>:$slice);
+                       OptionalAttr<Helix_SliceAttr>:$slice,
+                       UnitAttr:$logits, Optional<Index>:$row_offset);
   let results = (outs Helix_Activation:$result);
   let assemblyFormat = [{
-    $input `weight` $weight attr-dict `:` type($input) `->` type($result)
+    $input `weight` $weight (`rows` `from` $row_offset^)? attr-dict `:`
+    type($input) `->` type($result)
   }];
+  let builders = [
+    OpBuilder<(ins "::mlir::Type":$result, "::mlir::Value":$input,
+                   "::llvm::StringRef":$weight,
+                   "::helix::SliceAttr":$slice), [{
+      build($_builder, $_state, result, input, weight, slice,
+            /*logits=*/false, /*row_offset=*/::mlir::Value());
+    }]>
+  ];
   let hasVerifier = 1;
 }
 
