@@ -17,10 +17,13 @@ bench_model() {
   mkdir -p "$2"
   MODEL_DIR=$2/model
   [ "$dtype" = float32 ] || MODEL_DIR=$2/model-$dtype
-  if [ ! -f "$MODEL_DIR/config.json" ]; then
+  # 131072 positions, as Llama 3.1: the long-prompt benchmarks need them
+  # (helix-run refuses a context past max_position_embeddings).
+  if ! grep -qs '"max_position_embeddings": 131072' "$MODEL_DIR/config.json"; then
     /usr/bin/python3 "$HELIX_ROOT/test/e2e/make_tiny_model.py" -o "$MODEL_DIR" \
       --arch llama --hidden $H --layers $L --heads $Q --kv-heads $K --head-dim $D \
-      --intermediate $F --vocab $V --seed 1 --dtype "$dtype" >/dev/null
+      --intermediate $F --vocab $V --seed 1 --dtype "$dtype" \
+      --max-position 131072 >/dev/null
   fi
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prompt ingestion (prefill) speed of the CPU backend on the anchor model:
 # prompts of P tokens for P in PROMPTS, at 1 and 2 ranks (threads), with
-# chunked prefill (--prefill-chunk C, default CHUNK=64) next to token by
+# chunked prefill (--prefill-chunk C, default CHUNK=256, the CPU default for one prompt) next to token by
 # token (C = 1, only up to TOKENWISE_MAX tokens: it is slow). One new token
 # per run, so the run is the prefill. Prints a markdown table of prompt
 # tokens/s, next to the fp32 GEMM rate measured in the same run
@@ -14,7 +14,7 @@ source "$(dirname "$0")/../../scripts/lib/common.sh"
 
 source "$(dirname "$0")/model.sh"
 
-PROMPTS=${PROMPTS:-"1024 4096 16384"}; CHUNK=${CHUNK:-64}
+PROMPTS=${PROMPTS:-"1024 4096 16384"}; CHUNK=${CHUNK:-256}
 TOKENWISE_MAX=${TOKENWISE_MAX:-1024}; LONG=${LONG:-0}
 helix_configure "$HELIX_ROOT/build"
 helix_build "$HELIX_ROOT/build" >/dev/null

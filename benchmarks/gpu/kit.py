@@ -35,7 +35,7 @@ import gpu_decode  # noqa: E402  (MODELS, LAYOUTS, PROMPTS, compare)
 BENCH_MODEL = ["--arch", "llama", "--hidden", "1024", "--layers", "8",
                "--heads", "8", "--kv-heads", "2", "--head-dim", "128",
                "--intermediate", "4096", "--vocab", "32000", "--dtype",
-               "bfloat16", "--seed", "1"]
+               "bfloat16", "--seed", "1", "--max-position", "131072"]
 # Host code of the modules: generic enough for any x86-64 server CPU.
 KIT_CPU = {"cuda": "x86-64-v2", "cpu": "x86-64-v3"}
 BINARIES = ["helix-run-module", "helix-gpu-attention-bench", "GpuAttentionTest",

@@ -132,7 +132,7 @@ def llama_model(a):
         "num_key_value_heads": a.kv_heads, "head_dim": head_dim,
         "vocab_size": a.vocab, "hidden_act": "silu", "rms_norm_eps": 1e-5,
         "attention_bias": False, "mlp_bias": False,
-        "max_position_embeddings": 8 * 64, "rope_theta": 500000.0,
+        "max_position_embeddings": a.max_position or 8 * 64, "rope_theta": 500000.0,
         "rope_scaling": {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0,
                          "high_freq_factor": 4.0, "original_max_position_embeddings": 64},
     }
@@ -246,6 +246,8 @@ def parse_args(argv):
     opt("--config-only", action="store_true",
         help="write config.json alone (enough to compile the model)")
     opt("--seed", type=int, default=0)
+    opt("--max-position", type=int, default=0,
+        help="Llama max_position_embeddings (default 512)")
     opt("--logit-scale", type=float, default=4.0, help="lm_head std * sqrt(hidden)")
     opt("--hidden", type=int, default=64)
     opt("--layers", type=int, default=None, help="default 2 (llama), 3 (deepseek)")

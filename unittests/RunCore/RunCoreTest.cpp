@@ -73,7 +73,11 @@ TEST(PrefillChunk, ChosenPerDeviceWhenNotGiven) {
   std::string error;
   const Prompts prompts = {{1, 2, 3}, {4}};
   ASSERT_TRUE(resolvePrefillChunk(0, /*gpu=*/false, prompts, chunk, error));
-  EXPECT_EQ(chunk, 64);
+  EXPECT_EQ(chunk, 128); // 256 rows a step over 2 prompts
+  ASSERT_TRUE(resolvePrefillChunk(0, false, {{1}}, chunk, error));
+  EXPECT_EQ(chunk, 256);
+  ASSERT_TRUE(resolvePrefillChunk(0, false, Prompts(64, {1}), chunk, error));
+  EXPECT_EQ(chunk, 32); // at least 32 per prompt
   ASSERT_TRUE(resolvePrefillChunk(0, /*gpu=*/true, prompts, chunk, error));
   EXPECT_EQ(chunk, 1);
   ASSERT_TRUE(resolvePrefillChunk(7, /*gpu=*/false, prompts, chunk, error));

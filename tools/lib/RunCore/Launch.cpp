@@ -24,8 +24,13 @@ bool resolvePrefillChunk(int64_t requested, bool gpu, const Prompts &prompts,
     return false;
   }
   // GPUs keep one row per sequence by default until a GPU run has checked
-  // the chunked path against the CPU backend (docs/gpu.md).
-  chunk = requested > 0 ? requested : gpu ? 1 : 64;
+  // the chunked path against the CPU backend (docs/gpu.md). On the CPU,
+  // about kCpuStepRows rows a step: sgemm packs each weight once per call,
+  // which 64 rows amortize poorly (docs/benchmarks.md).
+  int64_t sequences = std::max<int64_t>(1, static_cast<int64_t>(prompts.size()));
+  chunk = requested > 0 ? requested
+          : gpu         ? 1
+                        : std::max<int64_t>(kMinCpuChunk, kCpuStepRows / sequences);
   if (!gpu)
     return true;
   // The attention kernels put a step's rows on the grid's z axis.

@@ -29,10 +29,15 @@ struct Launch {
 
 /// Rows a CUDA step may have (the attention grid's z limit).
 constexpr int64_t kMaxGpuStepRows = 65535;
+/// The CPU's default chunk: about this many rows a step over all prompts,
+/// at least kMinCpuChunk per prompt. The step's logits buffer is rows x
+/// vocab, so the rows, not the chunk, are what to bound.
+constexpr int64_t kCpuStepRows = 256, kMinCpuChunk = 32;
 
-/// The prompt chunk for `--prefill-chunk` (0: choose): 64 rows per
-/// sequence on the CPU device, 1 on GPUs. False with `error` for a negative
-/// value, or a chunk whose steps have more rows than the CUDA kernels take.
+/// The prompt chunk for `--prefill-chunk` (0: choose): kCpuStepRows / prompts
+/// rows per sequence (at least kMinCpuChunk) on the CPU device, 1 on GPUs.
+/// False with `error` for a negative value, or a chunk whose steps have
+/// more rows than the CUDA kernels take.
 bool resolvePrefillChunk(int64_t requested, bool gpu, const Prompts &prompts,
                          int64_t &chunk, std::string &error);
 
