@@ -157,6 +157,15 @@ void attendShared(const float *const *q, float *const *out,
                   const float *v, int64_t ldkv, int64_t dk, int64_t dv,
                   float scale);
 
+/// One block of the online softmax over a [rows, n] block of scores (row
+/// stride n): row i's first seen[i] scores become exp(score - max) against
+/// its running max runMax[i] (raised to the block's max first, rescaling
+/// denom[i] and its accumulated output row out + i * dv), the rest 0;
+/// denom[i] gains the row's sum. Vectorised per instruction set.
+void onlineSoftmaxBlock(float *scores, int64_t rows, int64_t n,
+                        const int64_t *seen, float *runMax, float *denom,
+                        float *out, int64_t dv);
+
 /// Calls `attend(first, end)` for each run [first, end) of consecutive rows
 /// that read the same cache row (`base[b]`, null for an empty slice: alone).
 template <typename F>
