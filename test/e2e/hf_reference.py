@@ -6,11 +6,15 @@ Debian's interpreter (the one that has NumPy):
 
     /usr/bin/python3 test/e2e/hf_reference.py --model DIR --prompts prompts.json \\
         --max-new-tokens N --output out.json [--dump-logits logits.npy] [--precision float64]
+        [--kv-dtype bfloat16]
 
 prompts.json: JSON list of token-id lists. Each sequence is fed token by token
 at positions 0..len-1, then N tokens are chosen greedily. out.json gets
 {"tokens": [[N ids], ...]}; logits.npy float32 [batch, N, vocab], row t being
 the logits new token t was chosen from (the helix-run contract).
+--kv-dtype bfloat16 stores what a KV cache holds rounded to bf16 (helix-run
+--kv-dtype bfloat16): Llama's rotated keys and values, DeepSeek's normalised
+latent and rotated key; everything else keeps the chosen precision.
 """
 import argparse
 import glob
@@ -151,6 +155,13 @@ def sigmoid(x):
     return 0.5 * (1.0 + np.tanh(0.5 * x))  # no overflow warnings for large |x|
 
 
+def round_bf16(x):
+    """x as a bf16 cache holds it: to float32, then to bf16, nearest even."""
+    bits = np.ascontiguousarray(x, dtype=np.float32).view(np.uint32).astype(np.uint64)
+    bits = ((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16) << 16
+    return bits.astype(np.uint32).view(np.float32).astype(x.dtype)
+
+
 def softmax(x):
     e = np.exp(x - np.max(x, axis=-1, keepdims=True))
     return e / np.sum(e, axis=-1, keepdims=True)
@@ -169,8 +180,10 @@ class Cache:
 
 
 class Model:
-    def __init__(self, cfg, weights, dtype=np.float64):
+    def __init__(self, cfg, weights, dtype=np.float64, kv_dtype="float32"):
         self.cfg, self.dtype = cfg, dtype
+        # What goes into the cache, rounded as a bf16 cache stores it.
+        self.cached = round_bf16 if kv_dtype == "bfloat16" else (lambda x: x)
         self.w = {k: np.asarray(v, dtype=dtype) for k, v in weights.items()}
         arch = (cfg.get("architectures") or [""])[0]
         self.deepseek = cfg.get("model_type") == "deepseek_v3" or arch == "DeepseekV3ForCausalLM"
@@ -235,7 +248,7 @@ class Model:
         q = self.linear(x, p + "q_proj").reshape(T, self.heads, -1).transpose(1, 0, 2)
         k = self.linear(x, p + "k_proj").reshape(T, self.kv_heads, -1).transpose(1, 0, 2)
         v = self.linear(x, p + "v_proj").reshape(T, self.kv_heads, -1).transpose(1, 0, 2)
-        k, v = cache.update(i, apply_rope(k, cos, sin), v)
+        k, v = cache.update(i, self.cached(apply_rope(k, cos, sin)), self.cached(v))
         out = self.attend(apply_rope(q, cos, sin), k, v, self.heads // self.kv_heads)
         return self.linear(out, p + "o_proj")
 
@@ -251,11 +264,13 @@ class Model:
         q_pass, q_rot = q[..., :self.qk_nope], q[..., self.qk_nope:]
         ckv = self.linear(x, p + "kv_a_proj_with_mqa")
         k_pass, k_rot = ckv[:, :self.kv_lora], ckv[:, self.kv_lora:]
-        kv = self.linear(rms_norm(k_pass, self.w[p + "kv_a_layernorm.weight"], 1e-6), p + "kv_b_proj")
+        # The cache holds the normalised latent and the rotated key.
+        latent = self.cached(rms_norm(k_pass, self.w[p + "kv_a_layernorm.weight"], 1e-6))
+        kv = self.linear(latent, p + "kv_b_proj")
         kv = kv.reshape(T, H, -1).transpose(1, 0, 2)
         k_pass, v = kv[..., :self.qk_nope], kv[..., self.qk_nope:]
         rope = apply_rope_interleave if self.interleave else apply_rope
-        q_rot, k_rot = rope(q_rot, cos, sin), rope(k_rot[None], cos, sin)  # one k_rot for all heads
+        q_rot, k_rot = rope(q_rot, cos, sin), self.cached(rope(k_rot[None], cos, sin))  # one k_rot for all heads
         q = np.concatenate((q_pass, q_rot), axis=-1)
         k = np.concatenate((k_pass, np.broadcast_to(k_rot, (H,) + k_rot.shape[1:])), axis=-1)
         k, v = cache.update(i, k, v)
@@ -335,9 +350,11 @@ def main(argv=None):
     ap.add_argument("--output", required=True, help='out.json: {"tokens": [[...], ...]}')
     ap.add_argument("--dump-logits", help="logits.npy, float32 [batch, N, vocab]")
     ap.add_argument("--precision", choices=["float64", "float32"], default="float64")
+    ap.add_argument("--kv-dtype", choices=["float32", "bfloat16"], default="float32",
+                    help="bfloat16: round what the KV cache holds to bf16")
     a = ap.parse_args(argv)
     cfg, weights = load_model_dir(a.model)
-    model = Model(cfg, weights, np.dtype(a.precision).type)
+    model = Model(cfg, weights, np.dtype(a.precision).type, a.kv_dtype)
     with open(a.prompts) as f:
         prompts = json.load(f)
     vocab = model.lm_head.shape[0]

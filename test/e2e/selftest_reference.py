@@ -265,6 +265,25 @@ class CacheConsistencyTest(unittest.TestCase):
         self.assertLess(np.max(np.abs(l64 - l32)), 1e-5 * np.max(np.abs(l64)))
 
 
+class KvBf16Test(unittest.TestCase):
+    def test_round_bf16_is_the_writers_rounding(self):
+        x = np.concatenate((np.random.default_rng(2).standard_normal(1000),
+                            [1 + 2**-8, 1 + 3 * 2**-8, -2.5, 0.0])).astype(np.float32)
+        want = (mk.f32_to_bf16_bits(x).astype(np.uint32) << 16).view(np.float32)
+        np.testing.assert_array_equal(hf.round_bf16(x.astype(np.float64)), want)
+
+    def test_bf16_cache_is_consistent_and_differs_from_fp32(self):
+        for args in CacheConsistencyTest.CASES[::2]:
+            with self.subTest(args=args):
+                cfg, w = tiny(args)
+                model = hf.Model(cfg, w, kv_dtype="bfloat16")
+                toks, logits = hf.greedy(model, [7, 3, 99], 12)
+                full = model.forward([7, 3, 99] + toks[:-1], model.new_cache())
+                np.testing.assert_allclose(full[2:], logits, rtol=0, atol=1e-9)
+                _, l32 = hf.greedy(hf.Model(cfg, w), [7, 3, 99], 12)
+                self.assertGreater(np.max(np.abs(logits - l32)), 1e-6)
+
+
 class CliTest(unittest.TestCase):
     def run_py(self, script, *args):
         return subprocess.run([sys.executable, os.path.join(HERE, script), *args],

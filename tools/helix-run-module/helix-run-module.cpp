@@ -29,9 +29,13 @@ const char *kUsage =
     "                        (--prompts prompts.json | --prompt TEXT...)\n"
     "                        --max-new-tokens N [--backend cpu|cuda]\n"
     "                        [--launcher threads|mpi] [--output out.json]\n"
-    "                        [--dump-logits logits.npy] [--max-context TOKENS]\n"
-    "                        [--prefill-chunk C] [--temperature T] [--top-p P]\n"
-    "                        [--top-k K] [--seed S] [--ignore-eos] [--tokenize-only]\n";
+    "                        [--dump-logits logits.npy] [--max-context "
+    "TOKENS]\n"
+    "                        [--prefill-chunk C] [--kv-dtype "
+    "float32|bfloat16]\n"
+    "                        [--temperature T] [--top-p P]\n"
+    "                        [--top-k K] [--seed S] [--ignore-eos] "
+    "[--tokenize-only]\n";
 
 int fail(const std::string &message) {
   if (!quietMpiRank()) // under mpirun: rank 0's line only
@@ -41,10 +45,12 @@ int fail(const std::string &message) {
 
 struct Args {
   std::map<std::string, std::string> values = {
-      {"--module", ""},       {"--model", ""},     {"--prompts", ""},
-      {"--max-new-tokens", ""}, {"--backend", "cpu"}, {"--launcher", "threads"},
-      {"--output", ""},       {"--dump-logits", ""}, {"--max-context", "0"},
-      {"--prefill-chunk", "0"}};
+      {"--module", ""},       {"--model", ""},
+      {"--prompts", ""},      {"--max-new-tokens", ""},
+      {"--backend", "cpu"},   {"--launcher", "threads"},
+      {"--output", ""},       {"--dump-logits", ""},
+      {"--max-context", "0"}, {"--prefill-chunk", "0"},
+      {"--kv-dtype", ""}};
   const std::string &operator[](const std::string &key) const {
     return values.at(key);
   }
@@ -90,6 +96,10 @@ int main(int argc, char **argv) {
     return fail("--backend must be cpu or cuda, got '" + backend + "'");
   if (launcher != "threads" && launcher != "mpi")
     return fail("--launcher must be threads or mpi, got '" + launcher + "'");
+
+  helix_kv_dtype kvDtype = HELIX_KV_DTYPE_DEFAULT;
+  if (!resolveKvDtype(args["--kv-dtype"], backend == "cuda", kvDtype, error))
+    return fail(error);
 
   char message[1024];
   helix_module *opened = nullptr;
@@ -145,6 +155,7 @@ int main(int argc, char **argv) {
   launch.checkpoint = checkpoint.get();
   launch.options.max_batch = static_cast<int64_t>(prompts->size());
   launch.options.max_context = maxContext > 0 ? maxContext : steps;
+  launch.options.kv_dtype = kvDtype;
   launch.prompts = &*prompts;
   launch.newTokens = newTokens;
   std::optional<TextPrinter> printer; // rank 0 streams the new text

@@ -7,8 +7,10 @@
 namespace helix::run {
 
 RunMemory runMemory(const helix_checkpoint *checkpoint,
-                    const ModelConfig &config, int64_t batch, int64_t context) {
+                    const ModelConfig &config, int64_t batch, int64_t context,
+                    bool bf16Cache) {
   RunMemory m;
+  m.cacheDtype = bf16Cache ? "bfloat16" : "float32";
   char message[256];
   for (int64_t i = 0, n = helix_checkpoint_size(checkpoint); i < n; ++i) {
     helix_tensor_info info;
@@ -22,9 +24,9 @@ RunMemory runMemory(const helix_checkpoint *checkpoint,
   }
   // Sizes are bounded (ModelConfig's limits, --max-context), so this cannot
   // overflow for any run that reaches here; saturate anyway.
-  const double cache = double(batch) * double(context) *
-                       double(config.numLayers) *
-                       double(config.kvBytesPerTokenPerLayer(4));
+  const double cache =
+      double(batch) * double(context) * double(config.numLayers) *
+      double(config.kvBytesPerTokenPerLayer(bf16Cache ? 2 : 4));
   m.cache = cache > 9e18 ? INT64_MAX / 2 : int64_t(cache);
   return m;
 }
@@ -60,7 +62,7 @@ bool checkMemory(const RunMemory &need, std::string &error) {
     return true;
   error = "the run needs about " + std::to_string(need.total()) + " bytes (" +
           gb(need.total()) + ": weights " + gb(need.weights) + ", KV cache " +
-          gb(need.cache) + ") but the machine has " +
+          gb(need.cache) + " as " + need.cacheDtype + ") but the machine has " +
           std::to_string(available) + " bytes (" + gb(available) +
           ") available; fewer prompts or a shorter --max-context need less";
   return false;

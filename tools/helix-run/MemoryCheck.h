@@ -12,14 +12,16 @@ namespace helix::run {
 
 /// What a CPU run holds, all ranks together: the checkpoint's tensors in
 /// their stored type (the CPU device keeps f32 as f32 and bf16/f16 as
-/// they are; sharding splits them without adding), and the fp32 KV cache of
-/// `batch` sequences of `context` tokens.
+/// they are; sharding splits them without adding), and the KV cache (fp32,
+/// or bf16 with `bf16Cache`) of `batch` sequences of `context` tokens.
 struct RunMemory {
   int64_t weights = 0, cache = 0;
+  const char *cacheDtype = "float32";
   int64_t total() const { return weights + cache; }
 };
 RunMemory runMemory(const helix_checkpoint *checkpoint,
-                    const ModelConfig &config, int64_t batch, int64_t context);
+                    const ModelConfig &config, int64_t batch, int64_t context,
+                    bool bf16Cache);
 
 /// False with one line naming the bytes when `need` exceeds what the
 /// machine has available now (MemAvailable; a machine that does not say is

@@ -13,14 +13,19 @@ const char *usage() {
          "--layout auto --ranks N [--hardware NAME]]\n"
          "                 [--microbatches M] [--kv-block TOKENS] "
          "[--backend cpu|cuda]\n"
-         "                 [--launcher threads|mpi] (--prompts prompts.json | --prompt TEXT...)\n"
+         "                 [--launcher threads|mpi] (--prompts prompts.json | "
+         "--prompt TEXT...)\n"
          "                 --max-new-tokens N [--output out.json] "
          "[--dump-logits logits.npy]\n"
-         "                 [--max-context TOKENS] [--prefill-chunk C] [--cache-dir DIR]\n"
+         "                 [--max-context TOKENS] [--prefill-chunk C] "
+         "[--cache-dir DIR]\n"
+         "                 [--kv-dtype float32|bfloat16]\n"
          "                 [--target-cpu host|NAME] [--module-out FILE "
          "[--compile-only]]\n"
-         "                 [--temperature T] [--top-p P] [--top-k K] [--seed S]\n"
-         "                 [--ignore-eos] [--tokenize-only] [--allow-long-context]\n";
+         "                 [--temperature T] [--top-p P] [--top-k K] [--seed "
+         "S]\n"
+         "                 [--ignore-eos] [--tokenize-only] "
+         "[--allow-long-context]\n";
 }
 
 std::optional<Options> parseOptions(int argc, char **argv, std::string &error) {
@@ -33,16 +38,24 @@ std::optional<Options> parseOptions(int argc, char **argv, std::string &error) {
     return [&field](const std::string &v) { return parseInteger(v, field); };
   };
   std::map<std::string, Setter> flags = {
-      {"--model", text(o.model)},           {"--layout", text(o.layout)},
+      {"--model", text(o.model)},
+      {"--layout", text(o.layout)},
       {"--microbatches", integer(o.microbatches)},
-      {"--kv-block", integer(o.kvBlock)},   {"--backend", text(o.backend)},
-      {"--launcher", text(o.launcher)},     {"--prompts", text(o.prompts)},
+      {"--kv-block", integer(o.kvBlock)},
+      {"--backend", text(o.backend)},
+      {"--launcher", text(o.launcher)},
+      {"--prompts", text(o.prompts)},
       {"--max-new-tokens", integer(o.maxNewTokens)},
-      {"--output", text(o.output)},         {"--dump-logits", text(o.dumpLogits)},
-      {"--max-context", integer(o.maxContext)}, {"--ranks", integer(o.ranks)},
+      {"--output", text(o.output)},
+      {"--dump-logits", text(o.dumpLogits)},
+      {"--max-context", integer(o.maxContext)},
+      {"--ranks", integer(o.ranks)},
       {"--prefill-chunk", integer(o.prefillChunk)},
-      {"--hardware", text(o.hardware)},     {"--cache-dir", text(o.cacheDir)},
-      {"--target-cpu", text(o.targetCpu)},  {"--module-out", text(o.moduleOut)}};
+      {"--kv-dtype", text(o.kvDtype)},
+      {"--hardware", text(o.hardware)},
+      {"--cache-dir", text(o.cacheDir)},
+      {"--target-cpu", text(o.targetCpu)},
+      {"--module-out", text(o.moduleOut)}};
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "-h" || arg == "--help") {

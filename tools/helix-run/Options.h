@@ -25,6 +25,7 @@ struct Options {
   std::string dumpLogits;
   int64_t maxContext = 0;    // 0: derived from the prompts
   int64_t prefillChunk = 0;  // prompt tokens per sequence a step; 0: choose
+  std::string kvDtype;       // --kv-dtype; "": the device's own
   int64_t ranks = 0;         // world size for --layout auto
   std::string hardware = "h100-sxm-8";
   std::string cacheDir;      // "" : $HELIX_CACHE_DIR or ~/.cache/helix

@@ -104,6 +104,10 @@ int main(int argc, char **argv) {
   bool cuda = o.backend == "cuda";
   const char *onHost = std::getenv("HELIX_CUDA_ON_HOST");
   bool cudaOnHost = cuda && onHost && std::string(onHost) == "1";
+  // The cache type is the runtime's choice: the module is the same for all.
+  helix_kv_dtype kvDtype = HELIX_KV_DTYPE_DEFAULT;
+  if (!resolveKvDtype(o.kvDtype, cuda && !cudaOnHost, kvDtype, error))
+    return fail(error);
   // Compiling a target=cuda module needs no GPU.
   if (cuda && !cudaOnHost && !o.compileOnly) {
     std::string why;
@@ -209,7 +213,8 @@ int main(int argc, char **argv) {
     if (!cuda || cudaOnHost) {
       RunMemory need = runMemory(checkpoint.get(), *config,
                                  static_cast<int64_t>(prompts->size()),
-                                 o.maxContext > 0 ? o.maxContext : steps);
+                                 o.maxContext > 0 ? o.maxContext : steps,
+                                 kvDtype == HELIX_KV_DTYPE_BF16);
       if (!checkMemory(need, error))
         return fail(error);
     }
@@ -266,6 +271,7 @@ int main(int argc, char **argv) {
   launch.checkpoint = checkpoint.get();
   launch.options.max_batch = static_cast<int64_t>(prompts->size());
   launch.options.max_context = o.maxContext > 0 ? o.maxContext : steps;
+  launch.options.kv_dtype = kvDtype;
   launch.prompts = &*prompts;
   launch.newTokens = o.maxNewTokens;
   // Rank 0 streams the new text as its tokens are chosen.

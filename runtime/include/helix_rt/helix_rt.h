@@ -46,6 +46,18 @@ void helix_module_close(helix_module *module);
  * backend library (helix_cuda_device_create in libhelix_rt_cuda). */
 typedef struct helix_device helix_device;
 
+/* The KV cache's element type. A runtime choice: the compiled step never
+ * touches cache memory (appends and attention are runtime calls), so one
+ * module serves every cache type. */
+typedef enum helix_kv_dtype {
+  /* The device's own: fp32 on the CPU device, bf16 on the CUDA one. */
+  HELIX_KV_DTYPE_DEFAULT = 0,
+  HELIX_KV_DTYPE_F32 = 1,
+  /* Half the bytes: appends round to bf16 (nearest even), attention widens
+   * to fp32 and accumulates in fp32. */
+  HELIX_KV_DTYPE_BF16 = 2
+} helix_kv_dtype;
+
 typedef struct helix_rank_options {
   int64_t max_batch;   /* sequences per step (cache rows) */
   int64_t max_context; /* tokens per sequence the cache must hold */
@@ -53,6 +65,9 @@ typedef struct helix_rank_options {
    * runs target=cpu and target=cuda modules alike. Otherwise the rank's
    * device (the module must be target=cuda); it must outlive the rank. */
   helix_device *device;
+  /* The cache's element type; a device refuses one it cannot hold (the
+   * CUDA device keeps bf16 only). */
+  helix_kv_dtype kv_dtype;
 } helix_rank_options;
 
 /* Frees a device made by a backend library (after every rank using it). */
@@ -100,6 +115,8 @@ int64_t helix_rank_weight_bytes(const helix_rank *rank);
  * matrices in the checkpoint's dtype; norms and other vectors are F32). */
 int64_t helix_rank_weight_bytes_of(const helix_rank *rank, helix_dtype dtype);
 int64_t helix_rank_cache_bytes(const helix_rank *rank);
+/* The element type of its KV cache (HELIX_DTYPE_F32 or HELIX_DTYPE_BF16). */
+helix_dtype helix_rank_cache_dtype(const helix_rank *rank);
 int64_t helix_rank_vocab_size(const helix_rank *rank);
 
 void helix_rank_destroy(helix_rank *rank);

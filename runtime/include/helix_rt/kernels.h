@@ -57,6 +57,29 @@ const char *isaName(Isa isa);
 /// conversion quiets signalling NaNs, which stay NaNs).
 void toFloat(Weights w, int64_t count, float *dst);
 
+/// dst[i] = bf16(src[i]) for `count` values, rounding to nearest even (as
+/// the checkpoints' bf16 and the CUDA device's conversion); NaNs stay NaNs.
+void toBf16(const float *src, int64_t count, uint16_t *dst);
+
+/// Where each sequence's cached tokens start, in the KV cache's element
+/// type: fp32, or bf16 (half the bytes attention streams; appends round with
+/// toBf16). Attention widens a block of tokens at a time to fp32 and
+/// accumulates in fp32. Implicit from `const float *const *`.
+struct KvRows {
+  const float *const *f32 = nullptr;     // an fp32 cache
+  const uint16_t *const *bf16 = nullptr; // or a bf16 one
+
+  KvRows(const float *const *rows) : f32(rows) {}
+  KvRows(const uint16_t *const *rows) : bf16(rows) {}
+  /// Sequence b's tokens from element `offset` on; null data for an empty
+  /// slice (which may come with a null pointer).
+  Weights at(int64_t b, int64_t offset = 0) const {
+    if (bf16)
+      return bf16[b] ? Weights(bf16[b] + offset, WeightType::BF16) : Weights();
+    return f32[b] ? Weights(f32[b] + offset) : Weights();
+  }
+};
+
 /// out[b] = table[tokens[b]], table [vocab, hidden]. Tokens are checked by
 /// the caller (0 <= token < vocab).
 void embed(Weights table, int64_t hidden, const int64_t *tokens, int64_t batch,
@@ -133,20 +156,20 @@ void moeExperts(const float *x, const int64_t *ids, const float *weights,
 /// [kvHeads, headDim]). Query head h reads KV head h / (heads / kvHeads).
 /// out [B, heads, headDim + 1]: softmax-weighted values then the natural-log
 /// LSE of the scaled scores; length 0 gives 0 and -inf.
-void gqaPartialAttention(const float *q, const float *const *keys,
-                         const float *const *values, const int64_t *length,
-                         int64_t batch, int64_t heads, int64_t kvHeads,
-                         int64_t headDim, float scale, float *out);
+void gqaPartialAttention(const float *q, KvRows keys, KvRows values,
+                         const int64_t *length, int64_t batch, int64_t heads,
+                         int64_t kvHeads, int64_t headDim, float scale,
+                         float *out);
 
 /// Absorbed MLA partial attention. q [B, heads, nope + ropeDim]; per
 /// sequence `length[b]` cached tokens at latent[b], each [rank + ropeDim]
 /// (normalised latent, then the rotated key); kvB = kv_b_proj [heads *
 /// (nope + vDim), rank]. Scores scale * ((W_UK,h^T q_nope) . c + q_rope .
 /// k_rope); out [B, heads, rank + 1] = latent-space output then LSE.
-void mlaPartialAttention(const float *q, const float *const *latent,
-                         const int64_t *length, Weights kvB, int64_t batch,
-                         int64_t heads, int64_t nope, int64_t ropeDim,
-                         int64_t vDim, int64_t rank, float scale, float *out);
+void mlaPartialAttention(const float *q, KvRows latent, const int64_t *length,
+                         Weights kvB, int64_t batch, int64_t heads,
+                         int64_t nope, int64_t ropeDim, int64_t vDim,
+                         int64_t rank, float scale, float *out);
 
 /// Exact merge: in [shards, B, heads, width + 1] (output then LSE) ->
 /// out [B, heads * width]. LSE = -inf shards weigh 0; all empty gives 0.

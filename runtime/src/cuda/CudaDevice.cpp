@@ -92,6 +92,12 @@ public:
       return false;
     }
     uploaded = true;
+    // Its kernels read bf16 K/V only: an fp32 cache is refused, not ignored.
+    if (c.kvDtype() == HELIX_KV_DTYPE_F32) {
+      error = "the CUDA device keeps its KV cache in bfloat16; a float32 "
+              "cache (--kv-dtype float32) is not supported there";
+      return false;
+    }
     // Collectives must be on CUDA endpoints (NCCL or shared-CUDA), ordered
     // after this stream's kernels: set before the groups are split.
     helix_comm *world = c.world();
@@ -189,6 +195,7 @@ public:
                                       : 0;
   }
   int64_t cacheBytes() const override { return cacheSize; }
+  helix_dtype cacheDtype() const override { return HELIX_DTYPE_BF16; }
 
   void *alloc(int64_t bytes) override {
     void *p = nullptr;

@@ -34,12 +34,59 @@ constexpr int64_t kGemmQueries = 32;
 /// near the GEMM rate, short enough that a block's scores stay in L2.
 constexpr int64_t kGemmBlock = 256;
 
+/// fp32 views of a key/value stream, a block of tokens at a time: the cache
+/// itself when it is fp32; for a bf16 cache its tokens widened into scratch
+/// (L1/L2-sized) once per block, for every query that reads the block.
+class KvBlocks {
+public:
+  KvBlocks(Weights k, Weights v, int64_t ldkv, int64_t dk, int64_t dv)
+      : k(k), v(v), ldkv(ldkv), dk(dk), dv(dv) {}
+
+  /// Tokens [t0, t0 + n): keys at key + t * ldk, values at value + t * ldv.
+  void load(int64_t t0, int64_t n) {
+    if (k.isF32()) {
+      key = k.f32() + t0 * ldkv;
+      value = v.f32() + t0 * ldkv;
+      ldk = ldv = ldkv;
+      return;
+    }
+    widen(k, t0, n, dk, kBuf);
+    key = kBuf.data();
+    ldk = dk;
+    // MLA's values are the first channels of its keys: widened once.
+    if (v.data == k.data) {
+      value = key;
+      ldv = dk;
+      return;
+    }
+    widen(v, t0, n, dv, vBuf);
+    value = vBuf.data();
+    ldv = dv;
+  }
+
+  const float *key = nullptr, *value = nullptr;
+  int64_t ldk = 0, ldv = 0;
+
+private:
+  void widen(Weights src, int64_t t0, int64_t n, int64_t width,
+             std::vector<float> &buf) const {
+    buf.resize(static_cast<size_t>(n * width));
+    if (width == ldkv) // the tokens are one run
+      return toFloat(src.at(t0 * ldkv), n * width, buf.data());
+    for (int64_t t = 0; t < n; ++t)
+      toFloat(src.at((t0 + t) * ldkv), width, buf.data() + t * width);
+  }
+
+  Weights k, v;
+  int64_t ldkv, dk, dv;
+  std::vector<float> kBuf, vBuf;
+};
+
 /// attendShared for many queries: per block, S = scale Q K^T and O += P V
 /// as matrix products, the online softmax in between, row by row.
 void attendSharedGemm(const float *const *q, float *const *out,
                       const int64_t *length, int64_t count, int64_t longest,
-                      const float *k, const float *v, int64_t ldkv, int64_t dk,
-                      int64_t dv, float scale) {
+                      KvBlocks &kv, int64_t dk, int64_t dv, float scale) {
   const float inf = std::numeric_limits<float>::infinity();
   std::vector<float> qm(static_cast<size_t>(count * dk));
   for (int64_t i = 0; i < count; ++i)
@@ -58,11 +105,12 @@ void attendSharedGemm(const float *const *q, float *const *out,
     const int64_t rows = count - first;
     if (rows <= 0)
       break;
+    kv.load(t0, n);
     float *pm = p.data() + first * n;
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(rows),
                 static_cast<int>(n), static_cast<int>(dk), scale,
-                qm.data() + first * dk, static_cast<int>(dk), k + t0 * ldkv,
-                static_cast<int>(ldkv), 0.0f, pm, static_cast<int>(n));
+                qm.data() + first * dk, static_cast<int>(dk), kv.key,
+                static_cast<int>(kv.ldk), 0.0f, pm, static_cast<int>(n));
     for (int64_t i = first; i < count; ++i) {
       float *__restrict row = p.data() + i * n;
       // Causal within the chunk: tokens past the query's length weigh 0.
@@ -86,9 +134,9 @@ void attendSharedGemm(const float *const *q, float *const *out,
     }
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
                 static_cast<int>(rows), static_cast<int>(dv),
-                static_cast<int>(n), 1.0f, pm, static_cast<int>(n),
-                v + t0 * ldkv, static_cast<int>(ldkv), 1.0f,
-                om.data() + first * dv, static_cast<int>(dv));
+                static_cast<int>(n), 1.0f, pm, static_cast<int>(n), kv.value,
+                static_cast<int>(kv.ldv), 1.0f, om.data() + first * dv,
+                static_cast<int>(dv));
   }
   for (int64_t i = 0; i < count; ++i) {
     if (length[i] <= 0)
@@ -103,9 +151,8 @@ void attendSharedGemm(const float *const *q, float *const *out,
 } // namespace
 
 void attendShared(const float *const *q, float *const *out,
-                  const int64_t *length, int64_t count, const float *k,
-                  const float *v, int64_t ldkv, int64_t dk, int64_t dv,
-                  float scale) {
+                  const int64_t *length, int64_t count, Weights k, Weights v,
+                  int64_t ldkv, int64_t dk, int64_t dv, float scale) {
   const float inf = std::numeric_limits<float>::infinity();
   int64_t longest = 0;
   for (int64_t i = 0; i < count; ++i) {
@@ -115,17 +162,18 @@ void attendShared(const float *const *q, float *const *out,
   }
   if (longest <= 0)
     return;
+  KvBlocks kv(k, v, ldkv, dk, dv);
   if (count >= kGemmQueries)
-    return attendSharedGemm(q, out, length, count, longest, k, v, ldkv, dk, dv,
-                            scale);
+    return attendSharedGemm(q, out, length, count, longest, kv, dk, dv, scale);
 
   // Running max and denominator per query; the numerator accumulates in out.
   std::vector<float> runMax(static_cast<size_t>(count), -inf);
   std::vector<float> denom(static_cast<size_t>(count), 0.0f);
   std::vector<float> probs(static_cast<size_t>(kBlock));
   for (int64_t t0 = 0; t0 < longest; t0 += kBlock) {
-    const float *kb = k + t0 * ldkv;
-    const float *vb = v + t0 * ldkv;
+    kv.load(t0, std::min(kBlock, longest - t0));
+    const float *kb = kv.key, *vb = kv.value;
+    const int64_t ldk = kv.ldk, ldv = kv.ldv;
     for (int64_t i = 0; i < count; ++i) {
       // A chunk's earlier rows see fewer tokens (causal within the chunk).
       const int64_t n = std::min(kBlock, length[i] - t0);
@@ -137,12 +185,12 @@ void attendShared(const float *const *q, float *const *out,
       int64_t t = 0;
       for (; t + 4 <= n; t += 4) {
         // Four keys against one query row loaded once.
-        const float *ks[4] = {kb + t * ldkv, kb + (t + 1) * ldkv,
-                              kb + (t + 2) * ldkv, kb + (t + 3) * ldkv};
+        const float *ks[4] = {kb + t * ldk, kb + (t + 1) * ldk,
+                              kb + (t + 2) * ldk, kb + (t + 3) * ldk};
         dotRows<4>(qi, ks, dk, p + t);
       }
       for (; t < n; ++t)
-        p[t] = dot(qi, kb + t * ldkv, dk);
+        p[t] = dot(qi, kb + t * ldk, dk);
       for (t = 0; t < n; ++t) {
         p[t] *= scale;
         blockMax = std::max(blockMax, p[t]);
@@ -166,12 +214,12 @@ void attendShared(const float *const *q, float *const *out,
         sum += p[t];
       denom[i] += sum;
       for (t = 0; t + 4 <= n; t += 4) {
-        const float *vs[4] = {vb + t * ldkv, vb + (t + 1) * ldkv,
-                              vb + (t + 2) * ldkv, vb + (t + 3) * ldkv};
+        const float *vs[4] = {vb + t * ldv, vb + (t + 1) * ldv,
+                              vb + (t + 2) * ldv, vb + (t + 3) * ldv};
         axpy4(p + t, vs, o, dv);
       }
       for (; t < n; ++t)
-        axpy(p[t], vb + t * ldkv, o, dv);
+        axpy(p[t], vb + t * ldv, o, dv);
     }
   }
   for (int64_t i = 0; i < count; ++i) {
@@ -186,10 +234,10 @@ void attendShared(const float *const *q, float *const *out,
 
 } // namespace detail
 
-void gqaPartialAttention(const float *q, const float *const *keys,
-                         const float *const *values, const int64_t *length,
-                         int64_t batch, int64_t heads, int64_t kvHeads,
-                         int64_t headDim, float scale, float *out) {
+void gqaPartialAttention(const float *q, KvRows keys, KvRows values,
+                         const int64_t *length, int64_t batch, int64_t heads,
+                         int64_t kvHeads, int64_t headDim, float scale,
+                         float *out) {
   const int64_t group = heads / kvHeads;
   const int64_t ldkv = kvHeads * headDim;
   std::vector<const float *> qs;
@@ -207,13 +255,11 @@ void gqaPartialAttention(const float *q, const float *const *keys,
           outs.push_back(out + h * (headDim + 1));
           lengths.push_back(length[b]);
         }
-      // An empty slice may come with null token pointers: no offsetting.
-      const bool empty = !keys[first];
-      detail::attendShared(qs.data(), outs.data(), lengths.data(),
-                           static_cast<int64_t>(qs.size()),
-                           empty ? nullptr : keys[first] + g * headDim,
-                           empty ? nullptr : values[first] + g * headDim, ldkv,
-                           headDim, headDim, scale);
+      // An empty slice may come with null token pointers: at() keeps them.
+      detail::attendShared(
+          qs.data(), outs.data(), lengths.data(),
+          static_cast<int64_t>(qs.size()), keys.at(first, g * headDim),
+          values.at(first, g * headDim), ldkv, headDim, headDim, scale);
     }
   });
 }

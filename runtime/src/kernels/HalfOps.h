@@ -3,7 +3,8 @@
 // Each instruction set compiles HalfKernels.inc once (HalfPortable.cpp,
 // HalfAvx2.cpp, HalfAvx512.cpp) into a table of these functions; Isa.cpp
 // picks the table at run time (kernels::activeIsa). Weights are bf16 or f16
-// (`type` is never F32 here); activations and sums are fp32.
+// (`type` is never F32 here); activations and sums are fp32. toBf16
+// narrows a bf16 KV cache's appends.
 //
 //===----------------------------------------------------------------------===//
 #ifndef HELIX_RT_KERNELS_HALFOPS_H
@@ -23,6 +24,8 @@ struct HalfOps {
   /// have stride ldx. Each weight row is read once for up to four rows.
   void (*gemv)(WeightType type, const float *x, int64_t ldx, const uint16_t *w,
                int64_t batch, int64_t k, int64_t n, float *out, int64_t ldo);
+  /// dst[i] = bf16(src[i]), nearest even (kernels::toBf16).
+  void (*toBf16)(const float *src, int64_t count, uint16_t *dst);
 };
 
 extern const HalfOps kPortableHalfOps;

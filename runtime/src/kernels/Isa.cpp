@@ -84,6 +84,10 @@ void toFloat(Weights w, int64_t count, float *dst) {
     detail::halfOps().toFloat(w.type, w.half(), count, dst);
 }
 
+void toBf16(const float *src, int64_t count, uint16_t *dst) {
+  detail::halfOps().toBf16(src, count, dst);
+}
+
 namespace detail {
 
 const HalfOps &halfOps() {

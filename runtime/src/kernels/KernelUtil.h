@@ -148,14 +148,15 @@ void swigluRows(const float *x, int64_t ldx, Weights gate, Weights up,
 /// Softmax attention of `count` queries that read one key/value stream (the
 /// heads of a GQA group or of MLA, over the rows of one sequence: a decode
 /// row, or every row of a prefill chunk): query i (q[i], dk floats) attends
-/// the first length[i] tokens, whose keys are k + t * ldkv (dk floats) and
-/// values v + t * ldkv (dv floats). Writes dv output values then the
+/// the first length[i] tokens, whose keys are k + t * ldkv (dk values) and
+/// values v + t * ldkv (dv values). Writes dv output values then the
 /// natural-log LSE of the scaled scores to out[i]; length 0 gives zeros and
 /// -inf. Each block of tokens is read once for all the queries.
+/// Tokens may be fp32 or bf16 (k and v of one type), widened a block at a
+/// time.
 void attendShared(const float *const *q, float *const *out,
-                  const int64_t *length, int64_t count, const float *k,
-                  const float *v, int64_t ldkv, int64_t dk, int64_t dv,
-                  float scale);
+                  const int64_t *length, int64_t count, Weights k, Weights v,
+                  int64_t ldkv, int64_t dk, int64_t dv, float scale);
 
 /// One block of the online softmax over a [rows, n] block of scores (row
 /// stride n): row i's first seen[i] scores become exp(score - max) against
@@ -167,12 +168,14 @@ void onlineSoftmaxBlock(float *scores, int64_t rows, int64_t n,
                         float *out, int64_t dv);
 
 /// Calls `attend(first, end)` for each run [first, end) of consecutive rows
-/// that read the same cache row (`base[b]`, null for an empty slice: alone).
+/// that read the same cache row (`base.at(b)`, null for an empty slice:
+/// alone).
 template <typename F>
-void forEachSequenceRun(const float *const *base, int64_t batch, F attend) {
+void forEachSequenceRun(const KvRows &base, int64_t batch, F attend) {
   for (int64_t first = 0, end = 0; first < batch; first = end) {
     end = first + 1;
-    while (base[first] && end < batch && base[end] == base[first])
+    const void *row = base.at(first).data;
+    while (row && end < batch && base.at(end).data == row)
       ++end;
     attend(first, end);
   }

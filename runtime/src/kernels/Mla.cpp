@@ -13,10 +13,10 @@
 
 namespace helix_rt::kernels {
 
-void mlaPartialAttention(const float *q, const float *const *latent,
-                         const int64_t *length, Weights kvB, int64_t batch,
-                         int64_t heads, int64_t nope, int64_t ropeDim,
-                         int64_t vDim, int64_t rank, float scale, float *out) {
+void mlaPartialAttention(const float *q, KvRows latent, const int64_t *length,
+                         Weights kvB, int64_t batch, int64_t heads,
+                         int64_t nope, int64_t ropeDim, int64_t vDim,
+                         int64_t rank, float scale, float *out) {
   const int64_t qWidth = nope + ropeDim;
   const int64_t keyWidth = rank + ropeDim;
   const int64_t headRows = nope + vDim;
@@ -62,8 +62,8 @@ void mlaPartialAttention(const float *q, const float *const *latent,
         lengths.push_back(length[b]);
       }
     detail::attendShared(qs.data(), outs.data(), lengths.data(),
-                         static_cast<int64_t>(qs.size()), latent[first],
-                         latent[first], keyWidth, keyWidth, rank, scale);
+                         static_cast<int64_t>(qs.size()), latent.at(first),
+                         latent.at(first), keyWidth, keyWidth, rank, scale);
   });
 }
 

@@ -22,16 +22,23 @@ bool CpuDevice::upload(RankContext &c, int64_t rows, int64_t slots,
   this->slots = slots;
   tokenWidth = spec.tokenWidth();
   // RankContext checked that the cache's size fits an int64_t.
-  cache.assign(static_cast<size_t>(spec.layers * rows * slots * tokenWidth),
-               0.0f);
-  int64_t count = static_cast<int64_t>(c.manifest().weights.size());
-  for (int64_t id = 0; id < count; ++id)
+  size_t count = static_cast<size_t>(spec.layers * rows * slots * tokenWidth);
+  bf16Cache = c.kvDtype() == HELIX_KV_DTYPE_BF16;
+  if (bf16Cache)
+    cacheBf16.assign(count, 0);
+  else
+    cache.assign(count, 0.0f);
+  int64_t weights = static_cast<int64_t>(c.manifest().weights.size());
+  for (int64_t id = 0; id < weights; ++id)
     weightSize[c.weight(id).dtype()] += c.weight(id).bytes();
   return true;
 }
 
-float *CpuDevice::rowBase(int64_t layer, int64_t row) {
-  return cache.data() + (layer * rows + row) * slots * tokenWidth;
+void CpuDevice::store(int64_t offset, const float *values, int64_t count) {
+  if (bf16Cache)
+    k::toBf16(values, count, cacheBf16.data() + offset);
+  else
+    std::copy_n(values, count, cache.data() + offset);
 }
 
 bool CpuDevice::checkRow(RankContext &c, int64_t row) {
@@ -63,16 +70,16 @@ void CpuDevice::append(RankContext &c, int64_t layer, const F32x2 &a,
                     std::to_string(position) +
                     " does not fit the KV cache (capacity " +
                     std::to_string(slots) + " tokens per rank)");
-    float *base = rowBase(layer, row);
-    float *first = base + slot * tokenStride;
-    float *second =
+    int64_t base = rowStart(layer, row);
+    int64_t first = base + slot * tokenStride;
+    int64_t second =
         spec.latent ? first + aWidth : base + slots * aWidth + slot * bWidth;
-    std::copy_n(a.data() + s * aWidth, aWidth, first);
-    std::copy_n(b.data() + s * bWidth, bWidth, second);
+    store(first, a.data() + s * aWidth, aWidth);
+    store(second, b.data() + s * bWidth, bWidth);
   }
 }
 
-/// `secondPerSlot`: floats per slot of the first region (KV: the values
+/// `secondPerSlot`: values per slot of the first region (KV: the values
 /// start after all slots' keys); 0 for latent caches.
 bool CpuDevice::sequenceViews(RankContext &c, int64_t layer,
                               const I64x1 &positions, int64_t rank,
@@ -80,15 +87,27 @@ bool CpuDevice::sequenceViews(RankContext &c, int64_t layer,
                               SequenceViews &views) {
   const CacheSpec &spec = *c.manifest().cache;
   int64_t batch = positions.size(0);
-  views.first.resize(batch);
-  views.second.resize(batch);
+  if (bf16Cache) {
+    views.firstBf16.resize(batch);
+    views.secondBf16.resize(batch);
+  } else {
+    views.first.resize(batch);
+    views.second.resize(batch);
+  }
   views.length.resize(batch);
   for (int64_t s = 0; s < batch; ++s) {
     int64_t row = c.cacheRowOf(rowOffset + s);
     if (!checkRow(c, row))
       return false;
-    views.first[s] = rowBase(layer, row);
-    views.second[s] = views.first[s] + slots * secondPerSlot;
+    int64_t first = rowStart(layer, row);
+    int64_t second = first + slots * secondPerSlot;
+    if (bf16Cache) {
+      views.firstBf16[s] = cacheBf16.data() + first;
+      views.secondBf16[s] = cacheBf16.data() + second;
+    } else {
+      views.first[s] = cache.data() + first;
+      views.second[s] = cache.data() + second;
+    }
     // The cached tokens of the sequence this rank attends to at its
     // position (the current one included).
     views.length[s] = abi::kvLength(positions.data()[s] + 1, spec.block,
@@ -112,7 +131,7 @@ void CpuDevice::gqaPartialAttention(RankContext &c, int64_t layer,
   if (!sequenceViews(c, layer, positions, rank, rowOffset,
                      spec.kvHeads * spec.headDim, views))
     return;
-  k::gqaPartialAttention(q.data(), views.first.data(), views.second.data(),
+  k::gqaPartialAttention(q.data(), views.firstRows(), views.secondRows(),
                          views.length.data(), q.size(0), heads, spec.kvHeads,
                          spec.headDim, scale, out.data());
 }
@@ -128,7 +147,7 @@ void CpuDevice::mlaPartialAttention(RankContext &c, int64_t layer, int64_t kvb,
   if (!kvB.data ||
       !sequenceViews(c, layer, positions, rank, rowOffset, 0, views))
     return;
-  k::mlaPartialAttention(q.data(), views.first.data(), views.length.data(), kvB,
+  k::mlaPartialAttention(q.data(), views.firstRows(), views.length.data(), kvB,
                          q.size(0), heads, nope, spec.ropeDim, vDim,
                          spec.kvLoraRank, scale, out.data());
 }

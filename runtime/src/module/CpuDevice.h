@@ -22,7 +22,8 @@ class CpuDevice final : public Device {
 public:
   const char *name() const override { return "cpu"; }
 
-  /// Allocates the cache (zeros); the weights are read in place.
+  /// Allocates the cache (zeros; fp32, or bf16 when the rank asks for it);
+  /// the weights are read in place.
   bool upload(RankContext &c, int64_t rows, int64_t slots,
               std::string &error) override;
   int64_t weightBytes() const override {
@@ -32,7 +33,10 @@ public:
     return weightSize[dtype];
   }
   int64_t cacheBytes() const override {
-    return static_cast<int64_t>(cache.size()) * 4;
+    return static_cast<int64_t>(cache.size() * 4 + cacheBf16.size() * 2);
+  }
+  helix_dtype cacheDtype() const override {
+    return bf16Cache ? HELIX_DTYPE_BF16 : HELIX_DTYPE_F32;
   }
 
   void *alloc(int64_t bytes) override;
@@ -102,22 +106,39 @@ private:
   /// The same for a weight the kernel takes as fp32 only (a vector).
   static const float *vectorData(RankContext &c, int64_t id, int64_t size);
 
-  /// Per-sequence token pointers and lengths for a partial attention.
+  /// Per-sequence token pointers (in the cache's type) and lengths for a
+  /// partial attention.
   struct SequenceViews {
     std::vector<const float *> first, second;
+    std::vector<const uint16_t *> firstBf16, secondBf16;
     std::vector<int64_t> length;
+    kernels::KvRows firstRows() const {
+      return firstBf16.empty() ? kernels::KvRows(first.data())
+                               : kernels::KvRows(firstBf16.data());
+    }
+    kernels::KvRows secondRows() const {
+      return secondBf16.empty() ? kernels::KvRows(second.data())
+                                : kernels::KvRows(secondBf16.data());
+    }
   };
 
-  /// Start of the cache block of (layer, sequence row): for KV caches all
-  /// slots' keys, then all slots' values; for latent caches each slot's
-  /// latent followed by its RoPE key.
-  float *rowBase(int64_t layer, int64_t row);
+  /// Element offset of the cache block of (layer, sequence row): for KV
+  /// caches all slots' keys, then all slots' values; for latent caches each
+  /// slot's latent followed by its RoPE key.
+  int64_t rowStart(int64_t layer, int64_t row) const {
+    return (layer * rows + row) * slots * tokenWidth;
+  }
+  /// Stores `count` values at element `offset`, rounded for a bf16 cache.
+  void store(int64_t offset, const float *values, int64_t count);
   bool checkRow(RankContext &c, int64_t row);
   bool sequenceViews(RankContext &c, int64_t layer, const I64x1 &positions,
                      int64_t rank, int64_t rowOffset, int64_t secondPerSlot,
                      SequenceViews &views);
 
+  /// One of them holds the cache (RankContext::kvDtype: bf16 halves it).
   std::vector<float> cache;
+  std::vector<uint16_t> cacheBf16;
+  bool bf16Cache = false;
   int64_t rows = 0, slots = 0, tokenWidth = 0;
   int64_t weightSize[3] = {}; // bytes by helix_dtype
 };

@@ -73,6 +73,8 @@ public:
     return dtype == HELIX_DTYPE_F32 ? weightBytes() : 0;
   }
   virtual int64_t cacheBytes() const = 0;
+  /// The cache's element type (RankContext::kvDtype chose it at upload).
+  virtual helix_dtype cacheDtype() const = 0;
 
   // Memory (host memory on the CPU device). The step's inputs and outputs
   // are staged by these too.

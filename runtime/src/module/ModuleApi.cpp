@@ -155,10 +155,16 @@ helix_status helix_rank_create(const helix_module *module,
   if (options->max_batch < 1 || options->max_context < 1)
     return report(error, errorSize, HELIX_ERROR_INVALID_ARGUMENT,
                   "max_batch and max_context must be positive");
+  if (options->kv_dtype != HELIX_KV_DTYPE_DEFAULT &&
+      options->kv_dtype != HELIX_KV_DTYPE_F32 &&
+      options->kv_dtype != HELIX_KV_DTYPE_BF16)
+    return report(error, errorSize, HELIX_ERROR_INVALID_ARGUMENT,
+                  "kv_dtype must be DEFAULT, F32 or BF16");
   // Allocation failures must become an error line, not a terminate.
   try {
     auto rank = std::make_unique<helix_rank>();
     rank->module = module;
+    rank->context.setKvDtype(options->kv_dtype);
     std::string message;
     if (!rank->context.init(module->manifest, checkpoint, world,
                             options->max_batch, options->max_context,
@@ -268,6 +274,9 @@ int64_t helix_rank_weight_bytes_of(const helix_rank *rank, helix_dtype dtype) {
 }
 int64_t helix_rank_cache_bytes(const helix_rank *rank) {
   return rank->context.cacheBytes();
+}
+helix_dtype helix_rank_cache_dtype(const helix_rank *rank) {
+  return rank->context.cacheDtype();
 }
 int64_t helix_rank_vocab_size(const helix_rank *rank) {
   return rank->context.manifest().model.vocabSize;

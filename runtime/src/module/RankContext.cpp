@@ -281,6 +281,8 @@ PendingCollective RankContext::takeCollective(int64_t id) {
 
 int64_t RankContext::cacheBytes() const { return dev->cacheBytes(); }
 
+helix_dtype RankContext::cacheDtype() const { return dev->cacheDtype(); }
+
 int64_t RankContext::weightBytes() const { return dev->weightBytes(); }
 
 int64_t RankContext::weightBytesOf(helix_dtype dtype) const {

@@ -3,6 +3,7 @@
 #define HELIX_RT_MODULE_RANKCONTEXT_H
 
 #include "helix_rt/comm.h"
+#include "helix_rt/helix_rt.h"
 #include "helix_rt/kernels.h"
 #include "helix_rt/manifest_json.h"
 #include "helix_rt/safetensors.h"
@@ -85,6 +86,11 @@ public:
             helix_comm *world, int64_t maxBatch, int64_t maxContext,
             Device *device, std::string &error);
 
+  /// The cache type the caller asked for (before init; the device decides
+  /// what DEFAULT means and refuses what it cannot hold).
+  void setKvDtype(helix_kv_dtype type) { kvType = type; }
+  helix_kv_dtype kvDtype() const { return kvType; }
+
   const Manifest &manifest() const { return *spec; }
   int32_t rank() const { return rankId; }
   /// Never null after init: every op of the step runs here.
@@ -139,6 +145,7 @@ public:
   /// Of those, the bytes held as `dtype`.
   int64_t weightBytesOf(helix_dtype dtype) const;
   int64_t cacheBytes() const;
+  helix_dtype cacheDtype() const;
 
 private:
   /// `keepHalf`: bf16/f16 matrices stay so (the CPU device reads them).
@@ -161,6 +168,7 @@ private:
   std::vector<LocalWeight> weights;
   std::vector<helix_comm *> groups;
   int64_t rows = 0, slots = 0, maxContext = 0;
+  helix_kv_dtype kvType = HELIX_KV_DTYPE_DEFAULT;
   std::vector<int64_t> stepPos, stepSeq;
   const int64_t *deviceStepSeq = nullptr;
   std::vector<uint8_t> logitRows;

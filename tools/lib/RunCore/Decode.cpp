@@ -258,6 +258,7 @@ bool decode(helix_rank *rank, const Prompts &prompts, int64_t newTokens,
   for (helix_dtype dtype : {HELIX_DTYPE_F32, HELIX_DTYPE_BF16, HELIX_DTYPE_F16})
     result.weightBytesByDtype[dtype] = helix_rank_weight_bytes_of(rank, dtype);
   result.cacheBytes = helix_rank_cache_bytes(rank);
+  result.cacheDtype = helix_rank_cache_dtype(rank);
   if (record)
     result.logits.assign(static_cast<size_t>(batch * newTokens * vocab), 0.0f);
   Tokens chosen(control, batch, newTokens, vocab, record, result);

@@ -39,6 +39,7 @@ struct DecodeResult {
   int64_t weightBytes = 0;                  // this rank's weights
   int64_t weightBytesByDtype[3] = {};       // of those, by helix_dtype
   int64_t cacheBytes = 0;                   // this rank's KV cache shard
+  helix_dtype cacheDtype = HELIX_DTYPE_F32; // its element type
 };
 
 /// Ingests the prompts, then decodes until each sequence has `newTokens`

@@ -45,6 +45,31 @@ bool resolvePrefillChunk(int64_t requested, bool gpu, const Prompts &prompts,
   }
   return true;
 }
+bool resolveKvDtype(const std::string &name, bool gpu, helix_kv_dtype &dtype,
+                    std::string &error) {
+  if (name.empty())
+    dtype = HELIX_KV_DTYPE_DEFAULT;
+  else if (name == "float32")
+    dtype = HELIX_KV_DTYPE_F32;
+  else if (name == "bfloat16")
+    dtype = HELIX_KV_DTYPE_BF16;
+  else {
+    error = "--kv-dtype must be float32 or bfloat16, got '" + name + "'";
+    return false;
+  }
+  if (gpu && dtype == HELIX_KV_DTYPE_F32) {
+    error = "--kv-dtype float32: the CUDA backend keeps its KV cache in "
+            "bfloat16 (its attention kernels read bf16); leave the flag out "
+            "or pass bfloat16";
+    return false;
+  }
+  return true;
+}
+
+const char *kvDtypeName(helix_dtype dtype) {
+  return dtype == HELIX_DTYPE_BF16 ? "bfloat16" : "float32";
+}
+
 namespace {
 
 /// The launch's decode control for this rank: only rank 0 reports tokens.

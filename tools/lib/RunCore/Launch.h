@@ -41,6 +41,16 @@ constexpr int64_t kCpuStepRows = 256, kMinCpuChunk = 32;
 bool resolvePrefillChunk(int64_t requested, bool gpu, const Prompts &prompts,
                          int64_t &chunk, std::string &error);
 
+/// `--kv-dtype NAME` ("" when not given: the device's own, fp32 on the CPU,
+/// bf16 on GPUs). False with `error` for a name other than float32 or
+/// bfloat16, and for float32 on GPUs: the CUDA device's attention reads a
+/// bf16 cache, and ignoring the flag would misreport what ran.
+bool resolveKvDtype(const std::string &name, bool gpu, helix_kv_dtype &dtype,
+                    std::string &error);
+
+/// "float32" or "bfloat16", as --kv-dtype and out.json name them.
+const char *kvDtypeName(helix_dtype dtype);
+
 /// Runs `world` ranks as threads of this process; rank 0's result is
 /// returned. Any rank's failure aborts the world; the first error wins.
 bool runOnThreads(const Launch &launch, int32_t world, DecodeResult &result,

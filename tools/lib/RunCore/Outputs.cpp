@@ -1,6 +1,8 @@
 //===- Outputs.cpp - out.json and logits.npy, written atomically ----------===//
 #include "RunCore/Outputs.h"
 
+#include "RunCore/Launch.h"
+
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
@@ -78,7 +80,8 @@ bool writeOutputs(const std::string &output, const std::string &logitsPath,
                       {{"f32", byDtype[HELIX_DTYPE_F32]},
                        {"bf16", byDtype[HELIX_DTYPE_BF16]},
                        {"f16", byDtype[HELIX_DTYPE_F16]}}},
-                     {"kv_cache_bytes_rank0", result.cacheBytes}};
+                     {"kv_cache_bytes_rank0", result.cacheBytes},
+                     {"kv_cache_dtype", kvDtypeName(result.cacheDtype)}};
     std::string tmp = output + ".tmp";
     if (!writeJson(tmp, doc)) {
       error = "cannot write " + output;

@@ -18,23 +18,13 @@
 #include <tuple>
 
 namespace k = helix_rt::kernels;
+using helix_kernel_test::bitsOf;
+using helix_kernel_test::fromBits;
 using helix_kernel_test::randomVector;
 using k::Isa;
 using k::WeightType;
 
 namespace {
-
-uint32_t bitsOf(float v) {
-  uint32_t b;
-  std::memcpy(&b, &v, 4);
-  return b;
-}
-
-float fromBits(uint32_t b) {
-  float v;
-  std::memcpy(&v, &b, 4);
-  return v;
-}
 
 /// bf16 (round to nearest even) or f16 (the compiler's conversion) bits.
 uint16_t toHalf(float v, WeightType type) {

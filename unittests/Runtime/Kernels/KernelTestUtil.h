@@ -7,11 +7,25 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <random>
 #include <vector>
 
 namespace helix_kernel_test {
+
+/// A float's bits and back.
+inline uint32_t bitsOf(float v) {
+  uint32_t b;
+  std::memcpy(&b, &v, 4);
+  return b;
+}
+
+inline float fromBits(uint32_t b) {
+  float v;
+  std::memcpy(&v, &b, 4);
+  return v;
+}
 
 /// Fixed-seed uniform values in [lo, hi).
 inline std::vector<float> randomVector(size_t n, uint32_t seed,

@@ -209,6 +209,35 @@ TEST_F(CpuRank, AttentionReadsWhatWasAppended) {
   EXPECT_EQ(got, value);
 }
 
+TEST_F(CpuRank, ABf16CacheHoldsHalfTheBytesAndRoundsAppends) {
+  helix_comm *world16 = nullptr;
+  ASSERT_EQ(helix_comm_threads_create(1, 10000, &world16), HELIX_OK);
+  RankContext rank16;
+  rank16.setKvDtype(HELIX_KV_DTYPE_BF16);
+  std::string error;
+  ASSERT_TRUE(rank16.init(manifest, checkpoint, world16, 3, 7, nullptr, error))
+      << error;
+  EXPECT_EQ(rank.cacheDtype(), HELIX_DTYPE_F32);
+  EXPECT_EQ(rank16.cacheDtype(), HELIX_DTYPE_BF16);
+  EXPECT_EQ(2 * rank16.cacheBytes(), rank.cacheBytes());
+  // 1 + 2^-8 is a tie between bf16 neighbours: it rounds to the even 1;
+  // 5.3 to the nearest bf16, 5.3125. One token: attention returns it.
+  std::vector<float> key = {1, 2, 3, 4}, value = {1.00390625f, 6, 7, 5.3f};
+  std::vector<float> q = {9, 1, 2, 3};
+  std::vector<int64_t> positions = {0, 0};
+  F32x2 keys = dense<2>(key, {2, 2}), vals = dense<2>(value, {2, 2});
+  F32x2 query = dense<2>(q, {2, 2});
+  I64x1 at = ids(positions);
+  int64_t ctx16 = reinterpret_cast<int64_t>(&rank16);
+  _mlir_ciface_helix_rt_kv_append(ctx16, 1, &keys, &vals, &at, &at, -1, 0);
+  std::vector<float> got(4, -1.0f);
+  F32x2 out = dense<2>(got, {2, 2});
+  _mlir_ciface_helix_rt_gqa_attention(ctx16, 1, &query, &at, 0, 1, 0.5f, &out);
+  ASSERT_FALSE(rank16.failed()) << rank16.error();
+  EXPECT_EQ(got, (std::vector<float>{1.0f, 6, 7, 5.3125f}));
+  helix_comm_destroy(world16);
+}
+
 TEST_F(CpuRank, AChunkOfRowsEqualsItsTokensOneByOne) {
   // Three tokens of sequence 1 as one step's rows (chunked prefill): each
   // row attends to the chunk's earlier rows. The same tokens one step at a

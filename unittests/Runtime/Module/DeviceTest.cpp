@@ -50,6 +50,7 @@ public:
   }
   int64_t weightBytes() const override { return 1234; }
   int64_t cacheBytes() const override { return 5678; }
+  helix_dtype cacheDtype() const override { return HELIX_DTYPE_F32; }
   void *alloc(int64_t) override { return unexpected(); }
   void free(void *) override { unexpected(); }
   void copy(RankContext &, const StridedView &, const StridedView &) override {
