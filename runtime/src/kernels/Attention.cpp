@@ -95,6 +95,7 @@ void attendSharedGemm(const float *const *q, float *const *out,
   std::vector<float> runMax(static_cast<size_t>(count), -inf);
   std::vector<float> denom(static_cast<size_t>(count), 0.0f);
   std::vector<float> p(static_cast<size_t>(count * kGemmBlock));
+  std::vector<int64_t> seen(static_cast<size_t>(count));
   for (int64_t t0 = 0; t0 < longest; t0 += kGemmBlock) {
     const int64_t n = std::min(kGemmBlock, longest - t0);
     // Queries that see no token of this block lead (rows come in position
@@ -111,27 +112,11 @@ void attendSharedGemm(const float *const *q, float *const *out,
                 static_cast<int>(n), static_cast<int>(dk), scale,
                 qm.data() + first * dk, static_cast<int>(dk), kv.key,
                 static_cast<int>(kv.ldk), 0.0f, pm, static_cast<int>(n));
-    for (int64_t i = first; i < count; ++i) {
-      float *__restrict row = p.data() + i * n;
-      // Causal within the chunk: tokens past the query's length weigh 0.
-      const int64_t seen = std::max<int64_t>(0, std::min(n, length[i] - t0));
-      float blockMax = -inf;
-      for (int64_t t = 0; t < seen; ++t)
-        blockMax = std::max(blockMax, row[t]);
-      if (blockMax > runMax[i]) {
-        const float factor = std::exp(runMax[i] - blockMax);
-        denom[i] *= factor;
-        scaleBy(factor, om.data() + i * dv, dv);
-        runMax[i] = blockMax;
-      }
-      float sum = 0.0f;
-      for (int64_t t = 0; t < seen; ++t) {
-        row[t] = expNonPositive(row[t] - runMax[i]);
-        sum += row[t];
-      }
-      std::fill(row + seen, row + n, 0.0f);
-      denom[i] += sum;
-    }
+    // Causal within the chunk: tokens past a query's length weigh 0.
+    for (int64_t i = first; i < count; ++i)
+      seen[i] = std::max<int64_t>(0, std::min(n, length[i] - t0));
+    onlineSoftmaxBlock(pm, rows, n, seen.data() + first, runMax.data() + first,
+                       denom.data() + first, om.data() + first * dv, dv);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
                 static_cast<int>(rows), static_cast<int>(dv),
                 static_cast<int>(n), 1.0f, pm, static_cast<int>(n), kv.value,
