@@ -29,7 +29,9 @@ constexpr int kLanes = 16;
 #endif
 
 /// The largest of row[0, n), -inf when n = 0.
-inline float rowMax(const float *__restrict row, int64_t n) {
+/// Inlined into each clone, so that it is compiled for the clone's ISA.
+__attribute__((always_inline)) inline float rowMax(const float *__restrict row,
+                                                  int64_t n) {
   float lane[kLanes];
   std::fill(lane, lane + kLanes, -std::numeric_limits<float>::infinity());
   int64_t t = 0;
@@ -45,7 +47,8 @@ inline float rowMax(const float *__restrict row, int64_t n) {
 }
 
 /// row[t] = exp(row[t] - max) for t < n; returns their sum.
-inline float expAndSum(float *__restrict row, int64_t n, float max) {
+__attribute__((always_inline)) inline float
+expAndSum(float *__restrict row, int64_t n, float max) {
   float lane[kLanes] = {};
   int64_t t = 0;
   for (; t + kLanes <= n; t += kLanes)
