@@ -49,11 +49,15 @@ const float *CpuDevice::vectorData(RankContext &c, int64_t id, int64_t size) {
 
 void *CpuDevice::alloc(int64_t bytes) {
   // 64-byte aligned (vector loads), whole lines: aligned_alloc's rule.
-  int64_t size = (std::max<int64_t>(bytes, 1) + 63) / 64 * 64;
-  return std::aligned_alloc(64, static_cast<size_t>(size));
+  size_t size = static_cast<size_t>((std::max<int64_t>(bytes, 1) + 63) / 64 * 64);
+  return size >= ReusedBlocks::kMinBytes ? reused.take(size)
+                                         : std::aligned_alloc(64, size);
 }
 
-void CpuDevice::free(void *p) { std::free(p); }
+void CpuDevice::free(void *p) {
+  if (!reused.give(p))
+    std::free(p);
+}
 
 void CpuDevice::copy(RankContext &, const StridedView &src,
                      const StridedView &dst) {

@@ -12,6 +12,7 @@
 #define HELIX_RT_MODULE_CPUDEVICE_H
 
 #include "Device.h"
+#include "ReusedBlocks.h"
 #include "helix_rt/kernels.h"
 
 #include <vector>
@@ -139,6 +140,7 @@ private:
   std::vector<float> cache;
   std::vector<uint16_t> cacheBf16;
   bool bf16Cache = false;
+  ReusedBlocks reused; // the step's big buffers, from one step to the next
   int64_t rows = 0, slots = 0, tokenWidth = 0;
   int64_t weightSize[3] = {}; // bytes by helix_dtype
 };
