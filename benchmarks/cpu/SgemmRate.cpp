@@ -1,7 +1,7 @@
 //===- SgemmRate.cpp - fp32 matrix-product rate of one thread -------------===//
 //
-// The FLOP rate prefill runs against: OpenBLAS's serial sgemm (the one the
-// runtime calls for prefill chunks) on the shape of a chunk through the
+// The FLOP rate prefill runs against: OpenBLAS's sgemm at one thread (as
+// the runtime calls it for prefill chunks) on the shape of a chunk through the
 // anchor model's FFN, [rows, 1024] x [1024, 2816]^T. Prints the median of
 // several repetitions in GFLOP/s. Used by benchmarks/cpu/prefill.sh.
 //
@@ -21,6 +21,7 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, "error: usage: helix-sgemm-rate [ROWS]\n");
     return 1;
   }
+  openblas_set_num_threads(1); // one rank's thread, as in the runtime
   std::vector<float> x(static_cast<size_t>(rows) * k, 0.5f);
   std::vector<float> w(static_cast<size_t>(n) * k, 0.25f);
   std::vector<float> out(static_cast<size_t>(rows) * n);

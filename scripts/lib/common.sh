@@ -12,7 +12,7 @@ HELIX_APT_PACKAGES=(
   clang-22 lld-22 libclang-rt-22-dev llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
   nlohmann-json3-dev libgtest-dev libgmock-dev
   python3 python3-numpy python3-venv pkg-config libpcre2-dev
-  libopenmpi-dev openmpi-bin openssh-client libopenblas-serial-dev
+  libopenmpi-dev openmpi-bin openssh-client libopenblas-pthread-dev
   gnuplot-nox
 )
 

@@ -96,6 +96,7 @@ void attendSharedGemm(const float *const *q, float *const *out,
   std::vector<float> denom(static_cast<size_t>(count), 0.0f);
   std::vector<float> p(static_cast<size_t>(count * kGemmBlock));
   std::vector<int64_t> seen(static_cast<size_t>(count));
+  useOneBlasThread();
   for (int64_t t0 = 0; t0 < longest; t0 += kGemmBlock) {
     const int64_t n = std::min(kGemmBlock, longest - t0);
     // Queries that see no token of this block lead (rows come in position

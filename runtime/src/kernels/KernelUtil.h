@@ -158,6 +158,10 @@ void attendShared(const float *const *q, float *const *out,
                   const int64_t *length, int64_t count, Weights k, Weights v,
                   int64_t ldkv, int64_t dk, int64_t dv, float scale);
 
+/// Before any cblas call: OpenBLAS runs products on the calling thread only
+/// (Blas.cpp).
+void useOneBlasThread();
+
 /// One block of the online softmax over a [rows, n] block of scores (row
 /// stride n): row i's first seen[i] scores become exp(score - max) against
 /// its running max runMax[i] (raised to the block's max first, rescaling

@@ -37,6 +37,7 @@ constexpr int64_t kPanelFloats = int64_t(1) << 18;
 /// out[batch, n] = x[batch, k] . w[n, k]^T by sgemm.
 void sgemm(const float *x, int64_t ldx, const float *w, int64_t batch,
            int64_t k, int64_t n, float *out, int64_t ldo) {
+  useOneBlasThread();
   cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(batch),
               static_cast<int>(n), static_cast<int>(k), 1.0f, x,
               static_cast<int>(ldx), w, static_cast<int>(k), 0.0f, out,
