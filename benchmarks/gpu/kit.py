@@ -40,8 +40,8 @@ BENCH_MODEL = ["--arch", "llama", "--hidden", "1024", "--layers", "8",
 KIT_CPU = {"cuda": "x86-64-v2", "cpu": "x86-64-v3"}
 BINARIES = ["helix-run-module", "helix-gpu-attention-bench", "GpuAttentionTest",
             "GpuMlaTest", "GpuMergeTest", "GpuNormRopeTest", "GpuGemmTest",
-            "GpuMoeRouteTest", "GpuNcclTest", "GpuSharedCommTest",
-            "GpuDeviceOpsTest"]
+            "GpuMoeRouteTest", "GpuMoeExpertsTest", "GpuNcclTest",
+            "GpuSharedCommTest", "GpuDeviceOpsTest"]
 # Shared libraries the GPU image is not expected to have: ours, Open MPI's
 # and OpenBLAS's (libhelix_rt links them); CUDA, cuBLAS and NCCL come from
 # the image.
@@ -138,6 +138,14 @@ CHUNKED = [("llama unsharded", 3), ("llama kvp-2_tpa-2_one_gpu", 2),
            ("llama kvp-4_one_gpu", 3), ("deepseek unsharded", 3),
            ("deepseek kvp-4_ep-4_one_gpu", 2), ("deepseek kvp-4_tpf-2_ep-2_one_gpu", 16)]
 
+# The routed MoE path (HELIX_CUDA_MOE=routed, docs/gpu.md; dense stays the
+# default until a GPU run passes these): every case of this model again in
+# that environment, and chunked prefill (decode case, C), where an expert
+# gets several rows of a step.
+ROUTED_MODEL = "deepseek"
+ROUTED_ENV = {"HELIX_CUDA_MOE": "routed"}
+ROUTED_CHUNKED = [("deepseek unsharded", 3), ("deepseek kvp-4_tpf-2_ep-2_one_gpu", 16)]
+
 
 def check(args):
     kit = os.path.abspath(args.kit)
@@ -150,22 +158,30 @@ def check(args):
         ["nvidia-smi", "-L"], capture_output=True, text=True).stdout.splitlines()
         if line.startswith("GPU ")]) if shutil.which("nvidia-smi") else 0
     by_label = {"%s %s" % (c["model"], c["case"]): c for c in spec["cases"]}
-    runs = [(label, case, []) for label, case in by_label.items()]
-    for source, chunk in CHUNKED:
+    for source, chunk in CHUNKED + ROUTED_CHUNKED:
         if source not in by_label:
             print("FAIL %s chunked: no such case in the kit" % source)
             return 1
+    runs = [(label, case, [], {}) for label, case in by_label.items()]
+    for source, chunk in CHUNKED:
         runs.append(("%s, --prefill-chunk %d" % (source, chunk),
-                     by_label[source], ["--prefill-chunk", str(chunk)]))
+                     by_label[source], ["--prefill-chunk", str(chunk)], {}))
+    routed = [(label, []) for label in by_label if label.startswith(ROUTED_MODEL + " ")]
+    routed += [(source, ["--prefill-chunk", str(chunk)]) for source, chunk in ROUTED_CHUNKED]
+    env_label = " ".join("%s=%s" % kv for kv in ROUTED_ENV.items())
+    for source, extra in routed:
+        label = ", ".join([source] + [" ".join(extra)] * bool(extra) + [env_label])
+        runs.append((label, by_label[source], extra, ROUTED_ENV))
     failures = 0
-    for label, case, extra in runs:
+    for label, case, extra, env in runs:
         # "threads" cases run every rank in one process, sharing GPU 0.
         mpi = case["ranks"] and case.get("launcher", "mpi") == "mpi"
         if mpi and (gpus < case["ranks"] or not shutil.which("mpirun")):
             print("skip %s: needs %d GPUs and mpirun" % (label, case["ranks"]))
             continue
-        out = os.path.join(work, "%s-%s%s" % (case["model"], case["case"],
-                                              "-".join([""] + extra[1:])))
+        out = os.path.join(work, "%s-%s%s%s" % (case["model"], case["case"],
+                                                "-".join([""] + extra[1:]),
+                                                "-routed" if env else ""))
         cmd = [runner, "--module", os.path.join(kit, case["module"]), "--model",
                os.path.join(kit, "models", case["model"]), "--prompts",
                os.path.join(kit, "prompts.json"), "--max-new-tokens",
@@ -178,7 +194,8 @@ def check(args):
             cmd += ["--launcher", "threads"]
         try:
             done = subprocess.run(cmd, capture_output=True, text=True,
-                                  timeout=CASE_TIMEOUT_S)
+                                  timeout=CASE_TIMEOUT_S,
+                                  env=dict(os.environ, **env))
         except subprocess.TimeoutExpired:
             print("FAIL %s: no result within %d s" % (label, CASE_TIMEOUT_S))
             failures += 1

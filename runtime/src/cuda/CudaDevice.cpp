@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 #include "CudaStatus.h"
 #include "DeviceOps.h"
+#include "MoeExperts.h"
 #include "comm/CommImpl.h"
 #include "helix_rt/cuda_comm.h"
 #include "helix_rt/cuda_device.h"
@@ -47,6 +48,8 @@ public:
         cudaFree(p);
     for (auto &[id, p] : fp32Copies)
       cudaFree(p);
+    for (auto &[id, t] : expertTables)
+      cudaFree(t.device);
     for (auto &[key, table] : ropeTables)
       ropeTableDestroy(&table);
     if (cache.base)
@@ -62,6 +65,16 @@ public:
   }
 
   bool create(std::string &error) {
+    // First, so a bad value is reported even where no GPU is found.
+    const char *moe = std::getenv("HELIX_CUDA_MOE");
+    std::string mode = moe ? moe : "";
+    if (mode == "routed")
+      moeMode = MoeMode::Routed;
+    else if (!mode.empty() && mode != "dense") {
+      error = "HELIX_CUDA_MOE=" + mode +
+              ": expected dense (the default) or routed";
+      return false;
+    }
     if (cudaError_t e =
             cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking)) {
       error = std::string("cudaStreamCreate: ") + cudaGetErrorString(e);
@@ -436,11 +449,9 @@ public:
                                      ids.data(), weights.data(), stream));
   }
 
-  /// Dense over the local experts: each runs on every row, weighted by the
-  /// routing weight (0 for rows routed elsewhere). Reads each local expert's
-  /// weights once per step, which a decode batch does anyway once most
-  /// experts are hit; a grouped GEMM over routed rows is the next step
-  /// (docs/gpu.md).
+  /// The local experts' SwiGLU on the rows routed to them, weighted, then
+  /// the shared expert. HELIX_CUDA_MOE picks how (create()): dense (the
+  /// default until a GPU run has passed the routed path) or routed.
   void moeExperts(RankContext &c, int64_t moe, const F32x2 &in,
                   const I64x2 &ids, const F32x2 &weights,
                   const F32x2 &out) override {
@@ -456,31 +467,16 @@ public:
       return c.fail("internal error: rank " + std::to_string(c.rank()) +
                     " owns a non-contiguous set of experts");
     int64_t n = static_cast<int64_t>(local.size());
-    Temp rowWeight(*this, std::max<int64_t>(n, 1) * batch * 4);
     Temp partial(*this, batch * hidden * 4);
     Temp x(*this, in.count() * 2);
-    if (!rowWeight.ready(c) || !partial.ready(c) || !x.ready(c) ||
-        !toBf16(c, in, x.as<bf16>()) ||
-        !checkCuda(c,
-                   cudaMemsetAsync(out.data(), 0,
-                                   static_cast<size_t>(out.count() * 4),
-                                   stream),
-                   "clearing the expert output") ||
-        !ok(c, ops::expertRowWeights(ids.data(), weights.data(), batch,
-                                     ids.size(1), first, n,
-                                     rowWeight.as<float>(), stream)))
+    if (!partial.ready(c) || !x.ready(c) || !toBf16(c, in, x.as<bf16>()))
       return;
-    for (int64_t i = 0; i < n; ++i) {
-      const std::vector<int64_t> &w = spec.experts[local[i]];
-      int64_t width = c.weight(w[0]).shape[0];
-      if (!mlp(c, w[0], w[1], w[2], width, x.as<bf16>(), batch, hidden,
-               partial.as<float>()) ||
-          !ok(c, ops::axpyRows(rowWeight.as<float>() + i * batch,
-                               partial.as<float>(), batch, hidden, out.data(),
-                               stream)))
-        return;
-    }
-    if (!spec.shared)
+    bool done = moeMode == MoeMode::Routed
+                    ? routedExperts(c, moe, first, n, x.as<bf16>(), ids,
+                                    weights, out)
+                    : denseExperts(c, spec, first, n, x.as<bf16>(), ids,
+                                   weights, partial.as<float>(), out);
+    if (!done || !spec.shared)
       return;
     const std::vector<int64_t> &s = *spec.shared;
     const LocalWeight &g = c.weight(s[0]);
@@ -641,6 +637,104 @@ private:
                                     views.secondOut(), views.length(), stream));
   }
 
+  /// Dense over the n local experts from `first`: each runs on every row,
+  /// weighted by the routing weight (0 for rows routed elsewhere). Reads
+  /// every local expert's weights each step and wastes FLOPs at small
+  /// batch; the routed path below does neither.
+  bool denseExperts(RankContext &c, const MoeSpec &spec, int64_t first,
+                    int64_t n, const bf16 *x, const I64x2 &ids,
+                    const F32x2 &weights, float *partial, const F32x2 &out) {
+    int64_t batch = out.size(0), hidden = out.size(1);
+    Temp rowWeight(*this, std::max<int64_t>(n, 1) * batch * 4);
+    if (!rowWeight.ready(c) ||
+        !checkCuda(c,
+                   cudaMemsetAsync(out.data(), 0,
+                                   static_cast<size_t>(out.count() * 4),
+                                   stream),
+                   "clearing the expert output") ||
+        !ok(c, ops::expertRowWeights(ids.data(), weights.data(), batch,
+                                     ids.size(1), first, n,
+                                     rowWeight.as<float>(), stream)))
+      return false;
+    for (int64_t i = 0; i < n; ++i) {
+      const std::vector<int64_t> &w = spec.experts[first + i];
+      int64_t width = c.weight(w[0]).shape[0];
+      if (!mlp(c, w[0], w[1], w[2], width, x, batch, hidden, partial) ||
+          !ok(c, ops::axpyRows(rowWeight.as<float>() + i * batch, partial,
+                               batch, hidden, out.data(), stream)))
+        return false;
+    }
+    return true;
+  }
+
+  /// Over routed rows only (MoeExperts.h): grouped on the device, so the
+  /// step neither waits nor reads back, and only experts with rows read
+  /// their weights.
+  bool routedExperts(RankContext &c, int64_t moe, int64_t first, int64_t n,
+                     const bf16 *x, const I64x2 &ids, const F32x2 &weights,
+                     const F32x2 &out) {
+    int64_t batch = out.size(0), hidden = out.size(1), topK = ids.size(1);
+    if (n == 0) // no local experts: nothing is routed here
+      return checkCuda(c,
+                       cudaMemsetAsync(out.data(), 0,
+                                       static_cast<size_t>(out.count() * 4),
+                                       stream),
+                       "clearing the expert output");
+    const ExpertTable *table = expertTable(c, moe, first, n, hidden);
+    if (!table)
+      return false;
+    Temp ws(*this, static_cast<int64_t>(ops::routedExpertsWorkspaceBytes(
+                       batch, topK, n, hidden, table->width)));
+    return ws.ready(c) &&
+           ok(c, ops::routedExperts(x, ids.data(), weights.data(), batch, topK,
+                                    first, n, hidden, table->width,
+                                    table->gate(), table->up(), table->down(),
+                                    out.data(), ws.raw(), stream));
+  }
+
+  /// Device arrays of one MoE layer's local expert matrices (gate, up and
+  /// down pointers, n each), made on first use.
+  struct ExpertTable {
+    std::vector<const bf16 *> host; // kept: the copy reads it
+    const bf16 **device = nullptr;
+    int64_t n = 0, width = 0;
+    const bf16 *const *gate() const { return device; }
+    const bf16 *const *up() const { return device + n; }
+    const bf16 *const *down() const { return device + 2 * n; }
+  };
+
+  const ExpertTable *expertTable(RankContext &c, int64_t moe, int64_t first,
+                                 int64_t n, int64_t hidden) {
+    auto it = expertTables.find(moe);
+    if (it != expertTables.end())
+      return &it->second;
+    const MoeSpec &spec = c.manifest().moes.at(moe);
+    ExpertTable t;
+    t.n = n;
+    t.width = c.weight(spec.experts[first][0]).shape[0];
+    t.host.resize(static_cast<size_t>(3 * n));
+    for (int64_t i = 0; i < n; ++i) {
+      const std::vector<int64_t> &w = spec.experts[first + i];
+      t.host[i] = matrix(c, w[0], t.width, hidden);
+      t.host[n + i] = matrix(c, w[1], t.width, hidden);
+      t.host[2 * n + i] = matrix(c, w[2], hidden, t.width);
+      if (!t.host[i] || !t.host[n + i] || !t.host[2 * n + i])
+        return nullptr;
+    }
+    size_t bytes = t.host.size() * sizeof(bf16 *);
+    void *p = nullptr;
+    if (!checkCuda(c, cudaMalloc(&p, bytes), "allocating an expert table"))
+      return nullptr;
+    t.device = static_cast<const bf16 **>(p);
+    ExpertTable &kept = expertTables.emplace(moe, std::move(t)).first->second;
+    if (!checkCuda(c,
+                   cudaMemcpyAsync(kept.device, kept.host.data(), bytes,
+                                   cudaMemcpyHostToDevice, stream),
+                   "uploading an expert table"))
+      return nullptr;
+    return &kept;
+  }
+
   /// SwiGLU MLP on x, the bf16 copy of the [batch, hidden] input.
   bool mlp(RankContext &c, int64_t gate, int64_t up, int64_t down,
            int64_t width, const bf16 *x, int64_t batch, int64_t hidden,
@@ -741,6 +835,9 @@ private:
   cublasHandle_t cublas = nullptr;
   std::vector<void *> weightData; // per manifest weight id (null: not here)
   std::map<int64_t, float *> fp32Copies; // router weights, by id
+  std::map<int64_t, ExpertTable> expertTables; // by MoE layer
+  /// HELIX_CUDA_MOE: dense (default) or routed experts.
+  enum class MoeMode { Dense, Routed } moeMode = MoeMode::Dense;
   std::map<std::pair<int64_t, int64_t>, RopeTable> ropeTables;
   ops::CacheLayout cache{};
   int64_t weightSize = 0, bf16Size = 0, cacheSize = 0;

@@ -22,17 +22,6 @@ namespace kernels = helix_rt::kernels;
 
 namespace {
 
-#define SEEDED()                                                               \
-  uint32_t seed;                                                               \
-  std::mt19937 gen = freshGenerator(&seed);                                    \
-  SCOPED_TRACE("seed " + std::to_string(seed))
-
-template <typename T> std::vector<T> download(const DeviceBuffer<T> &d) {
-  std::vector<T> h;
-  EXPECT_EQ(d.download(h), cudaSuccess);
-  return h;
-}
-
 TEST(GpuDeviceOps, StridedCopyPacksHeadsLikeTheHost) {
   HELIX_REQUIRE_GPU();
   SEEDED();

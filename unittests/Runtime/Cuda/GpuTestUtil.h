@@ -37,6 +37,12 @@
 #define HELIX_RT_OK(expr)                                                      \
   ASSERT_EQ((expr), HELIX_OK) << #expr << ": " << helix_rt::cuda::lastError()
 
+/// `gen`, seeded afresh; the seed is printed with any failure after it.
+#define SEEDED()                                                               \
+  uint32_t seed;                                                               \
+  std::mt19937 gen = helix_gpu_test::freshGenerator(&seed);                    \
+  SCOPED_TRACE("seed " + std::to_string(seed))
+
 namespace helix_gpu_test {
 
 using helix_rt::cuda::bf16;
@@ -116,6 +122,13 @@ private:
   void *ptr = nullptr;
   size_t n = 0;
 };
+
+/// A device buffer's contents (a failed copy fails the test).
+template <typename T> std::vector<T> download(const DeviceBuffer<T> &d) {
+  std::vector<T> h;
+  EXPECT_EQ(d.download(h), cudaSuccess);
+  return h;
+}
 
 /// A device copy of fp32 values as bf16.
 inline void uploadBf16(DeviceBuffer<uint16_t> &buf, const std::vector<float> &v) {
