@@ -14,7 +14,7 @@ source "$(dirname "$0")/../../scripts/lib/common.sh"
 
 source "$(dirname "$0")/model.sh"
 
-PROMPTS=${PROMPTS:-"1024 4096 16384"}; CHUNK=${CHUNK:-256}
+PROMPTS=${PROMPTS:-"512 1024 4096 16384"}; CHUNK=${CHUNK:-256}
 TOKENWISE_MAX=${TOKENWISE_MAX:-1024}; LONG=${LONG:-0}
 helix_configure "$HELIX_ROOT/build"
 helix_build "$HELIX_ROOT/build" >/dev/null
