@@ -75,13 +75,15 @@ struct HelixLowerToRuntimePass
     func::ReturnOp::create(b, loc);
     placeDeallocations(s, *body);
 
-    std::string json = manifest.render();
+    FailureOr<std::string> json = manifest.render();
+    if (failed(json))
+      return signalPassFailure();
     step.erase();
     lowered.setName(kDecodeStepFunction);
     lowered->setAttr("llvm.emit_c_interface", b.getUnitAttr());
     for (auto grid : llvm::make_early_inc_range(module.getOps<shard::GridOp>()))
       grid.erase();
-    module->setAttr("helix.manifest", b.getStringAttr(json));
+    module->setAttr("helix.manifest", b.getStringAttr(*json));
   }
 };
 
