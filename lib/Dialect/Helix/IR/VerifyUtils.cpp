@@ -86,4 +86,15 @@ LogicalResult verifyAppendOwnership(Operation *op, int64_t tokenShards,
   return success();
 }
 
+LogicalResult
+verifyBounds(function_ref<InFlightDiagnostic()> emitError, StringRef what,
+             ArrayRef<SizeBound> sizes) {
+  for (const SizeBound &size : sizes)
+    if (size.value > size.max)
+      return emitError() << what << " " << size.name << " is " << size.value
+                         << ", above the largest supported (" << size.max
+                         << ")";
+  return success();
+}
+
 } // namespace helix

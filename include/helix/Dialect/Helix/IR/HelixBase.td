@@ -27,6 +27,13 @@ def Helix_Dialect : Dialect {
                            "::mlir::tensor::TensorDialect"];
 }
 
+// A size bounded by helix/Model/Limits.h's `limit`, as config.json's are:
+// products of sizes then stay inside int64.
+class Helix_AtMost<string limit> : AttrConstraint<
+    CPred<"::llvm::cast<::mlir::IntegerAttr>($_self).getInt() <= "
+          "::helix::limits::" # limit>,
+    "at most helix::limits::" # limit>;
+
 class Helix_Op<string mnemonic, list<Trait> traits = []>
     : Op<Helix_Dialect, mnemonic, traits>;
 

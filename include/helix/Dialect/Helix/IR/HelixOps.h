@@ -6,6 +6,7 @@
 #include "helix/Dialect/Helix/IR/HelixDialect.h"
 #include "helix/Dialect/Helix/IR/HelixInterfaces.h"
 #include "helix/Dialect/Helix/IR/HelixTypes.h"
+#include "helix/Model/Limits.h"
 #include "mlir/Bytecode/BytecodeOpInterface.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/OpDefinition.h"
