@@ -26,6 +26,9 @@ constexpr int64_t kMaxExperts = 65536;
 constexpr int64_t kMaxSharedExperts = 1024;
 constexpr int64_t kMaxRanks = 65536;
 constexpr int64_t kMaxMicrobatches = 4096;
+/// Elements of one tensor's static dimensions (a batch dimension left
+/// dynamic is bounded by the run's batch).
+constexpr int64_t kMaxTensorElements = int64_t(1) << 40;
 
 } // namespace helix::limits
 

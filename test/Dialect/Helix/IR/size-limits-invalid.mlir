@@ -37,3 +37,13 @@ func.func @f(%x: tensor<?x8xf32>) {
   %i, %w = helix.moe_route %x prefix "m" {num_experts = 2147483648 : i64, top_k = 2 : i64, n_group = 1 : i64, topk_group = 1 : i64, norm_topk_prob = true, routed_scaling_factor = 1.0 : f64} : tensor<?x8xf32> -> tensor<?x2xi64>, tensor<?x2xf32>
   return
 }
+
+// -----
+
+// A tensor's static extent is bounded too: the lowering sizes its buffer as
+// elements x 4 bytes (that product overflowed, UBSan).
+func.func @f(%x: tensor<?x8xf32>) {
+  // expected-error@+1 {{'helix.linear' op tensor 'tensor<?x4611686018427387904xf32>' has more than 1099511627776 elements, the largest supported}}
+  %y = helix.linear %x weight "w" : tensor<?x8xf32> -> tensor<?x4611686018427387904xf32>
+  return
+}
