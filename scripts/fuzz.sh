@@ -5,13 +5,23 @@
 # crashes, leaks, timeouts and out-of-memory inputs land in
 # build-fuzz/crashes/NAME. Copy a finding into fuzz/crashes/NAME once it is
 # fixed: the normal test run replays it from then on. Prints executions and
-# findings per target; exits 1 if any target found something.
-# Usage: scripts/fuzz.sh SECONDS   (also: scripts/test.sh --fuzz SECONDS)
+# findings per target; exits 1 if any target found something. A target
+# with a dictionary (fuzz/NAME.dict: tokens of its format) gets it.
+# Usage: scripts/fuzz.sh SECONDS [NAME...]   (default: every target; also
+# scripts/test.sh --fuzz SECONDS)
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 
-seconds=${1:?usage: scripts/fuzz.sh SECONDS}
+seconds=${1:?usage: scripts/fuzz.sh SECONDS [NAME...]}
 [[ $seconds =~ ^[0-9]+$ ]] || { echo "error: SECONDS must be a whole number, got '$seconds'" >&2; exit 2; }
+shift
+names=("$@")
+if ((${#names[@]} == 0)); then
+  for source in "$HELIX_ROOT"/fuzz/corpus/*/; do names+=("$(basename "$source")"); done
+fi
+for name in "${names[@]}"; do
+  [ -d "$HELIX_ROOT/fuzz/corpus/$name" ] || { echo "error: no fuzz target '$name' (fuzz/corpus/$name is missing)" >&2; exit 2; }
+done
 build="$HELIX_ROOT/build-fuzz"
 helix_install_deps
 # No CUDA: the parsers under test do not need it, and nvcc is slow.
@@ -25,8 +35,10 @@ cmake --build "$build" -j "$HELIX_JOBS" --target helix-fuzz-targets
 export ASAN_OPTIONS=detect_leaks=1:allow_user_poisoning=0:quarantine_size_mb=64
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 found=0
-for source in "$HELIX_ROOT"/fuzz/corpus/*/; do
-  name=$(basename "$source")
+for name in "${names[@]}"; do
+  source="$HELIX_ROOT/fuzz/corpus/$name"
+  dict=()
+  [ -f "$HELIX_ROOT/fuzz/$name.dict" ] && dict=(-dict="$HELIX_ROOT/fuzz/$name.dict")
   corpus="$build/corpus/$name" crashes="$build/crashes/$name"
   mkdir -p "$corpus" "$crashes"
   log="$build/fuzz-$name.log"
@@ -34,7 +46,7 @@ for source in "$HELIX_ROOT"/fuzz/corpus/*/; do
   target="$build/bin/helix-fuzz-$name"
   [ -x "$target" ] || { echo "error: $target was not built" >&2; exit 2; }
   "$target" -max_total_time="$seconds" -rss_limit_mb=2048 \
-    -malloc_limit_mb=2048 -timeout=10 -print_final_stats=1 \
+    -malloc_limit_mb=2048 -timeout=10 -print_final_stats=1 "${dict[@]}" \
     -artifact_prefix="$crashes/" "$corpus" "$source" >"$log" 2>&1 || true
   execs=$(sed -nE 's/^stat::number_of_executed_units: *([0-9]+)/\1/p' "$log" | tail -1)
   findings=$(find "$crashes" -type f | wc -l)

@@ -1,5 +1,6 @@
 //===- ModelConfig.cpp - Hugging Face config.json parsing and checks ------===//
 #include "helix/Model/ModelConfig.h"
+#include "helix/Model/Limits.h"
 
 #include <nlohmann/json.hpp>
 
@@ -236,34 +237,35 @@ void parseDeepseek(FieldReader &reader, ModelConfig &model) {
   model.rope.interleaved = reader.optionalBool("rope_interleave", true);
 }
 
-/// Sizes past any released model by orders of magnitude, so that every
-/// product the compiler and runtime form (weights, caches, IR per layer)
-/// stays far inside int64 and a typo fails here, not in an allocation.
+/// A size and its bound (helix/Model/Limits.h).
 struct Limit {
   const char *field;
   int64_t value, max;
 };
 
 bool checkLimits(const ModelConfig &model, std::string &error) {
-  std::vector<Limit> limits = {
-      {"num_hidden_layers", model.numLayers, 4096},
-      {"hidden_size", model.hiddenSize, int64_t(1) << 20},
-      {"intermediate_size", model.intermediateSize, int64_t(1) << 22},
-      {"num_attention_heads", model.numHeads, 65536},
-      {"num_key_value_heads", model.numKvHeads, 65536},
-      {"head_dim", model.headDim, 65536},
-      {"vocab_size", model.vocabSize, int64_t(1) << 24},
+  std::vector<Limit> checks = {
+      {"num_hidden_layers", model.numLayers, limits::kMaxLayers},
+      {"hidden_size", model.hiddenSize, limits::kMaxHidden},
+      {"intermediate_size", model.intermediateSize, limits::kMaxIntermediate},
+      {"num_attention_heads", model.numHeads, limits::kMaxHeads},
+      {"num_key_value_heads", model.numKvHeads, limits::kMaxHeads},
+      {"head_dim", model.headDim, limits::kMaxHeadDim},
+      {"vocab_size", model.vocabSize, limits::kMaxVocab},
       {"max_position_embeddings", model.maxPositionEmbeddings,
-       int64_t(1) << 32}};
+       limits::kMaxPositions}};
   if (model.mla)
-    limits.push_back({"kv_lora_rank", model.mla->kvLoraRank, 65536});
+    checks.push_back({"kv_lora_rank", model.mla->kvLoraRank,
+                      limits::kMaxKvLoraRank});
   if (model.moe) {
-    limits.push_back({"n_routed_experts", model.moe->numRoutedExperts, 65536});
-    limits.push_back(
-        {"moe_intermediate_size", model.moe->intermediateSize, 1 << 22});
-    limits.push_back({"n_shared_experts", model.moe->numSharedExperts, 1024});
+    checks.push_back(
+        {"n_routed_experts", model.moe->numRoutedExperts, limits::kMaxExperts});
+    checks.push_back({"moe_intermediate_size", model.moe->intermediateSize,
+                      limits::kMaxIntermediate});
+    checks.push_back({"n_shared_experts", model.moe->numSharedExperts,
+                      limits::kMaxSharedExperts});
   }
-  for (const Limit &l : limits)
+  for (const Limit &l : checks)
     if (l.value > l.max) {
       error = "field '" + std::string(l.field) + "' is " +
               std::to_string(l.value) + ", above the largest supported (" +

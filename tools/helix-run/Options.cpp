@@ -2,6 +2,7 @@
 #include "Options.h"
 
 #include "RunCore/Parse.h"
+#include "helix/Model/Limits.h"
 
 #include <functional>
 #include <map>
@@ -106,7 +107,7 @@ std::optional<Options> parseOptions(int argc, char **argv, std::string &error) {
     }
   }
   // Bounds far past any real run, so later products cannot overflow.
-  constexpr int64_t kMaxRanks = 65536, kMaxMicrobatches = 4096;
+  using helix::limits::kMaxMicrobatches, helix::limits::kMaxRanks;
   if (o.model.empty()) {
     error = "missing required option --model";
   } else if (o.layoutSet && o.layout.empty()) {

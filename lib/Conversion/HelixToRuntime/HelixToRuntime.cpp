@@ -64,9 +64,18 @@ struct HelixLowerToRuntimePass
     Block &old = step.front();
     s.mapping().map(old.getArgument(0), body->getArgument(1));
     s.mapping().map(old.getArgument(1), body->getArgument(2));
-    for (Operation &op : old.without_terminator())
-      if (failed(lowerOp(s, &op)))
+    for (Operation &op : old.without_terminator()) {
+      // Manifest entries are interned by their JSON, which holds only UTF-8,
+      // while an MLIR string (a weight or grid name) may hold any bytes.
+      LogicalResult done = failure();
+      try {
+        done = lowerOp(s, &op);
+      } catch (const nlohmann::json::exception &e) {
+        op.emitOpError("cannot go into the manifest: ") << e.what();
+      }
+      if (failed(done))
         return signalPassFailure();
+    }
 
     Operation *ret = old.getTerminator();
     Location loc = ret->getLoc();
@@ -75,13 +84,15 @@ struct HelixLowerToRuntimePass
     func::ReturnOp::create(b, loc);
     placeDeallocations(s, *body);
 
-    std::string json = manifest.render();
+    FailureOr<std::string> json = manifest.render();
+    if (failed(json))
+      return signalPassFailure();
     step.erase();
     lowered.setName(kDecodeStepFunction);
     lowered->setAttr("llvm.emit_c_interface", b.getUnitAttr());
     for (auto grid : llvm::make_early_inc_range(module.getOps<shard::GridOp>()))
       grid.erase();
-    module->setAttr("helix.manifest", b.getStringAttr(json));
+    module->setAttr("helix.manifest", b.getStringAttr(*json));
   }
 };
 

@@ -102,7 +102,7 @@ int64_t ManifestBuilder::moe(MoeExpertsOp op) {
   return static_cast<int64_t>(manifest.moes.size()) - 1;
 }
 
-std::string ManifestBuilder::render() const {
+FailureOr<std::string> ManifestBuilder::render() const {
   ModuleOp module = this->module; // getOps is not const
   helix_rt::Manifest doc = manifest;
   if (auto model = module->getAttrOfType<ModelAttr>("helix.model")) {
@@ -123,7 +123,11 @@ std::string ManifestBuilder::render() const {
     for (Type type : func.getArgumentTypes())
       if (isa<KvCacheType, LatentCacheType>(type))
         doc.cache = cacheSpec(type);
-  return helix_rt::writeManifest(doc);
+  try {
+    return helix_rt::writeManifest(doc);
+  } catch (const nlohmann::json::exception &e) {
+    return module.emitError("cannot write the manifest: ") << e.what();
+  }
 }
 
 } // namespace helix

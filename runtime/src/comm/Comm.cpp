@@ -183,6 +183,36 @@ const char *helix_rt::comm::collectiveName(CollectiveKind kind) {
   return "collective";
 }
 
+std::string helix_rt::comm::joinRanks(const std::vector<int32_t> &ranks) {
+  std::string text;
+  for (int32_t rank : ranks)
+    text += (text.empty() ? "" : ", ") + std::to_string(rank);
+  return text;
+}
+
+std::string
+helix_rt::comm::describeGroup(const std::vector<int32_t> &worldRanks,
+                              int32_t worldSize) {
+  bool isWorld = int32_t(worldRanks.size()) == worldSize;
+  for (size_t i = 0; i < worldRanks.size(); ++i)
+    isWorld &= worldRanks[i] == int32_t(i);
+  if (isWorld)
+    return "the world communicator";
+  return "a " + std::to_string(worldRanks.size()) +
+         "-rank communicator of world ranks " + joinRanks(worldRanks);
+}
+
+std::string
+helix_rt::comm::describeRanks(const std::vector<int32_t> &ranks,
+                              const std::vector<int32_t> &worldRanks) {
+  std::vector<int32_t> inWorld;
+  for (int32_t rank : ranks)
+    inWorld.push_back(worldRanks[rank]);
+  return "ranks " + joinRanks(ranks) +
+         (inWorld == ranks ? std::string()
+                           : " (world ranks " + joinRanks(inWorld) + ")");
+}
+
 extern "C" {
 
 helix_status helix_comm_threads_create(int32_t world_size, int64_t timeout_ms,

@@ -116,6 +116,17 @@ void assignSplitGroups(Operation &op, const Group &parent,
   }
 }
 
+/// The words every backend's messages use. "0, 2, 3".
+std::string joinRanks(const std::vector<int32_t> &ranks);
+/// "the world communicator", or "a 2-rank communicator of world ranks 0, 2"
+/// for a group whose rank r is world rank worldRanks[r].
+std::string describeGroup(const std::vector<int32_t> &worldRanks,
+                          int32_t worldSize);
+/// "ranks 1, 3 (world ranks 2, 6)": ranks of a group, then their world
+/// ranks where they differ.
+std::string describeRanks(const std::vector<int32_t> &ranks,
+                          const std::vector<int32_t> &worldRanks);
+
 helix_status threadsCreate(int32_t worldSize, int64_t timeoutMs,
                            helix_comm **ranks);
 #ifdef HELIX_HAVE_MPI

@@ -2,12 +2,16 @@
 //
 // Endpoints wrap MPI communicators with MPI_ERRORS_RETURN, so a failing MPI
 // call becomes HELIX_ERROR_COMM with MPI's own message instead of killing
-// the job. Start forms are the MPI nonblocking collectives; wait polls
-// MPI_Test against the world's timeout (HELIX_COMM_TIMEOUT_MS, default
-// 60000: a decode step's collective that waits a minute has a stalled or
-// dead peer) because MPI_Wait cannot give up on a peer that never arrives.
-// Polling backs off from yielding to sleeping, so a long wait does not hold
-// a core; setup waits pass a longer limit (helix_comm_barrier_timeout).
+// the job. A collective is one nonblocking receive and send per peer rather
+// than an MPI collective, so a wait that times out can name the peers whose
+// part never came (an MPI collective does not say whom it waits for); the
+// all-reduce sums the gathered parts in rank order, as the threads backend
+// does. Wait polls MPI_Testall against the world's timeout
+// (HELIX_COMM_TIMEOUT_MS, default 60000: a decode step's collective that
+// waits a minute has a stalled or dead peer) because MPI_Wait cannot give up
+// on a peer that never arrives. Polling backs off from yielding to sleeping,
+// so a long wait does not hold a core; setup waits pass a longer limit
+// (helix_comm_barrier_timeout).
 // The "world" is the process: a failure on any endpoint fails them all, and
 // an abort ends the whole job through MPI_Abort.
 //
@@ -22,9 +26,13 @@
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <memory>
 #include <mutex>
+#include <new>
 #include <string>
 #include <thread>
+#include <vector>
 
 using namespace helix_rt::comm;
 
@@ -33,6 +41,10 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr int64_t kDefaultTimeoutMs = 60000;
+// Tags cycle through the range every MPI guarantees (MPI_TAG_UB >= 32767).
+// Messages of one pair on one communicator match in order anyway; the tag
+// keeps collectives apart should ranks ever disagree on their order.
+constexpr uint64_t kTagSpace = 32768;
 
 // The process-wide failure; `reason` is written once before `failed`.
 std::mutex failureMutex;
@@ -82,6 +94,16 @@ int64_t worldRank() {
   return rank;
 }
 
+int32_t worldSize() {
+  static const int32_t size = [] {
+    int n = 1;
+    if (mpiUsable())
+      MPI_Comm_size(MPI_COMM_WORLD, &n);
+    return int32_t(n);
+  }();
+  return size;
+}
+
 [[noreturn]] void abortJob(const std::string &reason) {
   static std::once_flag printed;
   std::call_once(printed, [&] {
@@ -99,19 +121,37 @@ int64_t worldRank() {
 extern const CommOps mpiOps;
 
 struct MpiComm : helix_comm {
-  MpiComm(MPI_Comm comm, int32_t rank, int32_t size)
-      : helix_comm(&mpiOps, rank, size), comm(comm) {}
+  MpiComm(MPI_Comm comm, int32_t rank, int32_t size,
+          std::shared_ptr<const std::vector<int32_t>> worldRanks)
+      : helix_comm(&mpiOps, rank, size), comm(comm),
+        worldRanks(std::move(worldRanks)) {}
 
   MPI_Comm comm; // Owned: freed on destroy.
+  // Rank r of the communicator is world rank (*worldRanks)[r]: for messages.
+  const std::shared_ptr<const std::vector<int32_t>> worldRanks;
+  uint64_t nextSequence = 0;
 };
 
 struct MpiRequest : helix_comm_request {
-  MpiRequest(CollectiveKind kind, int32_t rank, int32_t size)
-      : helix_comm_request(&mpiOps), kind(kind), rank(rank), size(size) {}
+  MpiRequest(const MpiComm &comm, const CollectiveArgs &args)
+      : helix_comm_request(&mpiOps), kind(args.kind), count(args.count),
+        out(args.out), sequence(comm.nextSequence), rank(comm.rank),
+        worldRanks(comm.worldRanks),
+        peers(2 * size_t(comm.size), MPI_REQUEST_NULL) {}
 
-  MPI_Request request = MPI_REQUEST_NULL;
+  int32_t size() const { return int32_t(worldRanks->size()); }
+
   const CollectiveKind kind;
-  const int32_t rank, size; // In the communicator, for messages.
+  const int64_t count;
+  float *const out;
+  const uint64_t sequence;
+  const int32_t rank;
+  const std::shared_ptr<const std::vector<int32_t>> worldRanks;
+  // The receive from rank r at r, the send to it at size + r (null for this
+  // rank and once complete).
+  std::vector<MPI_Request> peers;
+  // All-reduce: every rank's part, in rank order, summed at the wait.
+  std::vector<float> parts;
 };
 
 MpiComm *self(helix_comm *comm) { return static_cast<MpiComm *>(comm); }
@@ -124,11 +164,30 @@ helix_status wrap(MPI_Comm comm, helix_comm **out) {
     code = MPI_Comm_rank(comm, &rank);
   if (code == MPI_SUCCESS)
     code = MPI_Comm_size(comm, &size);
+  // World ranks of the members, for messages.
+  auto worldRanks = std::make_shared<std::vector<int32_t>>(size);
+  MPI_Group group = MPI_GROUP_NULL, worldGroup = MPI_GROUP_NULL;
+  if (code == MPI_SUCCESS)
+    code = MPI_Comm_group(comm, &group);
+  if (code == MPI_SUCCESS)
+    code = MPI_Comm_group(MPI_COMM_WORLD, &worldGroup);
+  if (code == MPI_SUCCESS) {
+    std::vector<int> ranks(size), inWorld(size);
+    for (int r = 0; r < size; ++r)
+      ranks[r] = r;
+    code = MPI_Group_translate_ranks(group, size, ranks.data(), worldGroup,
+                                     inWorld.data());
+    std::copy(inWorld.begin(), inWorld.end(), worldRanks->begin());
+  }
+  if (group != MPI_GROUP_NULL)
+    MPI_Group_free(&group);
+  if (worldGroup != MPI_GROUP_NULL)
+    MPI_Group_free(&worldGroup);
   if (code != MPI_SUCCESS) {
     MPI_Comm_free(&comm);
     return mpiFailure(code, "setting up a communicator");
   }
-  *out = new MpiComm(comm, rank, size);
+  *out = new MpiComm(comm, rank, size, std::move(worldRanks));
   return HELIX_OK;
 }
 
@@ -146,6 +205,9 @@ helix_status mpiSplit(helix_comm *base, int32_t color, int32_t key,
   return wrap(child, out);
 }
 
+// Posts this rank's receive from and send to every peer (receives first, so
+// parts rarely wait in MPI's unexpected queue). The all-reduce receives into
+// the request's `parts`, the others straight into `out`.
 helix_status mpiStart(helix_comm *base, const CollectiveArgs &args,
                       helix_comm_request **request) {
   MpiComm *comm = self(base);
@@ -156,43 +218,113 @@ helix_status mpiStart(helix_comm *base, const CollectiveArgs &args,
                        std::to_string(args.count) + " exceeds MPI's int counts";
     return HELIX_ERROR_INVALID_ARGUMENT;
   }
-  int count = int(args.count);
-  auto pending = new MpiRequest(args.kind, comm->rank, comm->size);
-  int code = MPI_SUCCESS;
-  const char *call = "";
-  switch (args.kind) {
-  case CollectiveKind::AllReduceSum:
-    call = "MPI_Iallreduce";
-    code = MPI_Iallreduce(args.in == args.out ? MPI_IN_PLACE : args.in,
-                          args.out, count, MPI_FLOAT, MPI_SUM, comm->comm,
-                          &pending->request);
-    break;
-  case CollectiveKind::AllToAll:
-    call = "MPI_Ialltoall";
-    code = MPI_Ialltoall(args.in, count, MPI_FLOAT, args.out, count, MPI_FLOAT,
-                         comm->comm, &pending->request);
-    break;
-  case CollectiveKind::AllGather:
-    call = "MPI_Iallgather";
-    code = MPI_Iallgather(args.in, count, MPI_FLOAT, args.out, count, MPI_FLOAT,
-                          comm->comm, &pending->request);
-    break;
-  case CollectiveKind::Barrier:
-    call = "MPI_Ibarrier";
-    code = MPI_Ibarrier(comm->comm, &pending->request);
-    break;
+  const int count = int(args.count);
+  const size_t block = size_t(args.count), bytes = block * sizeof(float);
+  std::unique_ptr<MpiRequest> pending;
+  try {
+    pending = std::make_unique<MpiRequest>(*comm, args);
+    if (args.kind == CollectiveKind::AllReduceSum)
+      pending->parts.resize(block * size_t(comm->size));
+  } catch (const std::bad_alloc &) {
+    failProcess("helix_comm: world rank " + std::to_string(worldRank()) +
+                " ran out of memory in " + collectiveName(args.kind));
+    return HELIX_ERROR_COMM;
   }
-  if (code != MPI_SUCCESS) {
-    delete pending;
-    return mpiFailure(code, call);
+  ++comm->nextSequence;
+  const int tag = int(pending->sequence % kTagSpace);
+  const int32_t rank = comm->rank, size = comm->size;
+  float *receiveTo = args.kind == CollectiveKind::AllReduceSum
+                         ? pending->parts.data()
+                         : args.out;
+  // Block r of a buffer; a null buffer stays null (count 0).
+  auto blockOf = [&](auto *buffer, int32_t r) {
+    return block ? buffer + size_t(r) * block : buffer;
+  };
+  if (block > 0) {
+    if (args.kind == CollectiveKind::AllToAll)
+      std::memcpy(blockOf(receiveTo, rank), blockOf(args.in, rank), bytes);
+    else if (args.kind != CollectiveKind::Barrier)
+      std::memcpy(blockOf(receiveTo, rank), args.in, bytes);
   }
-  *request = pending;
+  for (int pass = 0; pass < 2; ++pass) {
+    for (int32_t peer = 0; peer < size; ++peer) {
+      if (peer == rank)
+        continue;
+      int code = MPI_SUCCESS;
+      if (pass == 0)
+        code = MPI_Irecv(blockOf(receiveTo, peer), count, MPI_FLOAT, peer, tag,
+                         comm->comm, &pending->peers[peer]);
+      else
+        code = MPI_Isend(args.kind == CollectiveKind::AllToAll
+                             ? blockOf(args.in, peer)
+                             : args.in,
+                         count, MPI_FLOAT, peer, tag, comm->comm,
+                         &pending->peers[size + peer]);
+      if (code != MPI_SUCCESS) {
+        // Posted receives may still write into `parts`: the request is left
+        // to MPI_Abort, as the failed world's.
+        (void)pending.release();
+        return mpiFailure(code, pass == 0 ? "MPI_Irecv" : "MPI_Isend");
+      }
+    }
+  }
+  *request = pending.release();
   return HELIX_OK;
 }
 
+// The request's peers whose message to or from this rank is still pending:
+// those that have not started the collective (MPI_Test frees the rest).
+std::vector<int32_t> latePeers(MpiRequest &request) {
+  std::vector<int32_t> late;
+  const int32_t size = request.size();
+  for (int32_t peer = 0; peer < size; ++peer) {
+    bool pending = false;
+    for (MPI_Request *message :
+         {&request.peers[peer], &request.peers[size + peer]}) {
+      int done = 0;
+      if (*message != MPI_REQUEST_NULL &&
+          (MPI_Test(message, &done, MPI_STATUS_IGNORE) != MPI_SUCCESS || !done))
+        pending = true;
+    }
+    if (pending)
+      late.push_back(peer);
+  }
+  return late;
+}
+
+// In the threads backend's words (ThreadsComm.cpp's awaitAll).
+std::string timeoutMessage(const MpiRequest &request, int64_t limitMs,
+                           const std::vector<int32_t> &late) {
+  return "helix_comm: " + std::string(collectiveName(request.kind)) +
+         "(count " + std::to_string(request.count) + ") #" +
+         std::to_string(request.sequence) + " on " +
+         describeGroup(*request.worldRanks, worldSize()) + " timed out after " +
+         std::to_string(limitMs) + " ms on rank " +
+         std::to_string(request.rank) + ": " +
+         describeRanks(late, *request.worldRanks) + " did not arrive";
+}
+
+// out = the parts summed in rank order, as the threads backend sums them:
+// the same bits on every rank and in every backend.
+void sumParts(const MpiRequest &request) {
+  const size_t count = size_t(request.count);
+  if (count == 0)
+    return;
+  const float *part = request.parts.data();
+  float *out = request.out;
+  std::memcpy(out, part, count * sizeof(float));
+  for (int32_t r = 1; r < request.size(); ++r) {
+    part += count;
+    for (size_t i = 0; i < count; ++i)
+      out[i] += part[i];
+  }
+}
+
 helix_status mpiWait(helix_comm_request *base) {
-  auto *request = static_cast<MpiRequest *>(base);
-  const int64_t limit = request->timeoutMs > 0 ? request->timeoutMs : timeoutMs();
+  std::unique_ptr<MpiRequest> request(static_cast<MpiRequest *>(base));
+  const CollectiveKind kind = request->kind;
+  const int64_t limit =
+      request->timeoutMs > 0 ? request->timeoutMs : timeoutMs();
   const Clock::time_point start = Clock::now();
   // Staggered by world rank: when a peer stalls, every waiting rank times
   // out, and the lowest live one aborts the job (and prints its one line)
@@ -202,16 +334,19 @@ helix_status mpiWait(helix_comm_request *base) {
   int done = 0;
   int code = MPI_SUCCESS;
   while (!failed.load(std::memory_order_acquire)) {
-    code = MPI_Test(&request->request, &done, MPI_STATUS_IGNORE);
+    code = MPI_Testall(int(request->peers.size()), request->peers.data(), &done,
+                       MPI_STATUSES_IGNORE);
     if (code != MPI_SUCCESS || done)
       break;
     const Clock::time_point now = Clock::now();
-    if (now > deadline)
-      abortJob(std::string(collectiveName(request->kind)) +
-               " timed out after " + std::to_string(limit) + " ms on rank " +
-               std::to_string(request->rank) + " of a " +
-               std::to_string(request->size) +
-               "-rank communicator (some rank did not arrive)");
+    if (now > deadline) {
+      std::vector<int32_t> late = latePeers(*request);
+      if (late.empty()) { // Completed since the MPI_Testall.
+        done = 1;
+        break;
+      }
+      abortJob(timeoutMessage(*request, limit, late));
+    }
     // Yield for the first 200 us (a collective's usual latency here), then
     // sleep, up to 1 ms, so a stalled peer does not cost a core.
     const auto waited = now - start;
@@ -221,13 +356,17 @@ helix_status mpiWait(helix_comm_request *base) {
       std::this_thread::sleep_for(std::min<Clock::duration>(
           waited / 8, std::chrono::milliseconds(1)));
   }
-  CollectiveKind kind = request->kind;
-  // An unfinished request of a failed world is left to MPI_Finalize/Abort.
-  delete request;
+  // Unfinished messages may still write into `parts` or `out`: a failed
+  // world's request is left to MPI_Finalize/Abort.
+  if (!done)
+    (void)request.release();
   if (code != MPI_SUCCESS)
     return mpiFailure(code, std::string("waiting for ") + collectiveName(kind));
-  return done && !failed.load(std::memory_order_acquire) ? HELIX_OK
-                                                         : HELIX_ERROR_COMM;
+  if (!done || failed.load(std::memory_order_acquire))
+    return HELIX_ERROR_COMM;
+  if (kind == CollectiveKind::AllReduceSum)
+    sumParts(*request);
+  return HELIX_OK;
 }
 
 void mpiAbort(helix_comm *, const char *reason) {

@@ -157,21 +157,9 @@ struct SharedRequest : helix_comm_request {
 
 SharedComm *self(helix_comm *comm) { return static_cast<SharedComm *>(comm); }
 
-std::string joinRanks(const std::vector<int32_t> &ranks) {
-  std::string text;
-  for (int32_t rank : ranks)
-    text += (text.empty() ? "" : ", ") + std::to_string(rank);
-  return text;
-}
-
 std::string describeGroup(const Group &group) {
-  bool isWorld = int32_t(group.world->ranks.size()) == group.size();
-  for (int32_t i = 0; i < group.size(); ++i)
-    isWorld &= group.worldRanks[i] == i;
-  if (isWorld)
-    return "the world communicator";
-  return "a " + std::to_string(group.size()) +
-         "-rank communicator of world ranks " + joinRanks(group.worldRanks);
+  return helix_rt::comm::describeGroup(group.worldRanks,
+                                       int32_t(group.world->ranks.size()));
 }
 
 std::string where(const SharedComm &comm, const Operation &op,
@@ -236,17 +224,12 @@ helix_status awaitAll(SharedComm &comm, const Operation &op, uint64_t sequence,
     std::vector<int32_t> late = missing();
     if (world.hasFailed() || late.empty())
       break;
-    std::vector<int32_t> lateWorld;
-    for (int32_t r : late)
-      lateWorld.push_back(group.worldRanks[r]);
-    world.failLocked(
-        "helix_comm(" + std::string(world.backend) + "): " +
-        where(comm, op, sequence) + " timed out after " +
-        std::to_string(world.timeout.count()) + " ms on rank " +
-        std::to_string(comm.rank) + ": ranks " + joinRanks(late) +
-        (late == lateWorld ? std::string()
-                           : " (world ranks " + joinRanks(lateWorld) + ")") +
-        " did not " + what);
+    world.failLocked("helix_comm(" + std::string(world.backend) + "): " +
+                     where(comm, op, sequence) + " timed out after " +
+                     std::to_string(world.timeout.count()) + " ms on rank " +
+                     std::to_string(comm.rank) + ": " +
+                     describeRanks(late, group.worldRanks) + " did not " +
+                     what);
   }
   return world.hasFailed() ? HELIX_ERROR_COMM : HELIX_OK;
 }

@@ -39,8 +39,8 @@ constexpr int64_t kMaxTimeoutMs = 365LL * 24 * 3600 * 1000;
 constexpr int64_t kDefaultTimeoutMs = 600000;
 
 struct World {
-  World(int64_t timeoutMs, std::chrono::microseconds spin)
-      : timeout(timeoutMs), spin(spin) {}
+  World(int32_t size, int64_t timeoutMs, std::chrono::microseconds spin)
+      : size(size), timeout(timeoutMs), spin(spin) {}
 
   // Records the first reason and wakes every waiter. Caller holds mutex.
   void failLocked(const std::string &why) {
@@ -60,6 +60,7 @@ struct World {
   std::condition_variable changed;
   std::atomic<bool> failed{false};
   std::string reason; // Written once, before `failed` becomes true.
+  const int32_t size;
   const std::chrono::milliseconds timeout;
   // How long a waiter spins before it blocks (0: never). A condition
   // variable's wake-up costs tens of microseconds, several times a
@@ -149,21 +150,8 @@ struct ThreadsRequest : helix_comm_request {
 
 ThreadsComm *self(helix_comm *comm) { return static_cast<ThreadsComm *>(comm); }
 
-std::string joinRanks(const std::vector<int32_t> &ranks) {
-  std::string text;
-  for (int32_t rank : ranks)
-    text += (text.empty() ? "" : ", ") + std::to_string(rank);
-  return text;
-}
-
 std::string describeGroup(const Group &group) {
-  bool isWorld = true;
-  for (int32_t i = 0; i < group.size(); ++i)
-    isWorld &= group.worldRanks[i] == i;
-  if (isWorld)
-    return "the world communicator";
-  return "a " + std::to_string(group.size()) +
-         "-rank communicator of world ranks " + joinRanks(group.worldRanks);
+  return helix_rt::comm::describeGroup(group.worldRanks, group.world->size);
 }
 
 // Joins this rank to the endpoint's next operation. `contribution` and
@@ -239,22 +227,16 @@ helix_status awaitAll(const ThreadsRequest &request,
     if (world.failed.load(std::memory_order_relaxed) ||
         op.arrived == group.size())
       break;
-    std::vector<int32_t> missing, missingWorld;
-    for (int32_t rank = 0; rank < group.size(); ++rank) {
-      if (!op.present[rank]) {
+    std::vector<int32_t> missing;
+    for (int32_t rank = 0; rank < group.size(); ++rank)
+      if (!op.present[rank])
         missing.push_back(rank);
-        missingWorld.push_back(group.worldRanks[rank]);
-      }
-    }
     world.failLocked("helix_comm: " + op.signature.describe() + " #" +
                      std::to_string(request.sequence) + " on " +
                      describeGroup(group) + " timed out after " +
                      std::to_string(world.timeout.count()) + " ms on rank " +
-                     std::to_string(request.rank) + ": ranks " +
-                     joinRanks(missing) +
-                     (missing == missingWorld
-                          ? std::string()
-                          : " (world ranks " + joinRanks(missingWorld) + ")") +
+                     std::to_string(request.rank) + ": " +
+                     describeRanks(missing, group.worldRanks) +
                      " did not arrive");
   }
   return world.failed.load(std::memory_order_relaxed) ? HELIX_ERROR_COMM
@@ -414,7 +396,7 @@ helix_status helix_rt::comm::threadsCreate(int32_t worldSize, int64_t timeoutMs,
     for (int32_t rank = 0; rank < worldSize; ++rank)
       worldRanks[rank] = rank;
     auto group = std::make_shared<Group>(
-        std::make_shared<World>(timeoutMs, spinFor(worldSize)),
+        std::make_shared<World>(worldSize, timeoutMs, spinFor(worldSize)),
         std::move(worldRanks));
     for (int32_t rank = 0; rank < worldSize; ++rank)
       endpoints.push_back(std::make_unique<ThreadsComm>(group, rank));

@@ -161,16 +161,22 @@ void checkInFlight() {
 }
 
 // Failure modes, run as separate ctest cases that expect the job to stop
-// with the reason: "abort" (rank 2 aborts while the others wait) and
-// "timeout" (rank 3 never joins; run with HELIX_COMM_TIMEOUT_MS small).
+// with the reason: "abort" (rank 2 aborts while the others wait),
+// "timeout" (rank 3 never joins; run with HELIX_COMM_TIMEOUT_MS small) and
+// "timeout-split" (rank 3 never joins its column {1, 3}, so rank 1 names it
+// by both its ranks; 0 and 2 wait on no one).
 void failOnPurpose(const std::string &mode) {
   int rank = helix_comm_rank(world);
   float x = 1.0f, y = 0.0f;
+  helix_comm *comm = world;
+  if (mode == "timeout-split")
+    helix_comm_split(world, rank % 2, rank, &comm);
   if (mode == "abort" && rank == 2)
     helix_comm_abort(world, "rank 2 gave up on purpose");
-  if (mode == "timeout" && rank == 3)
+  if ((mode == "timeout" && rank == 3) ||
+      (mode == "timeout-split" && rank != 1))
     std::this_thread::sleep_for(std::chrono::seconds(60));
-  helix_comm_all_reduce_sum(world, &x, &y, 1);
+  helix_comm_all_reduce_sum(comm, &x, &y, 1);
   std::fprintf(stderr, "MpiCommTest: rank %d was not stopped\n", rank);
 }
 

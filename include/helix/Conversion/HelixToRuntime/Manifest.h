@@ -36,7 +36,9 @@ public:
 
   /// The manifest as one JSON document (model, layout, grids and cache from
   /// the module; the rest as collected).
-  std::string render() const;
+  /// Fails with an error at the module when a string in it is not valid
+  /// UTF-8 (JSON holds only UTF-8; MLIR strings are any bytes).
+  mlir::FailureOr<std::string> render() const;
 
 private:
   mlir::ModuleOp module;

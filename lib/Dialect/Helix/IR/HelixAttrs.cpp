@@ -1,5 +1,6 @@
 //===- HelixAttrs.cpp - helix attribute verifiers -------------------------===//
 #include "helix/Dialect/Helix/IR/HelixOps.h"
+#include "VerifyUtils.h"
 
 using namespace mlir;
 using namespace helix;
@@ -39,6 +40,11 @@ LogicalResult ModelAttr::verify(function_ref<InFlightDiagnostic()> emitError,
     return emitError() << "model sizes must be positive (num_layers = "
                        << numLayers << ", hidden_size = " << hiddenSize
                        << ", vocab_size = " << vocabSize << ")";
+  if (failed(verifyBounds(emitError, "model",
+                          {{"num_layers", numLayers, limits::kMaxLayers},
+                           {"hidden_size", hiddenSize, limits::kMaxHidden},
+                           {"vocab_size", vocabSize, limits::kMaxVocab}})))
+    return failure();
   if (!weightDtype.isF32() && !weightDtype.isBF16() && !weightDtype.isF16())
     return emitError() << "model weight_dtype must be f32, bf16 or f16, got "
                        << weightDtype;
@@ -55,6 +61,15 @@ LogicalResult LayoutAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                        << ", tpa = " << tpa << ", tpf = " << tpf
                        << ", ep = " << ep << ", microbatches = " << microbatches
                        << ", kv_block = " << kvBlock << ")";
+  if (failed(verifyBounds(
+          emitError, "layout",
+          {{"kvp", kvp, limits::kMaxRanks},
+           {"tpa", tpa, limits::kMaxRanks},
+           {"tpf", tpf, limits::kMaxRanks},
+           {"ep", ep, limits::kMaxRanks},
+           {"microbatches", microbatches, limits::kMaxMicrobatches},
+           {"kv_block", kvBlock, limits::kMaxPositions}})))
+    return failure();
   if (kvp * tpa != tpf * ep)
     return emitError() << "layout needs kvp*tpa (" << kvp * tpa
                        << ") == tpf*ep (" << tpf * ep << ")";

@@ -1,5 +1,6 @@
 //===- HelixTypes.cpp - helix type verifiers ------------------------------===//
 #include "helix/Dialect/Helix/IR/HelixOps.h"
+#include "VerifyUtils.h"
 
 using namespace mlir;
 using namespace helix;
@@ -22,7 +23,9 @@ static LogicalResult verifyTokenSharding(
   if (tokenShards < 1 || block < 1)
     return emitError() << "cache token_shards and block must be >= 1, got "
                        << tokenShards << " and " << block;
-  return success();
+  return verifyBounds(emitError, "cache",
+                      {{"token_shards", tokenShards, limits::kMaxRanks},
+                       {"block", block, limits::kMaxPositions}});
 }
 
 LogicalResult KvCacheType::verify(function_ref<InFlightDiagnostic()> emitError,
@@ -33,6 +36,11 @@ LogicalResult KvCacheType::verify(function_ref<InFlightDiagnostic()> emitError,
     return emitError() << "kv_cache sizes must be positive (layers = " << layers
                        << ", kv_heads = " << kvHeads
                        << ", head_dim = " << headDim << ")";
+  if (failed(verifyBounds(emitError, "kv_cache",
+                          {{"layers", layers, limits::kMaxLayers},
+                           {"kv_heads", kvHeads, limits::kMaxHeads},
+                           {"head_dim", headDim, limits::kMaxHeadDim}})))
+    return failure();
   if (failed(verifyTokenSharding(emitError, tokenShards, block)))
     return failure();
   return verifyCacheElementType(emitError, elementType);
@@ -50,6 +58,11 @@ LatentCacheType::verify(function_ref<InFlightDiagnostic()> emitError,
     return emitError() << "latent_cache sizes must be positive (layers = "
                        << layers << ", kv_lora_rank = " << kvLoraRank
                        << ", rope_dim = " << ropeDim << ")";
+  if (failed(verifyBounds(emitError, "latent_cache",
+                          {{"layers", layers, limits::kMaxLayers},
+                           {"kv_lora_rank", kvLoraRank, limits::kMaxKvLoraRank},
+                           {"rope_dim", ropeDim, limits::kMaxHeadDim}})))
+    return failure();
   if (failed(verifyTokenSharding(emitError, tokenShards, block)))
     return failure();
   return verifyCacheElementType(emitError, elementType);

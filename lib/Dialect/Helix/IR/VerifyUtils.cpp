@@ -1,5 +1,6 @@
 //===- VerifyUtils.cpp - shape checks shared by helix op verifiers --------===//
 #include "VerifyUtils.h"
+#include "helix/Dialect/Helix/IR/HelixOps.h"
 #include "helix/Dialect/Helix/IR/HelixSlices.h"
 
 #include "mlir/IR/BuiltinTypes.h"
@@ -83,6 +84,44 @@ LogicalResult verifyAppendOwnership(Operation *op, int64_t tokenShards,
     return failure();
   if (tokenShards > 1 && !hasOwner)
     return op->emitOpError("needs the owner on a token-sharded cache");
+  return success();
+}
+
+LogicalResult
+verifyBounds(function_ref<InFlightDiagnostic()> emitError, StringRef what,
+             ArrayRef<SizeBound> sizes) {
+  for (const SizeBound &size : sizes)
+    if (size.value > size.max)
+      return emitError() << what << " " << size.name << " is " << size.value
+                         << ", above the largest supported (" << size.max
+                         << ")";
+  return success();
+}
+
+LogicalResult verifyBoundedShapes(Operation *op) {
+  auto check = [&](Type type) -> LogicalResult {
+    auto tensor = dyn_cast<RankedTensorType>(type);
+    if (!tensor)
+      return success();
+    int64_t elements = 1;
+    for (int64_t dim : tensor.getShape()) {
+      if (ShapedType::isDynamic(dim))
+        continue;
+      // Divides first: the product must not overflow before the check.
+      if (dim > 0 && elements > limits::kMaxTensorElements / dim)
+        return op->emitOpError("tensor ")
+               << tensor << " has more than " << limits::kMaxTensorElements
+               << " elements, the largest supported";
+      elements *= dim;
+    }
+    return success();
+  };
+  for (Type type : op->getOperandTypes())
+    if (failed(check(type)))
+      return failure();
+  for (Type type : op->getResultTypes())
+    if (failed(check(type)))
+      return failure();
   return success();
 }
 

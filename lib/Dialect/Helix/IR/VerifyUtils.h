@@ -2,10 +2,22 @@
 #ifndef HELIX_LIB_DIALECT_HELIX_IR_VERIFYUTILS_H
 #define HELIX_LIB_DIALECT_HELIX_IR_VERIFYUTILS_H
 
+#include "helix/Model/Limits.h"
+
 #include "mlir/IR/Attributes.h"
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Operation.h"
 
 namespace helix {
+/// A type's or attribute's size and its bound (helix/Model/Limits.h).
+struct SizeBound {
+  llvm::StringRef name;
+  int64_t value, max;
+};
+/// Fails naming the first size above its bound, in config.json's words.
+mlir::LogicalResult
+verifyBounds(llvm::function_ref<mlir::InFlightDiagnostic()> emitError,
+             llvm::StringRef what, llvm::ArrayRef<SizeBound> sizes);
 /// Fails unless every value is a ranked tensor whose static leading (batch)
 /// dimensions agree.
 mlir::LogicalResult verifySameBatch(mlir::Operation *op,

@@ -27,7 +27,20 @@ def Helix_Dialect : Dialect {
                            "::mlir::tensor::TensorDialect"];
 }
 
+// A size bounded by helix/Model/Limits.h's `limit`, as config.json's are:
+// products of sizes then stay inside int64.
+class Helix_AtMost<string limit> : AttrConstraint<
+    CPred<"::llvm::cast<::mlir::IntegerAttr>($_self).getInt() <= "
+          "::helix::limits::" # limit>,
+    "at most helix::limits::" # limit>;
+
+// Every helix op: tensor operands and results of a bounded static extent
+// (helix/Model/Limits.h), so buffer sizes the lowering forms fit in int64.
+def Helix_BoundedShapes : NativeOpTrait<"BoundedShapes"> {
+  let cppNamespace = "::helix";
+}
+
 class Helix_Op<string mnemonic, list<Trait> traits = []>
-    : Op<Helix_Dialect, mnemonic, traits>;
+    : Op<Helix_Dialect, mnemonic, !listconcat(traits, [Helix_BoundedShapes])>;
 
 #endif // HELIX_DIALECT_HELIX_IR_HELIXBASE_TD

@@ -31,7 +31,7 @@ def Helix_EmbedOp : Helix_Op<"embed", [Pure,
     ```
   }];
   let arguments = (ins Helix_TokenIds:$tokens, StrAttr:$weight,
-                       ConfinedAttr<I64Attr, [IntPositive]>:$vocab_size);
+                       ConfinedAttr<I64Attr, [IntPositive, Helix_AtMost<"kMaxVocab">]>:$vocab_size);
   let results = (outs Helix_Activation:$result);
   let assemblyFormat = [{
     $tokens `weight` $weight attr-dict `:` type($tokens) `->` type($result)
@@ -131,9 +131,9 @@ def Helix_RopeOp : Helix_Op<"rope", [Pure,
     ```
   }];
   let arguments = (ins Helix_Activation:$input, Helix_Positions:$positions,
-                       ConfinedAttr<I64Attr, [IntPositive]>:$heads,
-                       ConfinedAttr<I64Attr, [IntPositive]>:$head_dim,
-                       ConfinedAttr<I64Attr, [IntPositive]>:$rotary_dim,
+                       ConfinedAttr<I64Attr, [IntPositive, Helix_AtMost<"kMaxHeads">]>:$heads,
+                       ConfinedAttr<I64Attr, [IntPositive, Helix_AtMost<"kMaxHeadDim">]>:$head_dim,
+                       ConfinedAttr<I64Attr, [IntPositive, Helix_AtMost<"kMaxHeadDim">]>:$rotary_dim,
                        Helix_RopeAttr:$rope);
   let results = (outs Helix_Activation:$result);
   let assemblyFormat = [{
@@ -205,7 +205,7 @@ def Helix_GqaAttentionOp : Helix_Op<"gqa_attention", [Pure]> {
   let arguments = (ins Helix_Activation:$query, Helix_KvCacheType:$cache,
                        ConfinedAttr<I64Attr, [IntNonNegative]>:$layer,
                        Helix_Positions:$positions,
-                       ConfinedAttr<I64Attr, [IntPositive]>:$num_heads,
+                       ConfinedAttr<I64Attr, [IntPositive, Helix_AtMost<"kMaxHeads">]>:$num_heads,
                        F64Attr:$scale);
   let results = (outs Helix_Activation:$result);
   let assemblyFormat = [{
@@ -271,9 +271,9 @@ def Helix_MlaAttentionOp : Helix_Op<"mla_attention", [Pure,
   let arguments = (ins Helix_Activation:$query, Helix_LatentCacheType:$cache,
                        ConfinedAttr<I64Attr, [IntNonNegative]>:$layer,
                        Helix_Positions:$positions, StrAttr:$kv_b_proj,
-                       ConfinedAttr<I64Attr, [IntPositive]>:$num_heads,
-                       ConfinedAttr<I64Attr, [IntPositive]>:$qk_nope_head_dim,
-                       ConfinedAttr<I64Attr, [IntPositive]>:$v_head_dim,
+                       ConfinedAttr<I64Attr, [IntPositive, Helix_AtMost<"kMaxHeads">]>:$num_heads,
+                       ConfinedAttr<I64Attr, [IntPositive, Helix_AtMost<"kMaxHeadDim">]>:$qk_nope_head_dim,
+                       ConfinedAttr<I64Attr, [IntPositive, Helix_AtMost<"kMaxHeadDim">]>:$v_head_dim,
                        F64Attr:$scale);
   let results = (outs Helix_Activation:$result);
   let assemblyFormat = [{
@@ -309,7 +309,7 @@ def Helix_SwigluMlpOp : Helix_Op<"swiglu_mlp", [Pure,
     ```
   }];
   let arguments = (ins Helix_Activation:$input, StrAttr:$prefix,
-                       ConfinedAttr<I64Attr, [IntPositive]>:$intermediate_size,
+                       ConfinedAttr<I64Attr, [IntPositive, Helix_AtMost<"kMaxIntermediate">]>:$intermediate_size,
                        OptionalAttr<Helix_SliceAttr>:$slice);
   let results = (outs Helix_Activation:$result);
   let assemblyFormat = "$input `prefix` $prefix attr-dict `:` type($input)";
@@ -338,10 +338,10 @@ def Helix_MoeRouteOp : Helix_Op<"moe_route", [Pure,
     ```
   }];
   let arguments = (ins Helix_Activation:$input, StrAttr:$prefix,
-                       ConfinedAttr<I64Attr, [IntPositive]>:$num_experts,
-                       ConfinedAttr<I64Attr, [IntPositive]>:$top_k,
-                       ConfinedAttr<I64Attr, [IntPositive]>:$n_group,
-                       ConfinedAttr<I64Attr, [IntPositive]>:$topk_group,
+                       ConfinedAttr<I64Attr, [IntPositive, Helix_AtMost<"kMaxExperts">]>:$num_experts,
+                       ConfinedAttr<I64Attr, [IntPositive, Helix_AtMost<"kMaxExperts">]>:$top_k,
+                       ConfinedAttr<I64Attr, [IntPositive, Helix_AtMost<"kMaxExperts">]>:$n_group,
+                       ConfinedAttr<I64Attr, [IntPositive, Helix_AtMost<"kMaxExperts">]>:$topk_group,
                        BoolAttr:$norm_topk_prob, F64Attr:$routed_scaling_factor);
   let results = (outs 2DTensorOf<[I64]>:$expert_ids,
                       2DTensorOf<[F32]>:$expert_weights);
@@ -378,9 +378,9 @@ def Helix_MoeExpertsOp : Helix_Op<"moe_experts", [Pure,
   }];
   let arguments = (ins Helix_Activation:$input, 2DTensorOf<[I64]>:$expert_ids,
                        2DTensorOf<[F32]>:$expert_weights, StrAttr:$prefix,
-                       ConfinedAttr<I64Attr, [IntPositive]>:$num_experts,
-                       ConfinedAttr<I64Attr, [IntPositive]>:$intermediate_size,
-                       ConfinedAttr<I64Attr, [IntNonNegative]>:$shared_intermediate_size,
+                       ConfinedAttr<I64Attr, [IntPositive, Helix_AtMost<"kMaxExperts">]>:$num_experts,
+                       ConfinedAttr<I64Attr, [IntPositive, Helix_AtMost<"kMaxIntermediate">]>:$intermediate_size,
+                       ConfinedAttr<I64Attr, [IntNonNegative, Helix_AtMost<"kMaxIntermediate">]>:$shared_intermediate_size,
                        OptionalAttr<Helix_SliceAttr>:$expert_slice,
                        OptionalAttr<Helix_SliceAttr>:$width_slice,
                        OptionalAttr<Helix_SliceAttr>:$shared_slice);

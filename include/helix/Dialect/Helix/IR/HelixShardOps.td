@@ -27,8 +27,8 @@ def Helix_KvOwnerOp : Helix_Op<"kv_owner", [Pure,
     ```
   }];
   let arguments = (ins Helix_Positions:$positions,
-                       ConfinedAttr<I64Attr, [IntPositive]>:$block,
-                       ConfinedAttr<I64Attr, [IntPositive]>:$shards);
+                       ConfinedAttr<I64Attr, [IntPositive, Helix_AtMost<"kMaxPositions">]>:$block,
+                       ConfinedAttr<I64Attr, [IntPositive, Helix_AtMost<"kMaxRanks">]>:$shards);
   let results = (outs Helix_Positions:$result);
   let assemblyFormat = "$positions attr-dict `:` type($positions)";
 }
@@ -58,7 +58,7 @@ def Helix_GqaPartialAttentionOp : Helix_Op<"gqa_partial_attention", [Pure,
                        ConfinedAttr<I64Attr, [IntNonNegative]>:$layer,
                        Helix_Positions:$positions, Optional<Index>:$rank,
                        Optional<Index>:$row_offset,
-                       ConfinedAttr<I64Attr, [IntPositive]>:$num_heads,
+                       ConfinedAttr<I64Attr, [IntPositive, Helix_AtMost<"kMaxHeads">]>:$num_heads,
                        F64Attr:$scale);
   let results = (outs Helix_PackedPartials:$result);
   let assemblyFormat = [{
@@ -96,9 +96,9 @@ def Helix_MlaPartialAttentionOp : Helix_Op<"mla_partial_attention", [Pure,
                        ConfinedAttr<I64Attr, [IntNonNegative]>:$layer,
                        Helix_Positions:$positions, Optional<Index>:$rank,
                        Optional<Index>:$row_offset, StrAttr:$kv_b_proj,
-                       ConfinedAttr<I64Attr, [IntPositive]>:$num_heads,
-                       ConfinedAttr<I64Attr, [IntPositive]>:$qk_nope_head_dim,
-                       ConfinedAttr<I64Attr, [IntPositive]>:$v_head_dim,
+                       ConfinedAttr<I64Attr, [IntPositive, Helix_AtMost<"kMaxHeads">]>:$num_heads,
+                       ConfinedAttr<I64Attr, [IntPositive, Helix_AtMost<"kMaxHeadDim">]>:$qk_nope_head_dim,
+                       ConfinedAttr<I64Attr, [IntPositive, Helix_AtMost<"kMaxHeadDim">]>:$v_head_dim,
                        F64Attr:$scale);
   let results = (outs Helix_PackedPartials:$result);
   let assemblyFormat = [{
@@ -146,9 +146,9 @@ def Helix_MlaValueProjectionOp : Helix_Op<"mla_value_projection", [Pure,
     ```
   }];
   let arguments = (ins Helix_Activation:$input, StrAttr:$kv_b_proj,
-                       ConfinedAttr<I64Attr, [IntPositive]>:$num_heads,
-                       ConfinedAttr<I64Attr, [IntPositive]>:$qk_nope_head_dim,
-                       ConfinedAttr<I64Attr, [IntPositive]>:$v_head_dim,
+                       ConfinedAttr<I64Attr, [IntPositive, Helix_AtMost<"kMaxHeads">]>:$num_heads,
+                       ConfinedAttr<I64Attr, [IntPositive, Helix_AtMost<"kMaxHeadDim">]>:$qk_nope_head_dim,
+                       ConfinedAttr<I64Attr, [IntPositive, Helix_AtMost<"kMaxHeadDim">]>:$v_head_dim,
                        OptionalAttr<Helix_SliceAttr>:$slice);
   let results = (outs Helix_Activation:$result);
   let assemblyFormat = [{
@@ -199,9 +199,9 @@ def Helix_MergeValueProjectionOp : Helix_Op<"merge_value_projection", [Pure,
     ```
   }];
   let arguments = (ins Helix_PackedPartials:$partials, StrAttr:$kv_b_proj,
-                       ConfinedAttr<I64Attr, [IntPositive]>:$num_heads,
-                       ConfinedAttr<I64Attr, [IntPositive]>:$qk_nope_head_dim,
-                       ConfinedAttr<I64Attr, [IntPositive]>:$v_head_dim,
+                       ConfinedAttr<I64Attr, [IntPositive, Helix_AtMost<"kMaxHeads">]>:$num_heads,
+                       ConfinedAttr<I64Attr, [IntPositive, Helix_AtMost<"kMaxHeadDim">]>:$qk_nope_head_dim,
+                       ConfinedAttr<I64Attr, [IntPositive, Helix_AtMost<"kMaxHeadDim">]>:$v_head_dim,
                        OptionalAttr<Helix_SliceAttr>:$slice);
   let results = (outs Helix_Activation:$result);
   let assemblyFormat = [{
