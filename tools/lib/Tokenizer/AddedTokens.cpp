@@ -43,7 +43,7 @@ bool AddedTokens::load(const nlohmann::json &list, std::string &error) {
   }
   for (const auto &entry : list) {
     AddedToken token;
-    token.id = entry.at("id").get<int64_t>();
+    token.id = integer(entry.at("id"));
     token.content = entry.at("content").get<std::string>();
     token.special = flag(entry, "special", false);
     token.normalized = flag(entry, "normalized", !token.special);

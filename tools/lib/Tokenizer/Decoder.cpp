@@ -187,8 +187,8 @@ bool makeDecoder(const nlohmann::json &spec, Decoder &out, DecoderInfo &info,
   }
   if (type == "Strip") {
     char32_t content = singleCodePoint(spec.at("content").get<std::string>());
-    size_t start = spec.at("start").get<size_t>();
-    size_t stop = spec.at("stop").get<size_t>();
+    size_t start = nonNegative(spec.at("start"));
+    size_t stop = nonNegative(spec.at("stop"));
     out = [content, start, stop](std::vector<std::string> &tokens) {
       strip(tokens, content, start, stop);
     };

@@ -22,6 +22,21 @@ bool stringPattern(const nlohmann::json &pattern, std::string &out,
   return false;
 }
 
+int64_t integer(const nlohmann::json &value) {
+  if (!value.is_number_integer())
+    throw nlohmann::json::type_error::create(
+        302, std::string("expected an integer, got ") + value.dump(), &value);
+  return value.get<int64_t>();
+}
+
+size_t nonNegative(const nlohmann::json &value) {
+  int64_t n = integer(value);
+  if (n < 0)
+    throw nlohmann::json::type_error::create(
+        302, "expected a count, got " + std::to_string(n), &value);
+  return size_t(n);
+}
+
 bool flag(const nlohmann::json &spec, const char *key, bool fallback) {
   auto it = spec.find(key);
   return it != spec.end() && it->is_boolean() ? it->get<bool>() : fallback;

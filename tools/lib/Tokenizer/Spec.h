@@ -20,6 +20,14 @@ std::string unsupported(const std::string &what, const std::string &type);
 bool stringPattern(const nlohmann::json &pattern, std::string &out,
                    const std::string &where, std::string &error);
 
+/// `value` as an integer (an id, a count); a float such as 2e98 or another
+/// type throws nlohmann's type error, which the loader reports: nlohmann
+/// converts a float to an integer with undefined behaviour (found by
+/// fuzz/TokenizerFuzz.cpp).
+int64_t integer(const nlohmann::json &value);
+/// The same, and not negative.
+size_t nonNegative(const nlohmann::json &value);
+
 /// A boolean field that may be absent (then `fallback`).
 bool flag(const nlohmann::json &spec, const char *key, bool fallback);
 

@@ -34,8 +34,8 @@ bool postProcessor(const nlohmann::json &spec, std::vector<int64_t> &prefix,
   if (type == "ByteLevel")
     return true;
   if (type == "BertProcessing" || type == "RobertaProcessing") {
-    prefix.push_back(spec.at("cls").at(1).get<int64_t>());
-    suffix.insert(suffix.begin(), spec.at("sep").at(1).get<int64_t>());
+    prefix.push_back(integer(spec.at("cls").at(1)));
+    suffix.insert(suffix.begin(), integer(spec.at("sep").at(1)));
     return true;
   }
   if (type != "TemplateProcessing") {
@@ -56,7 +56,7 @@ bool postProcessor(const nlohmann::json &spec, std::vector<int64_t> &prefix,
       return false;
     }
     for (const auto &id : special.at(name).at("ids"))
-      (seenSequence ? after : before).push_back(id.get<int64_t>());
+      (seenSequence ? after : before).push_back(integer(id));
   }
   prefix.insert(prefix.end(), before.begin(), before.end());
   suffix.insert(suffix.begin(), after.begin(), after.end());
