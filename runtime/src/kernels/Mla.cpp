@@ -71,6 +71,10 @@ void mlaValueProjection(const float *in, Weights kvB, int64_t batch,
                         int64_t heads, int64_t nope, int64_t vDim, int64_t rank,
                         float *out) {
   // out[b, h, :] = W_UV,h in[b, h, :], W_UV,h the last vDim rows of head h.
+  // An empty HOP-B micro-batch (a prefill step's last rows) comes with null
+  // buffers, which must not be offset.
+  if (batch == 0)
+    return;
   for (int64_t h = 0; h < heads; ++h)
     detail::linearRows(in + h * rank, heads * rank,
                        kvB.at((h * (nope + vDim) + nope) * rank), batch, rank,

@@ -151,6 +151,10 @@ TEST(MlaAttention, ValueProjectionMatchesDouble) {
   for (int64_t b = 0; b < c.batch(); ++b)
     for (int64_t i = 0; i < 2 * c.vDim; ++i)
       EXPECT_EQ(out2[b * 2 * c.vDim + i], out[(b * c.heads + 2) * c.vDim + i]);
+  // An empty HOP-B micro-batch: null buffers, nothing to do (UBSan flagged
+  // the offsets this used to take from null).
+  k::mlaValueProjection(nullptr, c.kvB.data(), 0, c.heads, c.nope, c.vDim,
+                        c.rank, nullptr);
 }
 
 } // namespace
