@@ -52,9 +52,11 @@ Failure readIndex(const std::string &indexPath, ShardPlan &plan) {
   plan.indexPath = indexPath;
   for (auto item = weightMap->begin(); item != weightMap->end(); ++item) {
     const json &shard = item.value();
-    // Shards live in the model directory; a path could escape it.
+    // Shards live in the model directory; a path could escape it, and a NUL
+    // would make the file opened differ from the name.
     if (!shard.is_string() || shard.get_ref<const std::string &>().empty() ||
-        shard.get_ref<const std::string &>().find('/') != std::string::npos)
+        shard.get_ref<const std::string &>().find_first_of(
+            std::string("/\0", 2)) != std::string::npos)
       return fail("weight_map entry for tensor " + quote(item.key()) +
                   " is not a file name in the model directory");
     const auto &shardName = shard.get_ref<const std::string &>();

@@ -179,6 +179,9 @@ TEST_F(SafetensorsCheckpoint, RejectsMalformedIndex) {
        "weight_map entry for tensor \"w\" is not a file name"},
       {"{\"weight_map\":{\"w\":\"\"}}",
        "weight_map entry for tensor \"w\" is not a file name"},
+      // A NUL would open the file named by the text before it.
+      {"{\"weight_map\":{\"w\":\"model.safetensors\\u0000x\"}}",
+       "weight_map entry for tensor \"w\" is not a file name"},
   };
   for (const Case &test : cases) {
     SCOPED_TRACE(test.text);
