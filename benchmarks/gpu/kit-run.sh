@@ -9,7 +9,8 @@
 #   3. the attention kernel's bandwidth against a device-to-device copy
 #      (a miss of the 80% goal is reported, not a failure);
 #   4. the decode step of a ~190M-parameter bf16 Llama (made here) with
-#      --backend cuda at batch 8 and batch 1 (the first prompt), and with
+#      --backend cuda at batch 8 and batch 1 (the first prompt), eager and
+#      with decode steps recorded as CUDA graphs (HELIX_CUDA_GRAPHS=1), and with
 #      KIT_CPU_BENCH=1 also --backend cpu at batch 8 (about 1.5 minutes of
 #      CPU time);
 #   5. the peer (benchmarks/gpu/peer_hf.py): Hugging Face transformers on the
@@ -91,22 +92,30 @@ PY
 mkdir -p "$kit/out"
 # helix's median ms/step by "BACKEND-BATCH", for the peer's ratios.
 declare -A helix_ms
-bench_helix() {  # backend batch prompts
-  local out="$kit/out/bench-$1-b$2.json" line
+bench_helix() {  # backend batch prompts [graphs]
+  local tag="$1${4:+-$4}" line
+  local out="$kit/out/bench-$tag-b$2.json"
   rm -f "$out"
-  line=$(limit 300 "$kit/bin/helix-run-module" --module "$kit/modules/bench-$1.so" \
+  line=$(HELIX_CUDA_GRAPHS=$([ -n "${4:-}" ] && echo 1 || echo 0) \
+         limit 300 "$kit/bin/helix-run-module" --module "$kit/modules/bench-$1.so" \
          --model "$bench" --prompts "$3" --max-new-tokens 64 --backend "$1" \
          --output "$out" | grep -E 'median')
   if [ -z "$line" ]; then
-    echo "  --backend $1, batch $2: FAILED"; status=1
+    echo "  --backend $1${4:+ (CUDA graphs)}, batch $2: FAILED"; status=1
   else
-    echo "  --backend $1, batch $2: $line"
-    helix_ms[$1-$2]=$(sed -E 's/.*median ([0-9.]+) ms\/step.*/\1/' <<<"$line")
+    [ -n "${4:-}" ] && line+=" ($("$py" -c 'import json, sys
+t = json.load(open(sys.argv[1]))["timing"]
+print("%d steps recorded, %d replayed" % (t["recorded_steps"], t["replayed_steps"]))' "$out"))"
+    echo "  --backend $1${4:+ (CUDA graphs)}, batch $2: $line"
+    helix_ms[$tag-$2]=$(sed -E 's/.*median ([0-9.]+) ms\/step.*/\1/' <<<"$line")
   fi
 }
 echo "decode step, ~190M-parameter bf16 Llama, 512-token prompts, context <= 576:"
 bench_helix cuda 8 "$kit/bench-prompts.json"
 bench_helix cuda 1 "$kit/bench-prompts-1.json"
+# The same with decode steps recorded as CUDA graphs (HELIX_CUDA_GRAPHS=1).
+bench_helix cuda 8 "$kit/bench-prompts.json" graphs
+bench_helix cuda 1 "$kit/bench-prompts-1.json" graphs
 [ "${KIT_CPU_BENCH:-0}" = 1 ] && bench_helix cpu 8 "$kit/bench-prompts.json"
 
 # The peer: its lines "peer hf-MODE: X ms/step (...)", per batch.
@@ -145,7 +154,7 @@ else
   echo "decode ms/step, helix --backend cuda next to the peers (peer/helix > 1: helix is faster):"
   for b in 8 1; do
     h=${helix_ms[cuda-$b]:-}
-    row="  batch $b: helix ${h:-n/a}"
+    row="  batch $b: helix ${h:-n/a} (with CUDA graphs ${helix_ms[cuda-graphs-$b]:-n/a})"
     for mode in compiled eager; do
       p=${peer_ms[$mode-$b]:-}
       if [ -n "$p" ] && [ -n "$h" ]; then

@@ -146,6 +146,15 @@ ROUTED_MODEL = "deepseek"
 ROUTED_ENV = {"HELIX_CUDA_MOE": "routed"}
 ROUTED_CHUNKED = [("deepseek unsharded", 3), ("deepseek kvp-4_tpf-2_ep-2_one_gpu", 16)]
 
+# Decode steps recorded as CUDA graphs and replayed (HELIX_CUDA_GRAPHS=1,
+# docs/gpu.md; off by default until a GPU run passes these): one-rank cases
+# (the only ones recorded), also after chunked prefill and with routed MoE.
+# Each must match the CPU and report replayed steps in out.json.
+GRAPHS_ENV = {"HELIX_CUDA_GRAPHS": "1"}
+GRAPHS = [("llama unsharded", [], {}), ("deepseek unsharded", [], {}),
+          ("llama unsharded", ["--prefill-chunk", "3"], {}),
+          ("deepseek unsharded", [], ROUTED_ENV)]
+
 
 def check(args):
     kit = os.path.abspath(args.kit)
@@ -158,9 +167,10 @@ def check(args):
         ["nvidia-smi", "-L"], capture_output=True, text=True).stdout.splitlines()
         if line.startswith("GPU ")]) if shutil.which("nvidia-smi") else 0
     by_label = {"%s %s" % (c["model"], c["case"]): c for c in spec["cases"]}
-    for source, chunk in CHUNKED + ROUTED_CHUNKED:
+    for source in [source for source, _ in CHUNKED + ROUTED_CHUNKED] + \
+            [source for source, _, _ in GRAPHS]:
         if source not in by_label:
-            print("FAIL %s chunked: no such case in the kit" % source)
+            print("FAIL %s: no such case in the kit" % source)
             return 1
     runs = [(label, case, [], {}) for label, case in by_label.items()]
     for source, chunk in CHUNKED:
@@ -172,6 +182,11 @@ def check(args):
     for source, extra in routed:
         label = ", ".join([source] + [" ".join(extra)] * bool(extra) + [env_label])
         runs.append((label, by_label[source], extra, ROUTED_ENV))
+    for source, extra, env in GRAPHS:
+        env = dict(env, **GRAPHS_ENV)
+        label = ", ".join([source] + [" ".join(extra)] * bool(extra) +
+                          [" ".join("%s=%s" % kv for kv in env.items())])
+        runs.append((label, by_label[source], extra, env))
     failures = 0
     for label, case, extra, env in runs:
         # "threads" cases run every rank in one process, sharing GPU 0.
@@ -179,9 +194,10 @@ def check(args):
         if mpi and (gpus < case["ranks"] or not shutil.which("mpirun")):
             print("skip %s: needs %d GPUs and mpirun" % (label, case["ranks"]))
             continue
-        out = os.path.join(work, "%s-%s%s%s" % (case["model"], case["case"],
-                                                "-".join([""] + extra[1:]),
-                                                "-routed" if env else ""))
+        out = os.path.join(work, "%s-%s%s%s%s" % (
+            case["model"], case["case"], "-".join([""] + extra[1:]),
+            "-routed" if "HELIX_CUDA_MOE" in env else "",
+            "-graphs" if "HELIX_CUDA_GRAPHS" in env else ""))
         cmd = [runner, "--module", os.path.join(kit, case["module"]), "--model",
                os.path.join(kit, "models", case["model"]), "--prompts",
                os.path.join(kit, "prompts.json"), "--max-new-tokens",
@@ -207,12 +223,25 @@ def check(args):
             failures += 1
             continue
         why = gpu_decode.compare(os.path.join(kit, case["ref"]), out, args.rtol)
+        if not why and "HELIX_CUDA_GRAPHS" in env and args.backend == "cuda":
+            why = replayed_steps(out + ".json")
         print("%s %s: %s" % ("FAIL" if why else "PASS", label,
                              why or "within %g of the CPU" % args.rtol))
         failures += bool(why)
     if args.backend == "cuda":
         failures += check_faults(spec, kit, runner, work)
     return 1 if failures else 0
+
+
+def replayed_steps(path):
+    """Why a HELIX_CUDA_GRAPHS=1 run's out.json shows no replayed step, or
+    None: a run that fell back to eager steps would pass unseen."""
+    with open(path) as f:
+        timing = json.load(f)["timing"]
+    if timing.get("recorded_steps", 0) < 1 or timing.get("replayed_steps", 0) < 1:
+        return "no decode step was replayed from a CUDA graph (recorded %s, " \
+            "replayed %s)" % (timing.get("recorded_steps"), timing.get("replayed_steps"))
+    return None
 
 
 # GPU faults (HELIX_CUDA_FAULT_STEP, docs/gpu.md): (label, decode case whose

@@ -118,6 +118,11 @@ int64_t helix_rank_cache_bytes(const helix_rank *rank);
 /* The element type of its KV cache (HELIX_DTYPE_F32 or HELIX_DTYPE_BF16). */
 helix_dtype helix_rank_cache_dtype(const helix_rank *rank);
 int64_t helix_rank_vocab_size(const helix_rank *rank);
+/* Decode steps recorded once and replayed since (CUDA graphs where the
+ * device records steps, docs/gpu.md; 0 and 0 elsewhere). A recorded step
+ * ran too, by replaying its recording, and is not counted as replayed. */
+void helix_rank_recorded_steps(const helix_rank *rank, int64_t *recorded,
+                               int64_t *replayed);
 
 void helix_rank_destroy(helix_rank *rank);
 

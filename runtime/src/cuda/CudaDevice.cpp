@@ -10,6 +10,10 @@
 // biases); the KV cache bf16. Inputs of the bf16 kernels are converted
 // right before them.
 //
+// With HELIX_CUDA_GRAPHS=1 it also records decode steps as CUDA graphs and
+// replays them (StepRecorder, docs/gpu.md): one launch per step instead of
+// one per kernel, and no host code between kernels.
+//
 //===----------------------------------------------------------------------===//
 #include "CudaStatus.h"
 #include "DeviceOps.h"
@@ -35,7 +39,7 @@
 namespace helix_rt::cuda {
 namespace {
 
-class CudaDevice final : public Device {
+class CudaDevice final : public Device, public StepRecorder {
 public:
   ~CudaDevice() override {
     if (stream)
@@ -75,6 +79,15 @@ public:
               ": expected dense (the default) or routed";
       return false;
     }
+    const char *graphs = std::getenv("HELIX_CUDA_GRAPHS");
+    std::string record = graphs ? graphs : "";
+    if (record == "1")
+      recordSteps = true;
+    else if (!record.empty() && record != "0") {
+      error = "HELIX_CUDA_GRAPHS=" + record +
+              ": expected 0 (the default) or 1";
+      return false;
+    }
     if (cudaError_t e =
             cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking)) {
       error = std::string("cudaStreamCreate: ") + cudaGetErrorString(e);
@@ -97,6 +110,61 @@ public:
   }
 
   const char *name() const override { return "cuda"; }
+  StepRecorder *recorder() override { return recordSteps ? this : nullptr; }
+
+  // StepRecorder. One rank per world only: the shared-GPU comm orders
+  // ranks' streams by events across threads, which one rank's capture
+  // cannot hold, and NCCL capture has not been run yet (docs/gpu.md).
+  bool recordable(RankContext &c) const override {
+    return fault.step < 0 && c.world() && helix_comm_size(c.world()) == 1;
+  }
+  uint64_t generation() const override { return stateGeneration; }
+  void setLengthBound(int64_t bound) override { lengthBound = bound; }
+
+  void *record(RankContext &c, const std::function<void()> &step) override {
+    // Thread-local: other threads' CUDA calls (another tool thread) are
+    // not this capture's business; this thread's unsafe calls fail it.
+    if (!checkCuda(c,
+                   cudaStreamBeginCapture(stream,
+                                          cudaStreamCaptureModeThreadLocal),
+                   "starting to record a decode step"))
+      return nullptr;
+    capturing = true;
+    step();
+    capturing = false;
+    cudaGraph_t graph = nullptr;
+    cudaError_t e = cudaStreamEndCapture(stream, &graph);
+    cudaGraphExec_t exec = nullptr;
+    if (e == cudaSuccess && !c.failed())
+      // Scratch the step allocates and frees stays the graph's own.
+      e = cudaGraphInstantiateWithFlags(
+          &exec, graph, cudaGraphInstantiateFlagAutoFreeOnLaunch);
+    if (graph)
+      cudaGraphDestroy(graph);
+    if (c.failed() || !checkCuda(c, e, "recording a decode step")) {
+      if (exec)
+        cudaGraphExecDestroy(exec);
+      return nullptr;
+    }
+    return exec;
+  }
+
+  bool replay(RankContext &c, void *recording) override {
+    // What the recorded host code checked for its own step's rows.
+    int64_t rows = static_cast<int64_t>(c.stepPositions().size());
+    int64_t longest = 0;
+    if (!localLengths(c, 0, rows, -1, longest))
+      return false;
+    return checkCuda(c,
+                     cudaGraphLaunch(static_cast<cudaGraphExec_t>(recording),
+                                     stream),
+                     "replaying a recorded decode step");
+  }
+
+  void destroy(void *recording) override {
+    if (recording)
+      cudaGraphExecDestroy(static_cast<cudaGraphExec_t>(recording));
+  }
 
   bool upload(RankContext &c, int64_t rows, int64_t slots,
               std::string &error) override {
@@ -308,6 +376,8 @@ public:
     auto key = std::make_pair(rope, rotaryDim);
     auto it = ropeTables.find(key);
     if (it == ropeTables.end()) {
+      if (!newState(c, "a RoPE table"))
+        return;
       RopeTable table;
       if (!ok(c,
               ropeTableCreate(c.manifest().ropes.at(rope), rotaryDim, &table)))
@@ -552,6 +622,8 @@ private:
   /// overlap, so micro-batches share it.
   void *workspace(RankContext &c, int kind, size_t bytes) {
     if (bytes > workspaceSize[kind]) {
+      if (!newState(c, "an attention workspace"))
+        return nullptr;
       if (workspaces[kind])
         cudaFreeAsync(workspaces[kind], stream);
       workspaces[kind] = nullptr;
@@ -618,6 +690,32 @@ private:
       maxLength =
           std::max(maxLength, abi::kvLength(c.stepPositions()[rowOffset + s] + 1,
                                        cache.block, cache.shards, rank));
+    if (lengthBound <= 0)
+      return true;
+    // A recorded step's split grid: from the bound, which every step
+    // replaying the recording is under (kvLength grows with the length).
+    int64_t bounded =
+        abi::kvLength(lengthBound, cache.block, cache.shards, rank);
+    if (bounded < maxLength) {
+      c.fail("internal error: a step's positions pass its length bound " +
+             std::to_string(lengthBound));
+      return false;
+    }
+    maxLength = bounded;
+    return true;
+  }
+
+  /// Before making state that outlives a step (tables, grown workspaces):
+  /// never while recording (the recording would own it), and recordings
+  /// made before may point to what it replaces, so they become stale.
+  bool newState(RankContext &c, const char *what) {
+    if (capturing) {
+      c.fail(std::string("internal error: ") + what +
+             " was made while recording a decode step; an eager step of "
+             "the same shape should have made it");
+      return false;
+    }
+    ++stateGeneration;
     return true;
   }
 
@@ -708,6 +806,8 @@ private:
     auto it = expertTables.find(moe);
     if (it != expertTables.end())
       return &it->second;
+    if (!newState(c, "an expert table"))
+      return nullptr;
     const MoeSpec &spec = c.manifest().moes.at(moe);
     ExpertTable t;
     t.n = n;
@@ -768,7 +868,7 @@ private:
     if (it != fp32Copies.end())
       return it->second;
     const bf16 *w = matrix(c, id, rows, cols);
-    if (!w)
+    if (!w || !newState(c, "an fp32 router weight"))
       return nullptr;
     void *p = nullptr;
     if (!checkCuda(c, cudaMalloc(&p, static_cast<size_t>(rows * cols * 4)),
@@ -858,6 +958,11 @@ private:
     return f;
   }();
   int64_t embedCalls = 0;
+  /// HELIX_CUDA_GRAPHS=1: decode steps are recorded and replayed.
+  bool recordSteps = false;
+  bool capturing = false;
+  uint64_t stateGeneration = 0;
+  int64_t lengthBound = 0; // setLengthBound
   cudaMemPool_t pool = nullptr;
   bool uploaded = false;
 };

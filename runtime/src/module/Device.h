@@ -25,6 +25,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 namespace helix_rt {
@@ -53,10 +54,38 @@ template <typename T, int Rank> StridedView viewOf(const MemRef<T, Rank> &m) {
   return v;
 }
 
+/// A device that can record a decode step's work once and replay it (CUDA
+/// graphs). ModuleApi's deviceStep follows a StepGraphs plan
+/// (StepGraphs.h) and stages the step's inputs and outputs in buffers that
+/// live as long as the recording.
+class StepRecorder {
+public:
+  virtual ~StepRecorder() = default;
+  /// Whether this rank's steps may be recorded (asked each step).
+  virtual bool recordable(RankContext &c) const = 0;
+  /// Changes whenever the device makes state a recording could point to
+  /// (workspaces, tables): recordings made before are stale.
+  virtual uint64_t generation() const = 0;
+  /// Attention sizes its work for this bound on every row's position + 1
+  /// instead of the step's own positions (0: from the positions), so a
+  /// recording is valid for every step under the bound.
+  virtual void setLengthBound(int64_t bound) = 0;
+  /// Runs `step` (the compiled step's host code) while recording what it
+  /// enqueues, without running that work; the recording, or null with a
+  /// failure in `c` (the device is usable for an eager step after either).
+  virtual void *record(RankContext &c, const std::function<void()> &step) = 0;
+  /// The host checks the recorded step made (the step's positions against
+  /// the cache), then the recorded work.
+  virtual bool replay(RankContext &c, void *recording) = 0;
+  virtual void destroy(void *recording) = 0;
+};
+
 class Device {
 public:
   virtual ~Device() = default;
   virtual const char *name() const = 0;
+  /// Null unless the device records steps (StepRecorder).
+  virtual StepRecorder *recorder() { return nullptr; }
 
   /// Takes the rank's loaded weights (host fp32 for a device with memory of
   /// its own, which copies them, and RankContext then drops the host

@@ -2,6 +2,7 @@
 #include "Device.h"
 #include "MemRef.h"
 #include "RankContext.h"
+#include "StepGraphs.h"
 #include "helix_rt/helix_rt.h"
 
 #include <dlfcn.h>
@@ -31,6 +32,9 @@ struct helix_rank {
   RankContext context;
   std::vector<int64_t> next;
   std::vector<float> logits;
+  /// Recorded steps, on a device that records them (made on first use;
+  /// released before the context, while the device is alive).
+  std::unique_ptr<StepGraphs> graphs;
 };
 
 namespace {
@@ -49,8 +53,8 @@ MemRef<T, 1> view1(T *data, int64_t n) {
 
 /// The step on the rank's device: inputs and outputs staged in its memory,
 /// the results copied back (which waits for the step's work).
-bool deviceStep(helix_rank *rank, std::vector<int64_t> &tokens,
-                std::vector<int64_t> &positions, bool wantLogits) {
+bool eagerStep(helix_rank *rank, std::vector<int64_t> &tokens,
+               std::vector<int64_t> &positions, bool wantLogits) {
   RankContext &c = rank->context;
   Device &d = *c.device();
   int64_t batch = static_cast<int64_t>(tokens.size());
@@ -88,6 +92,102 @@ bool deviceStep(helix_rank *rank, std::vector<int64_t> &tokens,
     if (buffer)
       d.free(buffer);
   return !c.failed();
+}
+
+/// How many recorded steps a rank keeps (shapes: batch sizes x length
+/// buckets; a decode uses one or two at a time).
+constexpr size_t kRecordings = 8;
+
+/// A decode step (row r is sequence r) on a device that records steps
+/// (StepGraphs.h): run eagerly, or recorded and then replayed, or replayed,
+/// with the inputs and outputs in the recording's own buffers.
+bool recordedStep(helix_rank *rank, StepRecorder &recorder,
+                  std::vector<int64_t> &tokens,
+                  std::vector<int64_t> &positions, bool wantLogits) {
+  RankContext &c = rank->context;
+  Device &d = *c.device();
+  int64_t batch = static_cast<int64_t>(tokens.size());
+  int64_t vocab = c.manifest().model.vocabSize;
+  int64_t ids = batch * 8, floats = batch * vocab * 4;
+  StepShape shape{batch, lengthBucket(*std::max_element(positions.begin(),
+                                                        positions.end()) +
+                                      1)};
+  recorder.setLengthBound(shape.lengthBound);
+  if (!rank->graphs)
+    rank->graphs = std::make_unique<StepGraphs>(
+        kRecordings, [&d, &recorder](Recording &r) {
+          recorder.destroy(r.graph);
+          for (void *buffer : r.buffers)
+            if (buffer)
+              d.free(buffer);
+        });
+  StepGraphs &graphs = *rank->graphs;
+  uint64_t before = recorder.generation();
+  const Recording *found = nullptr;
+  switch (graphs.plan(shape, before, &found)) {
+  case StepGraphs::Action::Eager: {
+    bool ran = eagerStep(rank, tokens, positions, wantLogits);
+    if (ran)
+      graphs.ranEagerly(shape, before, recorder.generation());
+    return ran;
+  }
+  case StepGraphs::Action::Record: {
+    Recording made;
+    int64_t bytes[4] = {ids, ids, ids, floats}; // tokens, positions, next, logits
+    for (int i = 0; i < 4; ++i)
+      if (!(made.buffers[i] = d.alloc(bytes[i])))
+        c.fail("out of device memory for a recorded step's inputs and "
+               "outputs");
+    auto *t = static_cast<int64_t *>(made.buffers[0]);
+    auto *p = static_cast<int64_t *>(made.buffers[1]);
+    auto *n = static_cast<int64_t *>(made.buffers[2]);
+    auto *l = static_cast<float *>(made.buffers[3]);
+    I64x1 tokenView = view1(t, batch), positionView = view1(p, batch);
+    I64x1 nextView = view1(n, batch);
+    F32x2 logitsView{l, l, 0, {batch, vocab}, {vocab, 1}};
+    if (!c.failed())
+      made.graph = recorder.record(c, [&] {
+        rank->module->step(reinterpret_cast<int64_t>(&c), &tokenView,
+                           &positionView, &nextView, &logitsView);
+      });
+    if (!made.graph) {
+      for (void *buffer : made.buffers)
+        if (buffer)
+          d.free(buffer);
+      return false;
+    }
+    found = &graphs.recorded(shape, made, before);
+    break;
+  }
+  case StepGraphs::Action::Replay:
+    break;
+  }
+  if (!found) {
+    c.fail("internal error: no recorded step to replay");
+    return false;
+  }
+  int64_t *n = static_cast<int64_t *>(found->buffers[2]);
+  d.toDevice(c, found->buffers[0], tokens.data(), ids);
+  d.toDevice(c, found->buffers[1], positions.data(), ids);
+  if (!c.failed() && recorder.replay(c, found->graph) &&
+      d.toHost(c, rank->next.data(), n, ids) && wantLogits)
+    d.toHost(c, rank->logits.data(), found->buffers[3], floats);
+  return !c.failed();
+}
+
+/// The step on the rank's device, recorded and replayed where the device
+/// can (decode steps on a StepRecorder that allows it), else eagerly.
+bool deviceStep(helix_rank *rank, std::vector<int64_t> &tokens,
+                std::vector<int64_t> &positions, bool wantLogits) {
+  RankContext &c = rank->context;
+  StepRecorder *recorder = c.device()->recorder();
+  // Prefill chunks run eagerly: each has its own rows and bound, and their
+  // GEMMs are long enough to hide the launches.
+  if (recorder && !c.hasStepSequences() && recorder->recordable(c))
+    return recordedStep(rank, *recorder, tokens, positions, wantLogits);
+  if (recorder)
+    recorder->setLengthBound(0);
+  return eagerStep(rank, tokens, positions, wantLogits);
 }
 
 } // namespace
@@ -277,6 +377,14 @@ int64_t helix_rank_cache_bytes(const helix_rank *rank) {
 }
 helix_dtype helix_rank_cache_dtype(const helix_rank *rank) {
   return rank->context.cacheDtype();
+}
+void helix_rank_recorded_steps(const helix_rank *rank, int64_t *recorded,
+                               int64_t *replayed) {
+  const StepGraphs *graphs = rank->graphs.get();
+  if (recorded)
+    *recorded = graphs ? graphs->recordedCount() : 0;
+  if (replayed)
+    *replayed = graphs ? graphs->replayedCount() : 0;
 }
 int64_t helix_rank_vocab_size(const helix_rank *rank) {
   return rank->context.manifest().model.vocabSize;

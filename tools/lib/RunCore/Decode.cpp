@@ -262,10 +262,14 @@ bool decode(helix_rank *rank, const Prompts &prompts, int64_t newTokens,
   if (record)
     result.logits.assign(static_cast<size_t>(batch * newTokens * vocab), 0.0f);
   Tokens chosen(control, batch, newTokens, vocab, record, result);
-  if (prefillChunk > 1)
-    return decodeChunked(rank, prompts, prefillChunk, chosen, result, error);
-  return decodeTokenwise(rank, prompts, stepsNeeded(prompts, newTokens), chosen,
-                         result, error);
+  bool ran =
+      prefillChunk > 1
+          ? decodeChunked(rank, prompts, prefillChunk, chosen, result, error)
+          : decodeTokenwise(rank, prompts, stepsNeeded(prompts, newTokens),
+                            chosen, result, error);
+  helix_rank_recorded_steps(rank, &result.recordedSteps,
+                            &result.replayedSteps);
+  return ran;
 }
 
 double medianMs(std::vector<double> times) {

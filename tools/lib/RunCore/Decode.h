@@ -40,6 +40,8 @@ struct DecodeResult {
   int64_t weightBytesByDtype[3] = {};       // of those, by helix_dtype
   int64_t cacheBytes = 0;                   // this rank's KV cache shard
   helix_dtype cacheDtype = HELIX_DTYPE_F32; // its element type
+  int64_t recordedSteps = 0; // steps recorded as CUDA graphs (StepGraphs.h)
+  int64_t replayedSteps = 0; // and steps replayed from them
 };
 
 /// Ingests the prompts, then decodes until each sequence has `newTokens`

@@ -66,6 +66,8 @@ bool writeOutputs(const std::string &output, const std::string &logitsPath,
                      {"prefill_tokens", result.prefillTokens},
                      {"prefill_ms", result.prefillMs},
                      {"prefill_tokens_per_s", summary.prefillTokensPerSecond},
+                     {"recorded_steps", result.recordedSteps},
+                     {"replayed_steps", result.replayedSteps},
                      {"collectives_per_step",
                       result.stepMs.empty()
                           ? 0.0
