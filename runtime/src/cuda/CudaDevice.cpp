@@ -370,6 +370,39 @@ public:
                          stream));
   }
 
+  /// The LM head over the rows that want logits only (a prefill chunk's
+  /// last prompt row per sequence): a GEMM per run of such rows, the other
+  /// rows zero. A decode step wants every row: one GEMM, as linear.
+  void logits(RankContext &c, int64_t weight, const F32x2 &in,
+              const F32x2 &out, int64_t rowOffset) override {
+    int64_t rows = in.size(0);
+    std::vector<std::pair<int64_t, int64_t>> runs; // [first, end)
+    for (int64_t r = 0; r < rows; ++r)
+      if (c.wantsLogits(rowOffset + r)) {
+        if (!runs.empty() && runs.back().second == r)
+          ++runs.back().second;
+        else
+          runs.emplace_back(r, r + 1);
+      }
+    if (runs.size() == 1 && runs[0].first == 0 && runs[0].second == rows)
+      return linear(c, weight, in, out);
+    if (!checkCuda(c,
+                   cudaMemsetAsync(out.data(), 0,
+                                   static_cast<size_t>(out.count() * 4),
+                                   stream),
+                   "clearing the logits"))
+      return;
+    for (auto [first, end] : runs) {
+      F32x2 x = in, y = out;
+      x.offset += first * in.strides[0];
+      y.offset += first * out.strides[0];
+      x.sizes[0] = y.sizes[0] = end - first;
+      linear(c, weight, x, y);
+      if (c.failed())
+        return;
+    }
+  }
+
   void rope(RankContext &c, int64_t rope, int64_t heads, int64_t headDim,
             int64_t rotaryDim, const F32x2 &in, const I64x1 &positions,
             const F32x2 &out) override {

@@ -182,8 +182,10 @@ bool deviceStep(helix_rank *rank, std::vector<int64_t> &tokens,
   RankContext &c = rank->context;
   StepRecorder *recorder = c.device()->recorder();
   // Prefill chunks run eagerly: each has its own rows and bound, and their
-  // GEMMs are long enough to hide the launches.
-  if (recorder && !c.hasStepSequences() && recorder->recordable(c))
+  // GEMMs are long enough to hide the launches. So does a step that skips
+  // rows in the LM head: which rows is host data the recording would keep.
+  if (recorder && !c.hasStepSequences() && c.everyRowWantsLogits() &&
+      recorder->recordable(c))
     return recordedStep(rank, *recorder, tokens, positions, wantLogits);
   if (recorder)
     recorder->setLengthBound(0);

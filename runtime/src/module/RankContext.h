@@ -128,6 +128,12 @@ public:
   bool wantsLogits(int64_t stepRow) const {
     return logitRows.empty() || logitRows.at(stepRow) != 0;
   }
+  bool everyRowWantsLogits() const {
+    for (uint8_t wanted : logitRows)
+      if (!wanted)
+        return false;
+    return true;
+  }
   /// The device's copy of the step's sequences (null in a decode step), for
   /// kernels that index the cache on the device.
   void setDeviceStepSequences(const int64_t *s) { deviceStepSeq = s; }
