@@ -112,11 +112,14 @@ public:
   const char *name() const override { return "cuda"; }
   StepRecorder *recorder() override { return recordSteps ? this : nullptr; }
 
-  // StepRecorder. One rank per world only: the shared-GPU comm orders
-  // ranks' streams by events across threads, which one rank's capture
-  // cannot hold, and NCCL capture has not been run yet (docs/gpu.md).
+  // StepRecorder. A one-rank shared-CUDA world only: with more ranks the
+  // shared-GPU comm orders their streams by events across threads, which
+  // one rank's capture cannot hold; NCCL endpoints poll their collectives'
+  // events on the host (cudaEventQuery), which a capture refuses, and an
+  // unsharded module still runs its (one-rank) collectives (docs/gpu.md).
   bool recordable(RankContext &c) const override {
-    return fault.step < 0 && c.world() && helix_comm_size(c.world()) == 1;
+    return fault.step < 0 && c.world() && helix_comm_size(c.world()) == 1 &&
+           helix_comm_cuda_device(c.world()) >= 0;
   }
   uint64_t generation() const override { return stateGeneration; }
   void setLengthBound(int64_t bound) override { lengthBound = bound; }
@@ -129,11 +132,23 @@ public:
                                           cudaStreamCaptureModeThreadLocal),
                    "starting to record a decode step"))
       return nullptr;
-    capturing = true;
-    step();
-    capturing = false;
     cudaGraph_t graph = nullptr;
-    cudaError_t e = cudaStreamEndCapture(stream, &graph);
+    cudaError_t e = cudaSuccess;
+    {
+      // Ends the capture however the step's host code leaves (an exception
+      // included), so the stream never stays capturing.
+      struct EndCapture {
+        CudaDevice &d;
+        cudaGraph_t &graph;
+        cudaError_t &e;
+        ~EndCapture() {
+          d.capturing = false;
+          e = cudaStreamEndCapture(d.stream, &graph);
+        }
+      } end{*this, graph, e};
+      capturing = true;
+      step();
+    }
     cudaGraphExec_t exec = nullptr;
     if (e == cudaSuccess && !c.failed())
       // Scratch the step allocates and frees stays the graph's own.

@@ -72,7 +72,7 @@ public:
   virtual void setLengthBound(int64_t bound) = 0;
   /// Runs `step` (the compiled step's host code) while recording what it
   /// enqueues, without running that work; the recording, or null with a
-  /// failure in `c` (the device is usable for an eager step after either).
+  /// failure in `c` (which, as any failure of a step, ends the rank).
   virtual void *record(RankContext &c, const std::function<void()> &step) = 0;
   /// The host checks the recorded step made (the step's positions against
   /// the cache), then the recorded work.

@@ -50,8 +50,6 @@ StepGraphs::Action StepGraphs::plan(const StepShape &shape,
         *found = &recordings.front().recording;
       return Action::Replay;
     }
-  if (refused.count(shape))
-    return Action::Eager;
   auto w = warm.find(shape);
   return w != warm.end() && w->second == generation ? Action::Record
                                                      : Action::Eager;
@@ -82,11 +80,6 @@ const Recording &StepGraphs::recorded(const StepShape &shape,
     recordings.pop_back();
   }
   return recordings.front().recording;
-}
-
-void StepGraphs::refuse(const StepShape &shape) {
-  refused.insert(shape);
-  warm.erase(shape);
 }
 
 } // namespace helix_rt

@@ -24,7 +24,6 @@
 #include <functional>
 #include <list>
 #include <map>
-#include <set>
 #include <utility>
 
 namespace helix_rt {
@@ -78,8 +77,6 @@ public:
   /// the plan).
   const Recording &recorded(const StepShape &shape, const Recording &recording,
                             uint64_t generation);
-  /// Recording `shape` failed: its steps run eagerly from now on.
-  void refuse(const StepShape &shape);
   /// Releases every recording.
   void clear();
 
@@ -97,7 +94,6 @@ private:
   std::list<Entry> recordings; // most recently used first
   uint64_t recordingsGeneration = 0;
   std::map<StepShape, uint64_t> warm; // shape -> generation it left
-  std::set<StepShape> refused;
   int64_t records = 0, replays = 0;
 };
 

@@ -127,17 +127,6 @@ TEST(StepGraphs, EvictsTheLeastRecentlyUsed) {
   EXPECT_EQ(graphs.plan(b, 0), Action::Eager);
 }
 
-TEST(StepGraphs, ARefusedShapeStaysEager) {
-  Released released;
-  StepGraphs graphs(2, released.fn());
-  StepShape a{1, 256};
-  graphs.ranEagerly(a, 0, 0);
-  ASSERT_EQ(graphs.plan(a, 0), Action::Record);
-  graphs.refuse(a);
-  graphs.ranEagerly(a, 0, 0);
-  EXPECT_EQ(graphs.plan(a, 0), Action::Eager);
-}
-
 TEST(StepGraphs, ReleasesWhatItKeepsWhenDestroyed) {
   Released released;
   {
