@@ -54,4 +54,34 @@ void placeDeallocations(StepBuilder &step, Block &block) {
   }
 }
 
+FailureOr<helix_rt::ScratchSpec> peakScratch(const StepBuilder &step,
+                                             Block &block) {
+  // Straight-line: the live set only changes at an allocation or a free,
+  // so the peak is the maximum over the ops. Rows and fixed bytes peak
+  // apart; their sum bounds any step.
+  helix_rt::ScratchSpec live, peak;
+  auto account = [&](Value allocation, int64_t sign) -> LogicalResult {
+    StepBuilder::AllocationSize size = step.sizeOf(allocation);
+    if (size.dynamicDims > 1)
+      return emitError(allocation.getLoc())
+             << "a step buffer with " << size.dynamicDims
+             << " dynamic dimensions has no per-row size";
+    (size.dynamicDims ? live.bytesPerRow : live.bytes) += sign * size.unitBytes;
+    peak.bytesPerRow = std::max(peak.bytesPerRow, live.bytesPerRow);
+    peak.bytes = std::max(peak.bytes, live.bytes);
+    return success();
+  };
+  for (Operation &op : block) {
+    for (Value result : op.getResults())
+      if (step.sizeOf(result).unitBytes > 0 && failed(account(result, 1)))
+        return failure();
+    auto call = dyn_cast<func::CallOp>(op);
+    if (call && call.getCallee() == "helix_rt_free" &&
+        step.sizeOf(call.getOperand(1)).unitBytes > 0 &&
+        failed(account(call.getOperand(1), -1)))
+      return failure();
+  }
+  return peak;
+}
+
 } // namespace helix

@@ -83,6 +83,10 @@ struct HelixLowerToRuntimePass
     s.copy(loc, s.buffer(ret->getOperand(1)), body->getArgument(4));
     func::ReturnOp::create(b, loc);
     placeDeallocations(s, *body);
+    FailureOr<helix_rt::ScratchSpec> scratch = peakScratch(s, *body);
+    if (failed(scratch))
+      return signalPassFailure();
+    manifest.setScratch(*scratch);
 
     FailureOr<std::string> json = manifest.render();
     if (failed(json))

@@ -43,6 +43,8 @@ Value StepBuilder::allocBuffer(Location loc, MemRefType type,
   auto rawType = MemRefType::get({ShapedType::kDynamic}, b.getI8Type());
   Value raw = callReturning(loc, Entry::alloc, {bytes}, rawType);
   allocs.push_back(raw);
+  this->sizes[raw] = {staticCount * elementBytes,
+                      static_cast<int64_t>(sizes.size())};
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);
   return memref::ViewOp::create(b, loc, type, raw, zero, sizes);
 }

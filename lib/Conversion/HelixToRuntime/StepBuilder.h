@@ -69,6 +69,15 @@ public:
   /// Every allocation so far (freed before the step returns): the
   /// memref.alloc results, or the raw `helix_rt_alloc` blocks under the views.
   llvm::ArrayRef<mlir::Value> allocations() const { return allocs; }
+  /// An allocation's size: `unitBytes` times each of its `dynamicDims`
+  /// dynamic sizes (the step's rows or a micro-batch's, at most the rows).
+  struct AllocationSize {
+    int64_t unitBytes = 0;
+    int64_t dynamicDims = 0;
+  };
+  AllocationSize sizeOf(mlir::Value allocation) const {
+    return sizes.lookup(allocation);
+  }
 
 private:
   mlir::ModuleOp module;
@@ -77,11 +86,18 @@ private:
   ManifestBuilder &manifest;
   mlir::IRMapping map;
   llvm::SmallVector<mlir::Value> allocs;
+  llvm::DenseMap<mlir::Value, AllocationSize> sizes;
 };
 
 /// Frees every buffer right after its last use (views and started
 /// collectives included). The block must end with its terminator.
 void placeDeallocations(StepBuilder &step, mlir::Block &block);
+
+/// The peak of the step's live buffers over `block` (after
+/// placeDeallocations), as bytes per step row plus fixed bytes; fails at
+/// a buffer whose size is not of that form.
+mlir::FailureOr<helix_rt::ScratchSpec> peakScratch(const StepBuilder &step,
+                                                   mlir::Block &block);
 
 /// Lowers one op of the original step; fails with a diagnostic on ops it
 /// does not know.

@@ -24,7 +24,7 @@ namespace helix_rt::abi {
 
 /// The manifest's `abi_version`; bump it on any change to the table below,
 /// an entry point's arguments or the manifest's schema.
-inline constexpr int64_t kVersion = 3;
+inline constexpr int64_t kVersion = 4;
 
 /// Every `helix_rt_<name>` a compiled step may call; the runtime defines
 /// `_mlir_ciface_helix_rt_<name>` for each (unittests/Runtime/Module checks

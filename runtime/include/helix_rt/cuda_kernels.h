@@ -47,11 +47,20 @@ GqaKernel gqaKernel();
 /// Bytes of device scratch for gqaPartialAttention or mlaPartialAttention
 /// with up to `maxSplits` blocks per sequence: per-block partial results
 /// and (MLA) the absorbed queries. Needs no clearing; one workspace serves
-/// every step and batch size up to the one it was sized for.
+/// every call it is large enough for.
 size_t gqaWorkspaceBytes(int64_t batch, int64_t heads, int64_t kvHeads,
                          int64_t headDim, int32_t maxSplits);
 size_t mlaWorkspaceBytes(int64_t batch, int64_t heads, int64_t rank,
                          int32_t maxSplits);
+
+/// The most blocks per sequence gqaPartialAttention / mlaPartialAttention
+/// can use for `batch` rows on the current device (about four blocks per
+/// SM over the grid, 1 to kMaxAttentionSplits). Pass it as maxSplits and
+/// size the workspace with it: the results are the same as with
+/// kMaxAttentionSplits, but a large batch (a prefill chunk) no longer
+/// reserves 128 splits' partials per row (34 MB a row for DeepSeek's MLA).
+int32_t gqaAttentionSplits(int64_t batch, int64_t kvHeads);
+int32_t mlaAttentionSplits(int64_t batch, int64_t heads);
 
 /// kernels::gqaPartialAttention, flash-decoding style: each sequence's tokens
 /// are split over up to maxSplits thread blocks (chosen from maxLength and

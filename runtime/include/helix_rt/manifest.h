@@ -81,6 +81,20 @@ struct CacheSpec {
   }
 };
 
+/// The step's own buffers at their peak, planned at compile time: at most
+/// bytesPerRow x R + bytes for a step of R rows (every dynamic dimension of
+/// a step buffer is at most the step's rows). Collectives' staging and a
+/// device's kernel workspaces come on top.
+struct ScratchSpec {
+  int64_t bytesPerRow = 0, bytes = 0;
+  /// The bound for `rows` rows, saturating instead of overflowing.
+  int64_t at(int64_t rows) const {
+    if (rows > 0 && bytesPerRow > (INT64_MAX / 2 - bytes) / rows)
+      return INT64_MAX / 2;
+    return bytesPerRow * rows + bytes;
+  }
+};
+
 struct ModelSpec {
   std::string architecture;
   int64_t numLayers = 0, hiddenSize = 0, vocabSize = 0;
@@ -98,6 +112,7 @@ struct Manifest {
   std::vector<kernels::RopeParams> ropes;
   std::vector<GroupSpec> groups;
   std::vector<MoeSpec> moes;
+  ScratchSpec scratch;
 
   int64_t worldSize() const { return layout.kvp * layout.tpa; }
 };

@@ -108,6 +108,11 @@ template <class F, class T> If<T, CacheSpec> schema(F &&f, T &c) {
   f("block", c.block);
 }
 
+template <class F, class T> If<T, ScratchSpec> schema(F &&f, T &s) {
+  f("bytes_per_row", s.bytesPerRow);
+  f("bytes", s.bytes);
+}
+
 template <class F, class T> If<T, Manifest> schema(F &&f, T &m) {
   f("abi_version", m.abiVersion);
   f("target", m.target);
@@ -119,6 +124,7 @@ template <class F, class T> If<T, Manifest> schema(F &&f, T &m) {
   f("ropes", m.ropes);
   f("groups", m.groups);
   f("moe", m.moes);
+  f("scratch", m.scratch);
 }
 
 /// The structs that have a schema (objects in the document).
@@ -128,7 +134,8 @@ using HasSchema = std::disjunction<
     std::is_same<T, WeightSpec>, std::is_same<T, GroupSpec>,
     std::is_same<T, MoeSpec>, std::is_same<T, ModelSpec>,
     std::is_same<T, Layout>, std::is_same<T, kernels::RopeParams>,
-    std::is_same<T, CacheSpec>, std::is_same<T, Manifest>>;
+    std::is_same<T, CacheSpec>, std::is_same<T, ScratchSpec>,
+    std::is_same<T, Manifest>>;
 
 template <class T> struct IsOptional : std::false_type {};
 template <class T> struct IsOptional<std::optional<T>> : std::true_type {};
@@ -266,6 +273,10 @@ inline bool parseManifest(const std::string &text, Manifest &out,
   }
   if (!out.cache) {
     error = "the module's manifest has no cache";
+    return false;
+  }
+  if (out.scratch.bytesPerRow < 0 || out.scratch.bytes < 0) {
+    error = "the module's manifest has a negative scratch size";
     return false;
   }
   return true;

@@ -211,10 +211,14 @@ size_t sharedBytes(int g, int64_t dk, int64_t dv) {
 /// at least kMinSplitTokens per block (so the combine stays a small part:
 /// with 128-token splits it was most of the time up to 64K tokens) and no
 /// more than maxSplits.
+int64_t splitsForGrid(int64_t batch, int64_t groups) {
+  const int64_t sms = detail::multiprocessorCount();
+  return ceilDiv(4 * sms, std::max<int64_t>(1, batch * groups));
+}
+
 void chooseSplits(int64_t maxLength, int64_t batch, int64_t groups,
                   int32_t maxSplits, int32_t *splits, int64_t *chunk) {
-  const int64_t sms = detail::multiprocessorCount();
-  int64_t n = ceilDiv(4 * sms, std::max<int64_t>(1, batch * groups));
+  int64_t n = splitsForGrid(batch, groups);
   n = std::min<int64_t>(n, ceilDiv(std::max<int64_t>(maxLength, 1),
                                    kMinSplitTokens));
   n = std::clamp<int64_t>(n, 1, maxSplits);
@@ -286,6 +290,17 @@ helix_status checkCommon(const char *what, int64_t batch, int64_t heads,
 
 void setGqaKernel(GqaKernel kernel) { gqaKernelChoice().store(int(kernel)); }
 GqaKernel gqaKernel() { return GqaKernel(gqaKernelChoice().load()); }
+
+int32_t gqaAttentionSplits(int64_t batch, int64_t kvHeads) {
+  return int32_t(
+      std::clamp<int64_t>(splitsForGrid(batch, kvHeads), 1, kMaxAttentionSplits));
+}
+
+int32_t mlaAttentionSplits(int64_t batch, int64_t heads) {
+  return int32_t(std::clamp<int64_t>(
+      splitsForGrid(batch, ceilDiv(std::max<int64_t>(heads, 1), kMlaHeads)), 1,
+      kMaxAttentionSplits));
+}
 
 size_t gqaWorkspaceBytes(int64_t batch, int64_t heads, int64_t kvHeads,
                          int64_t headDim, int32_t maxSplits) {

@@ -267,8 +267,13 @@ public:
     return true;
   }
 
-  /// GPU bytes upload allocates: weights (bf16 matrices, fp32 vectors),
-  /// the largest fp32 staging copy and the bf16 KV cache.
+  /// GPU bytes a run needs: what upload allocates (weights: bf16
+  /// matrices, fp32 vectors; the largest fp32 staging copy; the bf16 KV
+  /// cache), then a decode step of `rows` rows: the step's own buffers at
+  /// their peak (the manifest's scratch plan) and its inputs and outputs.
+  /// On top, not counted: a prefill chunk's larger steps, the attention
+  /// workspace (its size depends on the heads per rank, which the manifest
+  /// does not name), bf16 copies of GEMM inputs and collectives' staging.
   static int64_t bytesNeeded(RankContext &c, int64_t rows, int64_t slots) {
     int64_t weights = 0, staging = 0;
     for (size_t id = 0; id < c.manifest().weights.size(); ++id) {
@@ -279,8 +284,11 @@ public:
       weights += w.shape.size() == 1 ? fp32 : fp32 / 2;
       staging = std::max(staging, fp32);
     }
-    const CacheSpec &spec = *c.manifest().cache;
-    return weights + staging + spec.layers * rows * slots * spec.tokenWidth() * 2;
+    const Manifest &m = c.manifest();
+    const CacheSpec &spec = *m.cache;
+    int64_t cache = spec.layers * rows * slots * spec.tokenWidth() * 2;
+    int64_t io = rows * (3 * 8 + m.model.vocabSize * 4);
+    return weights + staging + cache + m.scratch.at(rows) + io;
   }
 
   int64_t weightBytes() const override { return weightSize; }
@@ -465,9 +473,10 @@ public:
     int64_t batch = q.size(0);
     Views views(*this, batch, /*both=*/true);
     Temp q16(*this, q.count() * 2);
+    int32_t splits = gqaAttentionSplits(batch, spec.kvHeads);
     void *ws = workspace(c, 0,
                          gqaWorkspaceBytes(batch, heads, spec.kvHeads,
-                                           spec.headDim, kMaxAttentionSplits));
+                                           spec.headDim, splits));
     int64_t maxLength = 0;
     if (!prepareAttention(c, ws, views, q16, q, positions, layer, rank,
                           rowOffset, maxLength))
@@ -475,7 +484,7 @@ public:
     ok(c, cuda::gqaPartialAttention(
               q16.as<bf16>(), views.first(), views.second(), views.length(),
               maxLength, batch, heads, spec.kvHeads, spec.headDim, scale,
-              out.data(), ws, kMaxAttentionSplits, stream));
+              out.data(), ws, splits, stream));
   }
 
   void mlaPartialAttention(RankContext &c, int64_t layer, int64_t kvb,
@@ -488,9 +497,10 @@ public:
     const bf16 *kvB = matrix(c, kvb, heads * (nope + vDim), spec.kvLoraRank);
     Views views(*this, batch, /*both=*/false);
     Temp q16(*this, q.count() * 2);
+    int32_t splits = mlaAttentionSplits(batch, heads);
     void *ws = kvB ? workspace(c, 1,
                                mlaWorkspaceBytes(batch, heads, spec.kvLoraRank,
-                                                 kMaxAttentionSplits))
+                                                 splits))
                    : nullptr;
     int64_t maxLength = 0;
     if (!prepareAttention(c, ws, views, q16, q, positions, layer, rank,
@@ -499,7 +509,7 @@ public:
     ok(c, cuda::mlaPartialAttention(
               cublas, q16.as<bf16>(), views.first(), views.length(), maxLength,
               kvB, batch, heads, nope, spec.ropeDim, vDim, spec.kvLoraRank,
-              scale, out.data(), ws, kMaxAttentionSplits, stream));
+              scale, out.data(), ws, splits, stream));
   }
 
   void mlaValueProjection(RankContext &c, int64_t kvb, int64_t nope,

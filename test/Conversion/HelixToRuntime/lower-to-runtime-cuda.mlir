@@ -16,7 +16,7 @@
 // NOHOST-NOT: scf.for
 // NOHOST-NOT: helix_rt_weight_1d
 // NOHOST-NOT: helix_rt_lse_merge
-// CHECK: helix.manifest = "{\22abi_version\22:3,{{.*}}\22target\22:\22cuda\22
+// CHECK: helix.manifest = "{\22abi_version\22:4,{{.*}}\22target\22:\22cuda\22
 // LLVM: llvm.func @_mlir_ciface_decode_step(
 // LLVM: llvm.call @_mlir_ciface_helix_rt_alloc(
 // LLVM: llvm.call @_mlir_ciface_helix_rt_free(

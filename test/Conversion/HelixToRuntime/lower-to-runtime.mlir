@@ -15,12 +15,16 @@
 // into the caller's buffers by the runtime, every buffer freed after its
 // last use.
 // The manifest lists each weight once, with its full shape, and the cache.
+// Its scratch plan is the peak of the step's live buffers: 96 bytes a row,
+// when the f32 rows of h, q and o [8 each] are live (k [4] is freed after
+// its append), or h, o and the sum r; no buffer without a row dimension.
 // CHECK-LABEL: module attributes
-// CHECK-SAME: helix.manifest = "{\22abi_version\22:3,
+// CHECK-SAME: helix.manifest = "{\22abi_version\22:4,
 // CHECK-SAME: \22cache\22:{\22kind\22:\22kv\22,\22layers\22:1,\22kv_heads\22:1,\22head_dim\22:4,
 // CHECK-SAME: \22token_shards\22:1,\22block\22:1},\22weights\22:[
 // CHECK-SAME: {\22name\22:\22model.embed_tokens.weight\22,\22shape\22:[10,8],
 // CHECK-SAME: \22slice\22:null,\22owners\22:null},{\22name\22:\22k\22,\22shape\22:[4,8]
+// CHECK-SAME: \22scratch\22:{\22bytes_per_row\22:96,\22bytes\22:0}}"
 module attributes {helix.model = #helix.model<architecture = "LlamaForCausalLM", num_layers = 1, hidden_size = 8, vocab_size = 10, weight_dtype = f32, tie_word_embeddings = false>} {
   // CHECK-LABEL: func.func @decode_step(
   // CHECK-SAME: %[[CTX:[a-zA-Z0-9_]+]]: i64, %[[TOK:[a-zA-Z0-9_]+]]: memref<?xi64>,

@@ -43,6 +43,7 @@ Manifest sample(bool latent) {
   moe.experts = {{0, 1, 0}, {1, 0, 1}};
   moe.shared = std::vector<int64_t>{1, 1, 0};
   m.moes = {moe};
+  m.scratch = {96, 16};
   return m;
 }
 
@@ -72,6 +73,16 @@ TEST(Manifest, WritesTheDocumentedKeys) {
   EXPECT_EQ(doc["ropes"][0]["scaling"], "yarn");
   EXPECT_TRUE(doc["weights"][0]["owners"].is_null());
   EXPECT_EQ(doc["moe"][0]["shared"], nlohmann::json({1, 1, 0}));
+  EXPECT_EQ(doc["scratch"]["bytes_per_row"], 96);
+  EXPECT_EQ(doc["scratch"]["bytes"], 16);
+}
+
+TEST(Manifest, ScratchBoundsAStepOfAnyRowsWithoutOverflow) {
+  ScratchSpec scratch{96, 16};
+  EXPECT_EQ(scratch.at(0), 16);
+  EXPECT_EQ(scratch.at(8), 96 * 8 + 16);
+  ScratchSpec huge{int64_t(1) << 40, 0};
+  EXPECT_EQ(huge.at(int64_t(1) << 40), INT64_MAX / 2);
 }
 
 std::string parseError(const std::string &text) {
@@ -95,6 +106,13 @@ TEST(Manifest, RefusesWhatItCannotRead) {
   nlohmann::json wrongType = doc;
   wrongType["weights"][0]["shape"] = "8x64";
   EXPECT_NE(parseError(wrongType.dump()).find("malformed"), std::string::npos);
+  nlohmann::json negative = doc;
+  negative["scratch"]["bytes_per_row"] = -1;
+  EXPECT_NE(parseError(negative.dump()).find("negative scratch size"),
+            std::string::npos);
+  nlohmann::json noScratch = doc;
+  noScratch.erase("scratch");
+  EXPECT_NE(parseError(noScratch.dump()).find("malformed"), std::string::npos);
   nlohmann::json badKind = doc;
   badKind["cache"]["kind"] = "paged";
   EXPECT_NE(parseError(badKind.dump()).find("unknown kind 'paged'"),

@@ -45,7 +45,7 @@ namespace {
 // Two layers of a KV cache with one head of 2 channels; "w" [3, 6] and the
 // norm weight "n" [6].
 const char *kManifest = R"({
-  "abi_version": 3, "target": "cpu",
+  "abi_version": 4, "target": "cpu",
   "model": {"architecture": "LlamaForCausalLM", "num_layers": 2,
             "hidden_size": 6, "vocab_size": 4, "weight_dtype": "f32"},
   "layout": {"kvp": 1, "tpa": 1, "tpf": 1, "ep": 1, "microbatches": 1, "kv_block": 1},
@@ -54,7 +54,8 @@ const char *kManifest = R"({
             "token_shards": 1, "block": 1},
   "weights": [{"name": "w", "shape": [3, 6], "slice": null, "owners": null},
               {"name": "n", "shape": [6], "slice": null, "owners": null}],
-  "ropes": [], "groups": [], "moe": []
+  "ropes": [], "groups": [], "moe": [],
+  "scratch": {"bytes_per_row": 0, "bytes": 0}
 })";
 
 template <int Rank>

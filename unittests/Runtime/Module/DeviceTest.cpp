@@ -24,7 +24,7 @@ namespace t = helix::rt::test;
 namespace {
 
 const char *kManifest = R"({
-  "abi_version": 3, "target": "%s",
+  "abi_version": 4, "target": "%s",
   "model": {"architecture": "LlamaForCausalLM", "num_layers": 2,
             "hidden_size": 6, "vocab_size": 4, "weight_dtype": "f32"},
   "layout": {"kvp": 1, "tpa": 1, "tpf": 1, "ep": 1, "microbatches": 1, "kv_block": 1},
@@ -33,7 +33,8 @@ const char *kManifest = R"({
             "token_shards": 1, "block": 1},
   "weights": [{"name": "w", "shape": [4, 6], "slice": null, "owners": null},
               {"name": "n", "shape": [6], "slice": null, "owners": null}],
-  "ropes": [], "groups": [{"grid": "helix_attention", "axes": [0]}], "moe": []
+  "ropes": [], "groups": [{"grid": "helix_attention", "axes": [0]}], "moe": [],
+  "scratch": {"bytes_per_row": 0, "bytes": 0}
 })";
 
 /// Records upload; any op reaching it is a test failure.

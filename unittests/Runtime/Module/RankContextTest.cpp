@@ -17,7 +17,7 @@ using namespace helix_rt;
 namespace {
 
 const char *kManifest = R"({
-  "abi_version": 3, "target": "cpu",
+  "abi_version": 4, "target": "cpu",
   "model": {"architecture": "LlamaForCausalLM", "num_layers": 1,
             "hidden_size": 6, "vocab_size": 4, "weight_dtype": "f32"},
   "layout": {"kvp": 2, "tpa": 2, "tpf": 4, "ep": 1, "microbatches": 1, "kv_block": 2},
@@ -31,7 +31,8 @@ const char *kManifest = R"({
      "slice": {"dim": 1, "parts": 2, "grid": "helix_attention", "axes": [0]}},
     {"name": "e", "shape": [2], "slice": null,
      "owners": {"grid": "helix_ffn", "axes": [1], "parts": 4, "index": 2}}],
-  "ropes": [], "groups": [{"grid": "helix_attention", "axes": [0]}], "moe": []
+  "ropes": [], "groups": [{"grid": "helix_attention", "axes": [0]}], "moe": [],
+  "scratch": {"bytes_per_row": 0, "bytes": 0}
 })";
 
 /// w[r][c] = 6r + c in `dtype` (exact in all three), e = {7, 8} in F32.

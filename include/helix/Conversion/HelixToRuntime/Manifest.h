@@ -33,6 +33,10 @@ public:
   int64_t group(llvm::StringRef grid, llvm::ArrayRef<int16_t> axes);
   /// Id of an MoE block: its experts' (gate, up, down) ids and shared ids.
   int64_t moe(MoeExpertsOp op);
+  /// The step's buffers at their peak (peakScratch).
+  void setScratch(const helix_rt::ScratchSpec &scratch) {
+    manifest.scratch = scratch;
+  }
 
   /// The manifest as one JSON document (model, layout, grids and cache from
   /// the module; the rest as collected).
