@@ -51,6 +51,18 @@ MemRef<T, 1> view1(T *data, int64_t n) {
   return {data, data, 0, {n}, {1}};
 }
 
+/// Calls the compiled step on device buffers of `batch` rows: tokens,
+/// positions, next tokens and logits.
+void callStep(helix_rank *rank, int64_t *t, int64_t *p, int64_t *n, float *l,
+              int64_t batch) {
+  int64_t vocab = rank->context.manifest().model.vocabSize;
+  I64x1 tokenView = view1(t, batch), positionView = view1(p, batch);
+  I64x1 nextView = view1(n, batch);
+  F32x2 logitsView{l, l, 0, {batch, vocab}, {vocab, 1}};
+  rank->module->step(reinterpret_cast<int64_t>(&rank->context), &tokenView,
+                     &positionView, &nextView, &logitsView);
+}
+
 /// The step on the rank's device: inputs and outputs staged in its memory,
 /// the results copied back (which waits for the step's work).
 bool eagerStep(helix_rank *rank, std::vector<int64_t> &tokens,
@@ -74,12 +86,8 @@ bool eagerStep(helix_rank *rank, std::vector<int64_t> &tokens,
     if (r)
       d.toDevice(c, r, c.stepSequences().data(), ids);
     c.setDeviceStepSequences(r);
-    I64x1 tokenView = view1(t, batch), positionView = view1(p, batch);
-    I64x1 nextView = view1(n, batch);
-    F32x2 logitsView{l, l, 0, {batch, vocab}, {vocab, 1}};
     if (!c.failed())
-      rank->module->step(reinterpret_cast<int64_t>(&c), &tokenView,
-                         &positionView, &nextView, &logitsView);
+      callStep(rank, t, p, n, l, batch);
     if (!c.failed() && d.toHost(c, rank->next.data(), n, ids) && wantLogits)
       d.toHost(c, rank->logits.data(), l, floats);
   } else {
@@ -138,17 +146,12 @@ bool recordedStep(helix_rank *rank, StepRecorder &recorder,
       if (!(made.buffers[i] = d.alloc(bytes[i])))
         c.fail("out of device memory for a recorded step's inputs and "
                "outputs");
-    auto *t = static_cast<int64_t *>(made.buffers[0]);
-    auto *p = static_cast<int64_t *>(made.buffers[1]);
-    auto *n = static_cast<int64_t *>(made.buffers[2]);
-    auto *l = static_cast<float *>(made.buffers[3]);
-    I64x1 tokenView = view1(t, batch), positionView = view1(p, batch);
-    I64x1 nextView = view1(n, batch);
-    F32x2 logitsView{l, l, 0, {batch, vocab}, {vocab, 1}};
     if (!c.failed())
       made.graph = recorder.record(c, [&] {
-        rank->module->step(reinterpret_cast<int64_t>(&c), &tokenView,
-                           &positionView, &nextView, &logitsView);
+        callStep(rank, static_cast<int64_t *>(made.buffers[0]),
+                 static_cast<int64_t *>(made.buffers[1]),
+                 static_cast<int64_t *>(made.buffers[2]),
+                 static_cast<float *>(made.buffers[3]), batch);
       });
     if (!made.graph) {
       for (void *buffer : made.buffers)
