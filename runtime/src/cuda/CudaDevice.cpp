@@ -456,7 +456,8 @@ public:
     int64_t aWidth =
         spec.latent ? spec.kvLoraRank : spec.kvHeads * spec.headDim;
     int64_t bWidth = spec.latent ? spec.ropeDim : aWidth;
-    if (a.size(1) != aWidth || b.size(1) != bWidth || b.size(0) != batch)
+    if (a.size(1) != aWidth || b.size(1) != bWidth || b.size(0) != batch ||
+        positions.size(0) != batch || owner.size(0) != batch)
       return c.fail("internal error: the appended rows do not match the cache");
     if (!positionsFit(c, rowOffset, batch, rank))
       return;
@@ -585,6 +586,11 @@ public:
                   const F32x2 &out) override {
     const MoeSpec &spec = c.manifest().moes.at(moe);
     int64_t batch = in.size(0), hidden = in.size(1);
+    // The kernels index ids and weights by (row, slot) and out by row.
+    if (ids.size(0) != batch || weights.size(0) != batch ||
+        weights.size(1) != ids.size(1) || out.size(0) != batch ||
+        out.size(1) != hidden)
+      return c.fail("internal error: the expert inputs do not match");
     std::vector<int64_t> local;
     for (int64_t e = 0; e < spec.numExperts; ++e)
       if (c.weight(spec.experts[e][0]).owned)
