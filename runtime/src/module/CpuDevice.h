@@ -12,9 +12,13 @@
 #define HELIX_RT_MODULE_CPUDEVICE_H
 
 #include "Device.h"
+#include "RerunRecorder.h"
 #include "ReusedBlocks.h"
 #include "helix_rt/kernels.h"
 
+#include <cstdlib>
+#include <cstring>
+#include <memory>
 #include <vector>
 
 namespace helix_rt {
@@ -22,6 +26,8 @@ namespace helix_rt {
 class CpuDevice final : public Device {
 public:
   const char *name() const override { return "cpu"; }
+  /// Null unless HELIX_TEST_RECORD_STEPS=1 (RerunRecorder.h).
+  StepRecorder *recorder() override { return rerun.get(); }
 
   /// Allocates the cache (zeros; fp32, or bf16 when the rank asks for it);
   /// the weights are read in place.
@@ -135,6 +141,12 @@ private:
   bool sequenceViews(RankContext &c, int64_t layer, const I64x1 &positions,
                      int64_t rank, int64_t rowOffset, int64_t secondPerSlot,
                      SequenceViews &views);
+
+  std::unique_ptr<RerunRecorder> rerun = [] {
+    const char *on = std::getenv("HELIX_TEST_RECORD_STEPS");
+    return on && std::strcmp(on, "1") == 0 ? std::make_unique<RerunRecorder>()
+                                           : nullptr;
+  }();
 
   /// One of them holds the cache (RankContext::kvDtype: bf16 halves it).
   std::vector<float> cache;

@@ -146,13 +146,14 @@ bool recordedStep(helix_rank *rank, StepRecorder &recorder,
       if (!(made.buffers[i] = d.alloc(bytes[i])))
         c.fail("out of device memory for a recorded step's inputs and "
                "outputs");
+    // By value: a recorder may keep the call (RerunRecorder.h).
+    auto *t = static_cast<int64_t *>(made.buffers[0]);
+    auto *p = static_cast<int64_t *>(made.buffers[1]);
+    auto *n = static_cast<int64_t *>(made.buffers[2]);
+    auto *l = static_cast<float *>(made.buffers[3]);
     if (!c.failed())
-      made.graph = recorder.record(c, [&] {
-        callStep(rank, static_cast<int64_t *>(made.buffers[0]),
-                 static_cast<int64_t *>(made.buffers[1]),
-                 static_cast<int64_t *>(made.buffers[2]),
-                 static_cast<float *>(made.buffers[3]), batch);
-      });
+      made.graph = recorder.record(
+          c, [rank, t, p, n, l, batch] { callStep(rank, t, p, n, l, batch); });
     if (!made.graph) {
       for (void *buffer : made.buffers)
         if (buffer)
