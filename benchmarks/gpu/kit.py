@@ -223,10 +223,11 @@ def check(args):
             failures += 1
             continue
         why = gpu_decode.compare(os.path.join(kit, case["ref"]), out, args.rtol)
+        note = ""
         if not why and "HELIX_CUDA_GRAPHS" in env and args.backend == "cuda":
-            why = replayed_steps(out + ".json")
+            why, note = replayed_steps(out + ".json")
         print("%s %s: %s" % ("FAIL" if why else "PASS", label,
-                             why or "within %g of the CPU" % args.rtol))
+                             why or "within %g of the CPU%s" % (args.rtol, note)))
         failures += bool(why)
     if args.backend == "cuda":
         failures += check_faults(spec, kit, runner, work)
@@ -234,14 +235,16 @@ def check(args):
 
 
 def replayed_steps(path):
-    """Why a HELIX_CUDA_GRAPHS=1 run's out.json shows no replayed step, or
-    None: a run that fell back to eager steps would pass unseen."""
+    """(why, note): why a HELIX_CUDA_GRAPHS=1 run's out.json shows no
+    replayed step (None if it does: a run that fell back to eager steps
+    would pass unseen), and the counts for the PASS line."""
     with open(path) as f:
         timing = json.load(f)["timing"]
-    if timing.get("recorded_steps", 0) < 1 or timing.get("replayed_steps", 0) < 1:
-        return "no decode step was replayed from a CUDA graph (recorded %s, " \
-            "replayed %s)" % (timing.get("recorded_steps"), timing.get("replayed_steps"))
-    return None
+    recorded, replayed = timing.get("recorded_steps"), timing.get("replayed_steps")
+    if not recorded or not replayed:
+        return ("no decode step was replayed from a CUDA graph (recorded %s, "
+                "replayed %s)" % (recorded, replayed), "")
+    return None, ", %d steps recorded, %d replayed" % (recorded, replayed)
 
 
 # GPU faults (HELIX_CUDA_FAULT_STEP, docs/gpu.md): (label, decode case whose
