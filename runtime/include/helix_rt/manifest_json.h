@@ -13,6 +13,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <map>
+#include <string>
 #include <type_traits>
 
 namespace helix_rt {
@@ -141,6 +143,9 @@ template <class T> struct IsOptional : std::false_type {};
 template <class T> struct IsOptional<std::optional<T>> : std::true_type {};
 template <class T> struct IsVector : std::false_type {};
 template <class T> struct IsVector<std::vector<T>> : std::true_type {};
+template <class T> struct IsStringMap : std::false_type {};
+template <class T>
+struct IsStringMap<std::map<std::string, T>> : std::true_type {};
 
 inline const char *scalingName(kernels::RopeScaling s) {
   return s == kernels::RopeScaling::Llama3 ? "llama3"
@@ -199,6 +204,16 @@ struct Reader {
         typename T::value_type inner{};
         value(item, inner);
         v.push_back(std::move(inner));
+      }
+    } else if constexpr (IsStringMap<T>::value) {
+      // Item by item, so the values go through the integer check below
+      // (the grids: found by fuzz/ManifestFuzz.cpp, a 5.6e52 extent).
+      v.clear();
+      for (const auto &[key, item] :
+           j.get_ref<const nlohmann::json::object_t &>()) {
+        typename T::mapped_type inner{};
+        value(item, inner);
+        v.emplace(key, std::move(inner));
       }
     } else if constexpr (std::is_same_v<T, kernels::RopeScaling>) {
       std::string name = j.get<std::string>();

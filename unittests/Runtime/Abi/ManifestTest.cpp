@@ -106,6 +106,12 @@ TEST(Manifest, RefusesWhatItCannotRead) {
   nlohmann::json wrongType = doc;
   wrongType["weights"][0]["shape"] = "8x64";
   EXPECT_NE(parseError(wrongType.dump()).find("malformed"), std::string::npos);
+  // A float where an integer belongs is a type error, not undefined
+  // behaviour, in maps too (fuzz/crashes/manifest/float-grid-extent.json).
+  nlohmann::json floatGrid = doc;
+  floatGrid["grids"]["helix_ffn"][0] = 5.6e52;
+  EXPECT_NE(parseError(floatGrid.dump()).find("expected an integer"),
+            std::string::npos);
   nlohmann::json negative = doc;
   negative["scratch"]["bytes_per_row"] = -1;
   EXPECT_NE(parseError(negative.dump()).find("negative scratch size"),
