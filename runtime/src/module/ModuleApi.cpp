@@ -63,6 +63,15 @@ void callStep(helix_rank *rank, int64_t *t, int64_t *p, int64_t *n, float *l,
                      &positionView, &nextView, &logitsView);
 }
 
+/// Bytes of a step's staged tokens, positions and next tokens (each) and
+/// of its logits.
+struct StepBytes {
+  int64_t ids, floats;
+};
+StepBytes stepBytes(const helix_rank *rank, int64_t batch) {
+  return {batch * 8, batch * rank->context.manifest().model.vocabSize * 4};
+}
+
 /// The step on the rank's device: inputs and outputs staged in its memory,
 /// the results copied back (which waits for the step's work).
 bool eagerStep(helix_rank *rank, std::vector<int64_t> &tokens,
@@ -70,8 +79,7 @@ bool eagerStep(helix_rank *rank, std::vector<int64_t> &tokens,
   RankContext &c = rank->context;
   Device &d = *c.device();
   int64_t batch = static_cast<int64_t>(tokens.size());
-  int64_t vocab = c.manifest().model.vocabSize;
-  int64_t ids = batch * 8, floats = batch * vocab * 4;
+  auto [ids, floats] = stepBytes(rank, batch);
   auto *t = static_cast<int64_t *>(d.alloc(ids));
   auto *p = static_cast<int64_t *>(d.alloc(ids));
   auto *n = static_cast<int64_t *>(d.alloc(ids));
@@ -115,8 +123,7 @@ bool recordedStep(helix_rank *rank, StepRecorder &recorder,
   RankContext &c = rank->context;
   Device &d = *c.device();
   int64_t batch = static_cast<int64_t>(tokens.size());
-  int64_t vocab = c.manifest().model.vocabSize;
-  int64_t ids = batch * 8, floats = batch * vocab * 4;
+  auto [ids, floats] = stepBytes(rank, batch);
   StepShape shape{batch, lengthBucket(*std::max_element(positions.begin(),
                                                         positions.end()) +
                                       1)};
